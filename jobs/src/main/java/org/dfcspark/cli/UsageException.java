@@ -1,0 +1,8 @@
+package org.dfcspark.cli;
+
+/** A malformed command line: unknown flag, missing value, bad spec. The launcher prints one line and exits 2. */
+public class UsageException extends RuntimeException {
+    public UsageException(String message) {
+        super(message);
+    }
+}
