@@ -1,0 +1,88 @@
+package org.dfcspark.jobs.harvest;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+
+/**
+ * The few file operations the store needs, on any Hadoop file system. Everything visible is published by
+ * renaming a hidden temporary file in the same directory, so a reader (or a restarted harvest) never sees a
+ * half-written file.
+ */
+public final class StoreFs {
+    private StoreFs() {}
+
+    public static FileSystem fs(Path p, Configuration conf) throws IOException {
+        return p.getFileSystem(conf);
+    }
+
+    /** A hidden sibling of {@code target} unique to this writer: {@code .NAME.TAG.tmp}. */
+    public static Path tempFor(Path target, String tag) {
+        return new Path(target.getParent(), "." + target.getName() + "." + tag + "." + UUID.randomUUID().toString().substring(0, 8) + ".tmp");
+    }
+
+    /** Renames {@code tmp} over {@code target}; a target left by an earlier attempt (same content) is replaced. */
+    public static void publish(Path tmp, Path target, Configuration conf) throws IOException {
+        FileSystem fs = fs(target, conf);
+        fs.mkdirs(target.getParent());
+        if (fs.exists(target)) fs.delete(target, false);
+        if (!fs.rename(tmp, target)) throw new IOException("could not rename " + tmp + " to " + target);
+    }
+
+    public static void writeAtomically(Path target, String text, Configuration conf) throws IOException {
+        FileSystem fs = fs(target, conf);
+        fs.mkdirs(target.getParent());
+        Path tmp = tempFor(target, "w");
+        try (OutputStream out = fs.create(tmp, true)) {
+            out.write(text.getBytes(StandardCharsets.UTF_8));
+        }
+        publish(tmp, target, conf);
+    }
+
+    public static String read(Path p, Configuration conf) throws IOException {
+        try (InputStream in = fs(p, conf).open(p)) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+    }
+
+    public static boolean exists(Path p, Configuration conf) throws IOException {
+        return fs(p, conf).exists(p);
+    }
+
+    /** Visible (not hidden) files directly under {@code dir}; empty when it does not exist. */
+    public static List<Path> list(Path dir, Configuration conf) throws IOException {
+        FileSystem fs = fs(dir, conf);
+        List<Path> out = new ArrayList<>();
+        if (!fs.exists(dir)) return out;
+        for (FileStatus s : fs.listStatus(dir)) {
+            String n = s.getPath().getName();
+            if (s.isFile() && !n.startsWith(".") && !n.startsWith("_")) out.add(s.getPath());
+        }
+        out.sort(null);
+        return out;
+    }
+
+    /** Deletes the hidden temporary files a killed attempt left under {@code dir} (recursively). */
+    public static int deleteTemporaries(Path dir, Configuration conf) throws IOException {
+        FileSystem fs = fs(dir, conf);
+        if (!fs.exists(dir)) return 0;
+        int n = 0;
+        for (FileStatus s : fs.listStatus(dir)) {
+            String name = s.getPath().getName();
+            if (s.isDirectory()) n += deleteTemporaries(s.getPath(), conf);
+            else if (name.startsWith(".") && (name.endsWith(".tmp") || name.endsWith(".tmp.crc"))) {
+                fs.delete(s.getPath(), false);
+                n++;
+            }
+        }
+        return n;
+    }
+}
