@@ -14,6 +14,8 @@ public final class Main {
 
     static {
         // Registered in pipeline order. Each line: name -> command class.
+        COMMANDS.put("harvest", HarvestCommand::new);
+        COMMANDS.put("harvest validate", HarvestValidateCommand::new);
     }
 
     private Main() {}

@@ -28,7 +28,7 @@ import org.dfcspark.harvest.TruncationSide;
  */
 public record HarvestOptions(
         String modelA, String modelB, String prompts, String rendering, List<Integer> layers, PositionMode positions,
-        String out, ActivationCodec dtype, boolean shuffle, long shuffleSeed, String master, int maxLength,
+        String out, ActivationCodec dtype, String computeDtype, boolean shuffle, long shuffleSeed, String master, int maxLength,
         TruncationSide truncation, boolean includeSpecial, double sinkFactor, SinkPolicy sinkPolicy, int batchSize,
         int shardSize, int threads, double progressSeconds, int testingFailShard, long testingShardDelayMs)
         implements Serializable {
@@ -46,6 +46,7 @@ public record HarvestOptions(
         VALUED.put("out", null);
         VALUED.put("rendering", "chat");
         VALUED.put("dtype", "f16");
+        VALUED.put("compute-dtype", "f32");
         VALUED.put("shuffle-seed", "42");
         VALUED.put("master", null);
         VALUED.put("max-length", "512");
@@ -85,7 +86,7 @@ public record HarvestOptions(
         try {
             HarvestOptions o = new HarvestOptions(v.get("model-a"), v.get("model-b"), v.get("prompts"),
                     rendering(v.get("rendering")), layers(v.get("layers")), PositionMode.parse(v.get("positions")),
-                    v.get("out"), ActivationCodec.parse(v.get("dtype")), sw.get("shuffle"),
+                    v.get("out"), ActivationCodec.parse(v.get("dtype")), computeDtype(v.get("compute-dtype")), sw.get("shuffle"),
                     Long.parseLong(v.get("shuffle-seed").trim()), v.get("master"), positiveInt("max-length", v),
                     TruncationSide.parse(v.get("truncation")), sw.get("include-special"),
                     Double.parseDouble(v.get("sink-factor").trim()), SinkPolicy.parse(v.get("sink-policy")),
@@ -133,6 +134,11 @@ public record HarvestOptions(
         return n;
     }
 
+    private static String computeDtype(String d) {
+        if (!Set.of("f32", "f16").contains(d)) throw new UsageException("unknown --compute-dtype '" + d + "' (expected f32, or f16 on GPUs)");
+        return d;
+    }
+
     private static String rendering(String r) {
         if (!Set.of("raw", "chat", "toolrl").contains(r)) {
             throw new UsageException("unknown rendering '" + r + "' (expected raw, chat or toolrl)");
@@ -175,6 +181,7 @@ public record HarvestOptions(
         layers.forEach(n.putArray("layers")::add);
         n.put("positions", positions.id());
         n.put("dtype", dtype.id());
+        n.put("compute_dtype", computeDtype);
         n.put("max_length", maxLength);
         n.put("truncation", truncation.id());
         n.put("include_special", includeSpecial);
