@@ -14,6 +14,7 @@ public final class Main {
 
     static {
         // Registered in pipeline order. Each line: name -> command class.
+        COMMANDS.put("prompts import", PromptsImportCommand::new);
         COMMANDS.put("harvest", HarvestCommand::new);
         COMMANDS.put("harvest validate", HarvestValidateCommand::new);
     }
