@@ -41,7 +41,7 @@ public final class ActivationStoreValidator {
 
     private ActivationStoreValidator(String store, Configuration conf) {
         this.layout = new StoreLayout(store);
-        this.conf = conf;
+        this.conf = StoreFs.storeConf(conf);
     }
 
     public static Report validate(String store, Configuration conf, boolean readRows) throws IOException {

@@ -48,7 +48,7 @@ public final class HarvestJob {
 
     public static Result run(SparkSession spark, HarvestOptions o, Consumer<String> log) throws Exception {
         Instant started = Instant.now();
-        Configuration conf = spark.sparkContext().hadoopConfiguration();
+        Configuration conf = StoreFs.storeConf(spark.sparkContext().hadoopConfiguration());
         StoreLayout layout = new StoreLayout(o.out());
 
         Preflight pf = preflight(o);

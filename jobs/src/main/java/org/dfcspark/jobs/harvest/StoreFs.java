@@ -11,6 +11,7 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
+import org.apache.hadoop.fs.RawLocalFileSystem;
 
 /**
  * The few file operations the store needs, on any Hadoop file system. Everything visible is published by
@@ -22,6 +23,18 @@ public final class StoreFs {
 
     public static FileSystem fs(Path p, Configuration conf) throws IOException {
         return p.getFileSystem(conf);
+    }
+
+    /**
+     * The configuration the store is written and read with: {@code conf} with the raw local file system for
+     * {@code file:} paths, so no {@code .crc} side files are made (Hadoop's checksummed local FS would refuse to
+     * read a manifest that a user or a script rewrote, because its stale .crc no longer matches).
+     */
+    public static Configuration storeConf(Configuration conf) {
+        Configuration c = new Configuration(conf);
+        c.setClass("fs.file.impl", RawLocalFileSystem.class, FileSystem.class);
+        c.setBoolean("fs.file.impl.disable.cache", true);
+        return c;
     }
 
     /** A hidden sibling of {@code target} unique to this writer: {@code .NAME.TAG.tmp}. */
@@ -78,7 +91,7 @@ public final class StoreFs {
         for (FileStatus s : fs.listStatus(dir)) {
             String name = s.getPath().getName();
             if (s.isDirectory()) n += deleteTemporaries(s.getPath(), conf);
-            else if (name.startsWith(".") && (name.endsWith(".tmp") || name.endsWith(".tmp.crc"))) {
+            else if (name.startsWith(".") && name.endsWith(".tmp")) {
                 fs.delete(s.getPath(), false);
                 n++;
             }

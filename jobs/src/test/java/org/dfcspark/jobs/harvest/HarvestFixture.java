@@ -25,10 +25,10 @@ import org.dfcspark.jobs.PromptsTable;
  * Two small Qwen2 models and a prompts table for the harvest tests: A = the shipped qwen2-tiny checkpoint with the
  * tiny BPE tokenizer, B = the same with every weight perturbed by seeded noise; prompts = shipped ToolRL test rows.
  */
-final class HarvestFixture {
+public final class HarvestFixture {
     private HarvestFixture() {}
 
-    static Path modelDir(Path dir, String name, double noise, long seed) throws IOException {
+    public static Path modelDir(Path dir, String name, double noise, long seed) throws IOException {
         Path m = dir.resolve(name);
         Files.createDirectories(m);
         for (String f : List.of("config.json", "generation_config.json")) Files.copy(ProjectPaths.data("models/qwen2-tiny/" + f), m.resolve(f));
@@ -52,7 +52,7 @@ final class HarvestFixture {
     }
 
     /** The first {@code n} shipped ToolRL test prompts (tool-call and response golds) as a Parquet prompts table. */
-    static Path promptsTable(SparkSession spark, Path dir, int n) {
+    public static Path promptsTable(SparkSession spark, Path dir, int n) {
         List<PromptRecord> records = PromptFiles.read(ProjectPaths.data("toolrl/test.jsonl"), new ToolRlConverter("test", "test"))
                 .records().subList(0, n);
         List<Row> rows = new ArrayList<>();
@@ -63,9 +63,9 @@ final class HarvestFixture {
     }
 
     /** Every row of a store's activations (or shuffled copy), keyed "layer/sample_id". */
-    static Map<String, ActivationRow> rows(Path store, String subdir, List<Integer> layers, ActivationCodec codec, int d)
+    public static Map<String, ActivationRow> rows(Path store, String subdir, List<Integer> layers, ActivationCodec codec, int d)
             throws IOException {
-        Configuration conf = new Configuration();
+        Configuration conf = StoreFs.storeConf(new Configuration());
         Map<String, ActivationRow> out = new HashMap<>();
         for (int layer : layers) {
             Path dir = store.resolve(subdir).resolve("layer=" + layer);
@@ -85,7 +85,7 @@ final class HarvestFixture {
         List<Long> ids = new ArrayList<>();
         try (var files = Files.list(layerDir)) {
             for (Path f : files.filter(p -> p.getFileName().toString().endsWith(".parquet")).sorted().toList()) {
-                for (ActivationRow r : ActivationFileReader.read(new org.apache.hadoop.fs.Path(f.toUri()), layer, codec, d, new Configuration())) {
+                for (ActivationRow r : ActivationFileReader.read(new org.apache.hadoop.fs.Path(f.toUri()), layer, codec, d, StoreFs.storeConf(new Configuration()))) {
                     ids.add(r.sampleId());
                 }
             }
