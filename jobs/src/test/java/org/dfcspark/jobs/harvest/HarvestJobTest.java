@@ -100,7 +100,7 @@ class HarvestJobTest {
         return JSON.readTree(store.resolve("manifest.json").toFile());
     }
 
-    static void assertValid(Path store) throws IOException {
+    public static void assertValid(Path store) throws IOException {
         ActivationStoreValidator.Report r = ActivationStoreValidator.validate(store.toString(), new Configuration(), true);
         assertTrue(r.ok(), "store problems: " + r.problems());
         assertTrue(r.rowsRead() > 0);
@@ -297,7 +297,7 @@ class HarvestJobTest {
         return Math.sqrt(num / den);
     }
 
-    static void assertSameRows(Map<String, ActivationRow> x, Map<String, ActivationRow> y) {
+    public static void assertSameRows(Map<String, ActivationRow> x, Map<String, ActivationRow> y) {
         assertEquals(new java.util.TreeSet<>(x.keySet()), new java.util.TreeSet<>(y.keySet()), "same (layer, sample id) keys");
         for (Map.Entry<String, ActivationRow> e : x.entrySet()) {
             ActivationRow p = e.getValue();
