@@ -17,6 +17,7 @@ public final class Main {
         COMMANDS.put("prompts import", PromptsImportCommand::new);
         COMMANDS.put("harvest", HarvestCommand::new);
         COMMANDS.put("harvest validate", HarvestValidateCommand::new);
+        COMMANDS.put("bench harvest", HarvestBenchCommand::new);
     }
 
     private Main() {}

@@ -78,9 +78,10 @@ public final class HarvestJob {
             StoreFs.writeAtomically(layout.settings(), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(settings), conf);
         }
 
+        long t = System.nanoTime();
         HarvestPlan.Summary plan = HarvestPlan.ensure(spark, o, layout, conf, JSON);
-        log.accept(String.format("harvest: plan: %d prompts in %d shards, %d tokens (%d truncated to %d, %d with nothing to harvest)",
-                plan.prompts(), plan.shards(), plan.tokens(), plan.truncated(), o.maxLength(), plan.empty()));
+        log.accept(String.format("harvest: plan: %d prompts in %d shards, %d tokens (%d truncated to %d, %d with nothing to harvest) [%s]",
+                plan.prompts(), plan.shards(), plan.tokens(), plan.truncated(), o.maxLength(), plan.empty(), seconds(t)));
 
         StoreFs.deleteTemporaries(layout.activations(), conf);
         Set<Integer> done = doneShards(layout, conf);
@@ -88,15 +89,21 @@ public final class HarvestJob {
         for (int s = 0; s < plan.shards(); s++) if (!done.contains(s)) pending.add(s);
         log.accept("harvest: " + done.size() + " of " + plan.shards() + " shards already done; running " + pending.size()
                 + " on " + threadsMaster + " with " + threads + " libtorch thread(s) per task");
+        t = System.nanoTime();
         if (!pending.isEmpty()) runShards(spark, o, layout, conf, pending, threads, pf.padId, plan, log);
+        log.accept("harvest: shards done [" + seconds(t) + "]");
 
         HarvestCounts counts = collectMarkers(layout, conf, plan.shards());
+        t = System.nanoTime();
         Map<Integer, ChannelMoments[]> stats = StoreStatistics.compute(spark, layout, o.dtype(), pf.dModel);
         StoreFs.writeAtomically(layout.statistics(), StoreStatistics.toJson(stats, o.layers(), pf.dModel, JSON), conf);
+        log.accept("harvest: statistics [" + seconds(t) + "]");
         JsonNode shuffled = null;
         if (o.shuffle()) {
+            t = System.nanoTime();
             ShuffledCopy.write(spark, layout, o.layers(), o.shuffleSeed(), conf);
             shuffled = shuffledNode(spark, layout, o);
+            log.accept("harvest: shuffled copy [" + seconds(t) + "]");
         }
         HarvestManifest.Models models = new HarvestManifest.Models(o.modelA(), pf.configShaA, o.modelB(), pf.configShaB,
                 pf.tokenizerSha, pf.numLayers, pf.dModel);
@@ -215,6 +222,10 @@ public final class HarvestJob {
         }
         return new Preflight(ModelPair.configSha256(a), ModelPair.configSha256(b), ModelPair.tokenizerSha256(a),
                 cfg.hiddenSize(), cfg.numHiddenLayers(), padId);
+    }
+
+    private static String seconds(long startNanos) {
+        return String.format("%.1f s", (System.nanoTime() - startNanos) / 1e9);
     }
 
     static int threadsPerTask(SparkConf c) {

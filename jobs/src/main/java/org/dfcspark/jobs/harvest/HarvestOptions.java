@@ -85,7 +85,7 @@ public record HarvestOptions(
         }
         try {
             HarvestOptions o = new HarvestOptions(v.get("model-a"), v.get("model-b"), v.get("prompts"),
-                    rendering(v.get("rendering")), layers(v.get("layers")), PositionMode.parse(v.get("positions")),
+                    rendering(v.get("rendering")), parseLayers(v.get("layers")), PositionMode.parse(v.get("positions")),
                     v.get("out"), ActivationCodec.parse(v.get("dtype")), computeDtype(v.get("compute-dtype")), sw.get("shuffle"),
                     Long.parseLong(v.get("shuffle-seed").trim()), v.get("master"), positiveInt("max-length", v),
                     TruncationSide.parse(v.get("truncation")), sw.get("include-special"),
@@ -146,7 +146,8 @@ public record HarvestOptions(
         return r;
     }
 
-    static List<Integer> layers(String spec) {
+    /** "1,13" -> [1, 13] (sorted, no repeats); a {@link UsageException} otherwise. */
+    public static List<Integer> parseLayers(String spec) {
         List<Integer> out = new ArrayList<>();
         for (String p : spec.split(",")) {
             if (p.isBlank()) continue;
