@@ -166,6 +166,17 @@ class HarvestCommandTest {
     }
 
     @Test
+    void theShippedExampleConfigIsValid() {
+        String conf = org.dfcspark.data.ProjectPaths.root().resolve("conf/harvest-example.conf").toString();
+        org.dfcspark.jobs.harvest.HarvestOptions o = org.dfcspark.jobs.harvest.HarvestOptions.from(
+                Args.parse(new String[] {"--config", conf}, org.dfcspark.jobs.harvest.HarvestOptions.valuedFlags(),
+                        org.dfcspark.jobs.harvest.HarvestOptions.switchFlags()));
+        assertEquals(List.of(13), o.layers());
+        assertEquals(512, o.maxLength());
+        assertTrue(o.shuffle());
+    }
+
+    @Test
     void validateReportsADamagedStore() throws IOException {
         Path store = dir.resolve("damaged");
         assertEquals(0, run(harvest(modelA, modelB, store, "--shard-size", "2")), stderr());
