@@ -80,7 +80,7 @@ public final class ActivationFileWriter implements AutoCloseable {
     /** Closes the file and publishes it under its final name. */
     public void commit() throws IOException {
         closeWriter();
-        StoreFs.publish(tmp, target, conf);
+        StoreFs.publish(tmp, target, false, conf);
     }
 
     /** Discards the temporary file (on failure); a no-op after {@link #commit()}. */

@@ -29,9 +29,7 @@ final class HarvestInputs {
     private HarvestInputs() {}
 
     static JavaRDD<PromptRecord> read(SparkSession spark, String path) throws IOException {
-        Path local = Path.of(path);
-        boolean parquet = path.endsWith(".parquet") || (Files.isDirectory(local) || !Files.exists(local)) && !path.endsWith(".jsonl");
-        if (!parquet) return textLines(spark, local);
+        if (path.endsWith(".jsonl") || path.endsWith(".json")) return textLines(spark, Path.of(path));
         Dataset<Row> table;
         try {
             table = spark.read().parquet(path);

@@ -10,8 +10,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -53,7 +51,7 @@ public final class HarvestJob {
 
         Preflight pf = preflight(o);
         ObjectNode settings = o.fingerprint(JSON, pf.configShaA, pf.configShaB, pf.tokenizerSha);
-        String threadsMaster = spark.sparkContext().master();
+        String master = spark.sparkContext().master();
         int threads = o.threads() > 0 ? o.threads() : threadsPerTask(spark.sparkContext().getConf());
 
         if (StoreFs.exists(layout.manifest(), conf)) {
@@ -63,7 +61,7 @@ public final class HarvestJob {
                 ShuffledCopy.write(spark, layout, o.layers(), o.shuffleSeed(), conf);
                 ObjectNode updated = (ObjectNode) manifest;
                 updated.set("shuffled", shuffledNode(spark, layout, o));
-                StoreFs.writeAtomically(layout.manifest(), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(updated), conf);
+                StoreFs.writeAtomically(layout.manifest(), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(updated), true, conf);
                 log.accept("harvest: already complete; added the shuffled copy under " + layout.shuffled());
             } else {
                 log.accept("harvest: already complete (" + layout.manifest() + "); nothing to do");
@@ -75,7 +73,7 @@ public final class HarvestJob {
             log.accept("harvest: resuming the harvest in " + layout.root());
         } else {
             requireEmptyOrAbsent(layout, conf);
-            StoreFs.writeAtomically(layout.settings(), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(settings), conf);
+            StoreFs.writeAtomically(layout.settings(), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(settings), true, conf);
         }
 
         long t = System.nanoTime();
@@ -88,7 +86,7 @@ public final class HarvestJob {
         List<Integer> pending = new ArrayList<>();
         for (int s = 0; s < plan.shards(); s++) if (!done.contains(s)) pending.add(s);
         log.accept("harvest: " + done.size() + " of " + plan.shards() + " shards already done; running " + pending.size()
-                + " on " + threadsMaster + " with " + threads + " libtorch thread(s) per task");
+                + " on " + master + " with " + threads + " libtorch thread(s) per task");
         t = System.nanoTime();
         if (!pending.isEmpty()) runShards(spark, o, layout, conf, pending, threads, pf.padId, plan, log);
         log.accept("harvest: shards done [" + seconds(t) + "]");
@@ -96,7 +94,7 @@ public final class HarvestJob {
         HarvestCounts counts = collectMarkers(layout, conf, plan.shards());
         t = System.nanoTime();
         Map<Integer, ChannelMoments[]> stats = StoreStatistics.compute(spark, layout, o.dtype(), pf.dModel);
-        StoreFs.writeAtomically(layout.statistics(), StoreStatistics.toJson(stats, o.layers(), pf.dModel, JSON), conf);
+        StoreFs.writeAtomically(layout.statistics(), StoreStatistics.toJson(stats, o.layers(), pf.dModel, JSON), true, conf);
         log.accept("harvest: statistics [" + seconds(t) + "]");
         JsonNode shuffled = null;
         if (o.shuffle()) {
@@ -108,9 +106,9 @@ public final class HarvestJob {
         HarvestManifest.Models models = new HarvestManifest.Models(o.modelA(), pf.configShaA, o.modelB(), pf.configShaB,
                 pf.tokenizerSha, pf.numLayers, pf.dModel);
         ObjectNode manifest = HarvestManifest.build(JSON, o, models, settings, counts, plan.shards(), started, Instant.now(),
-                CodeVersion.describe(codeRoot()), threadsMaster, threads, null);
+                CodeVersion.describe(codeRoot()), master, threads, null);
         if (shuffled != null) manifest.set("shuffled", shuffled);
-        StoreFs.writeAtomically(layout.manifest(), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(manifest), conf);
+        StoreFs.writeAtomically(layout.manifest(), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(manifest), true, conf);
 
         StringBuilder rows = new StringBuilder();
         counts.layers.forEach((l, c) -> rows.append(rows.length() == 0 ? "" : ", ").append("layer ").append(l).append(": ")

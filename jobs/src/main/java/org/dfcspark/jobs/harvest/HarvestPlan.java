@@ -90,7 +90,7 @@ final class HarvestPlan {
         long prompts = agg.getLong(0);
         if (prompts == 0) throw new IllegalArgumentException(o.prompts() + ": no prompts");
         Summary s = new Summary(prompts, agg.getInt(1) + 1, agg.isNullAt(2) ? 0 : agg.getLong(2), agg.getLong(3), agg.getLong(4));
-        StoreFs.writeAtomically(layout.planDone(), json.writerWithDefaultPrettyPrinter().writeValueAsString(s), conf);
+        StoreFs.writeAtomically(layout.planDone(), json.writerWithDefaultPrettyPrinter().writeValueAsString(s), true, conf);
     }
 
     /** One preparer (tokenizer + template) per JVM and settings, shared by the tasks of an executor. */

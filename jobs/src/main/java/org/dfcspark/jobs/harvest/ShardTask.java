@@ -106,7 +106,7 @@ final class ShardTask implements FlatMapFunction<Iterator<Tuple2<Integer, Row>>,
             for (ActivationFileWriter w : writers.values()) w.close();
         }
         ShardSummary summary = new ShardSummary(shard, counts, device.toString(), attempt, (System.nanoTime() - start) / 1_000_000);
-        StoreFs.writeAtomically(layout.marker(shard), summary.toJson(), hadoop);
+        StoreFs.writeAtomically(layout.marker(shard), summary.toJson(), false, hadoop);
         return summary;
     }
 }

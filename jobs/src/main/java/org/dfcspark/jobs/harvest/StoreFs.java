@@ -42,22 +42,36 @@ public final class StoreFs {
         return new Path(target.getParent(), "." + target.getName() + "." + tag + "." + UUID.randomUUID().toString().substring(0, 8) + ".tmp");
     }
 
-    /** Renames {@code tmp} over {@code target}; a target left by an earlier attempt (same content) is replaced. */
-    public static void publish(Path tmp, Path target, Configuration conf) throws IOException {
+    /**
+     * Renames {@code tmp} to {@code target}. On file systems whose rename replaces (local, POSIX) that is all. Where
+     * rename refuses an existing target (HDFS): with {@code replace} the target is deleted and the rename retried;
+     * without, the existing target is kept and {@code tmp} dropped: it was published by another attempt of the same
+     * deterministic work (a retried or speculative task), so keeping it leaves no moment without the file.
+     */
+    public static void publish(Path tmp, Path target, boolean replace, Configuration conf) throws IOException {
         FileSystem fs = fs(target, conf);
         fs.mkdirs(target.getParent());
-        if (fs.exists(target)) fs.delete(target, false);
-        if (!fs.rename(tmp, target)) throw new IOException("could not rename " + tmp + " to " + target);
+        if (fs.rename(tmp, target)) return;
+        if (fs.exists(target)) {
+            if (!replace) {
+                fs.delete(tmp, false);
+                return;
+            }
+            fs.delete(target, false);
+            if (fs.rename(tmp, target)) return;
+        }
+        throw new IOException("could not rename " + tmp + " to " + target);
     }
 
-    public static void writeAtomically(Path target, String text, Configuration conf) throws IOException {
+    /** Writes {@code text} to a hidden temporary file and publishes it as {@code target}. */
+    public static void writeAtomically(Path target, String text, boolean replace, Configuration conf) throws IOException {
         FileSystem fs = fs(target, conf);
         fs.mkdirs(target.getParent());
         Path tmp = tempFor(target, "w");
         try (OutputStream out = fs.create(tmp, true)) {
             out.write(text.getBytes(StandardCharsets.UTF_8));
         }
-        publish(tmp, target, conf);
+        publish(tmp, target, replace, conf);
     }
 
     public static String read(Path p, Configuration conf) throws IOException {

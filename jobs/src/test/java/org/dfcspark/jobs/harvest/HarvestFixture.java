@@ -51,6 +51,19 @@ public final class HarvestFixture {
         return m;
     }
 
+    /** Sets the first value of one tensor of a model directory's checkpoint to NaN. */
+    public static void poison(Path model, String tensor) throws IOException {
+        SafeTensorsWriter w = new SafeTensorsWriter();
+        try (SafeTensors st = SafeTensors.open(model.resolve("model.safetensors"))) {
+            for (String name : st.names()) {
+                float[] v = st.floats(name);
+                if (name.equals(tensor)) v[0] = Float.NaN;
+                w.addF32(name, v, st.info(name).shape());
+            }
+        }
+        w.write(model.resolve("model.safetensors"));
+    }
+
     /** The first {@code n} shipped ToolRL test prompts (tool-call and response golds) as a Parquet prompts table. */
     public static Path promptsTable(SparkSession spark, Path dir, int n) {
         List<PromptRecord> records = PromptFiles.read(ProjectPaths.data("toolrl/test.jsonl"), new ToolRlConverter("test", "test"))

@@ -264,6 +264,26 @@ class HarvestJobTest {
     }
 
     @Test
+    void nanActivationsAreCountedInTheManifestAndNeverWritten() throws Exception {
+        Path poisoned = HarvestFixture.modelDir(dir, "B-nan", 0.05, 1);
+        // NaN in layer 1's MLP: layer 0 stays finite, everything after layer 1 is NaN.
+        HarvestFixture.poison(poisoned, "model.layers.1.mlp.down_proj.weight");
+        Path out = dir.resolve("nan");
+        List<String> argv = new ArrayList<>(List.of("--model-a", modelA.toString(), "--model-b", poisoned.toString(),
+                "--prompts", prompts.toString(), "--layers", "0,2", "--out", out.toString(), "--max-length", "160"));
+        List<String> log = new ArrayList<>();
+        HarvestJob.run(spark, HarvestOptions.from(Args.parse(argv.toArray(String[]::new), HarvestOptions.valuedFlags(),
+                HarvestOptions.switchFlags())), log::add);
+        assertValid(out);
+        JsonNode m = manifest(out);
+        assertEquals(PROMPTS, m.at("/rows/0").asLong());
+        assertEquals(0, m.at("/rows/2").asLong());
+        assertEquals(PROMPTS, m.at("/layer_counts/2/nonfinite").asLong());
+        assertTrue(m.get("nonfinite_examples").get(0).asText().endsWith("layer 2 model B: NaN/Inf"), m.get("nonfinite_examples").toString());
+        assertTrue(log.get(log.size() - 1).contains("layer 2: 0 rows, 10 NaN/Inf not written"), log.get(log.size() - 1));
+    }
+
+    @Test
     void resumingWithOtherSettingsIsRefused() throws Exception {
         Path out = dir.resolve("settings");
         harvest(options(out.toString()), new ArrayList<>());
