@@ -8,7 +8,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Pattern;
 
 /**
  * BFCL's {@code ast_checker.py}, ported line by line so that every quirk survives: greedy first-fit parallel
@@ -33,7 +32,6 @@ final class AstChecker {
             "String", "str", "integer", "int", "float", "float", "Bigint", "int",
             "Boolean", "bool", "dict", "dict", "array", "list", "any", "str");
     private static final List<String> NESTED_CONVERSION_TYPE_LIST = List.of("Array", "ArrayList", "array");
-    private static final Pattern STANDARDIZE = Pattern.compile("[ ,./\\-_*^]");
 
     enum Language { PYTHON, JAVA, JAVASCRIPT }
 
@@ -164,7 +162,7 @@ final class AstChecker {
     }
 
     static String standardizeString(String s) {
-        return STANDARDIZE.matcher(s).replaceAll("").toLowerCase(java.util.Locale.ROOT).replace("'", "\"");
+        return BfclStrings.standardize(s);
     }
 
     private static Object standardizeIfString(Object v) {
