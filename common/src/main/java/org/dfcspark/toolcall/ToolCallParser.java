@@ -82,7 +82,7 @@ public final class ToolCallParser {
                 int eol = block.indexOf('\n', i);
                 int next = eol < 0 ? block.length() : eol + 1;
                 failures.add(new ParseFailure(clip(block.substring(i, eol < 0 ? block.length() : eol)),
-                        "invalid JSON: " + e.getMessage()));
+                        "invalid JSON: " + e.getMessage().replaceFirst(": line \\d+ column \\d+ \\(char \\d+\\)$", "")));
                 i = skipSpace(block, next);
                 continue;
             }
