@@ -58,6 +58,16 @@ public final class CrosscoderTrainer {
         return adam;
     }
 
+    /** Time per phase of this trainer's steps (profiling). */
+    public PhaseTimer timer() {
+        return batchStep.timer();
+    }
+
+    /** Which features fired in the last batch. */
+    public boolean[] lastFired() {
+        return batchStep.lastFired();
+    }
+
     /** Steps taken so far (0-based index of the next step). */
     public long stepsTaken() {
         return t;
@@ -89,6 +99,7 @@ public final class CrosscoderTrainer {
             return new StepResult(Status.DIVERGED, terms, norm, lr, "gradient norm is " + norm + " at step " + t);
         }
         adam.step(g, lr, options.clip(), norm);
+        batchStep.timer().stop("clip + Adam + re-mask");
         if (cc.config().sparsity() == Sparsity.BATCHTOPK && t > options.thresholdStart()) updateThreshold(terms.minActiveRanked());
         t++;
         return new StepResult(Status.OK, terms, norm, lr, "");

@@ -14,6 +14,10 @@ public final class Main {
 
     static {
         // Registered in pipeline order. Each line: name -> command class.
+        COMMANDS.put("crosscoder train", CrosscoderTrainCommand::new);
+        COMMANDS.put("crosscoder encode", CrosscoderEncodeCommand::new);
+        COMMANDS.put("crosscoder inspect", CrosscoderInspectCommand::new);
+        COMMANDS.put("bench crosscoder", BenchCrosscoderCommand::new);
     }
 
     private Main() {}
