@@ -76,8 +76,8 @@ public final class CrosscoderTrainer {
     /** One full step on a batch of normalised rows. A batch with NaN/Inf is not used (BAD_BATCH); a non-finite loss
      *  or gradient leaves the parameters untouched (DIVERGED). */
     public StepResult step(float[] batch, int n) {
-        String bad = firstNonFinite(batch, n, cc.activationDim());
-        if (bad != null) return new StepResult(Status.BAD_BATCH, null, Double.NaN, Double.NaN, bad);
+        int bad = firstNonFinite(batch, n * 2 * cc.activationDim());
+        if (bad >= 0) return new StepResult(Status.BAD_BATCH, null, Double.NaN, Double.NaN, describeValue(batch, bad, cc.activationDim(), "batch row " + bad / (2 * cc.activationDim())));
         if (t == 0 && options.biasInit() != Init.DecoderBias.ZEROS) Init.decoderBias(cc, options.biasInit(), batch, n);
         LossTerms terms = computeGradients(batch, n, grads);
         return apply(grads, terms);
@@ -113,14 +113,14 @@ public final class CrosscoderTrainer {
         cc.setConfig(cc.config().withThreshold(next));
     }
 
-    /** Description of the first NaN/Inf in a batch, or null. */
-    static String firstNonFinite(float[] batch, int n, int d) {
-        int w = 2 * d;
-        for (int i = 0; i < n * w; i++) {
-            if (!Float.isFinite(batch[i])) {
-                return "batch row " + (i / w) + " (model " + (i % w < d ? "A" : "B") + ", channel " + (i % d) + ") is " + batch[i];
-            }
-        }
-        return null;
+    /** Index of the first NaN/Inf among the first {@code len} values, or −1. */
+    public static int firstNonFinite(float[] values, int len) {
+        for (int i = 0; i < len; i++) if (!Float.isFinite(values[i])) return i;
+        return -1;
+    }
+
+    /** "ROW (model A, channel c) is NaN" for the value at flat index i of rows of 2d. */
+    static String describeValue(float[] values, int i, int d, String row) {
+        return row + " (model " + (i % (2 * d) < d ? "A" : "B") + ", channel " + (i % d) + ") is " + values[i];
     }
 }

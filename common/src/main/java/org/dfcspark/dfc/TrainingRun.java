@@ -71,19 +71,21 @@ public final class TrainingRun {
         while (trainer.stepsTaken() < o.steps()) {
             order.next(ids);
             data.read(ids, o.batch(), batch);
-            Normalization norm = cc.config().normalization();
-            if (norm != null) norm.normalize(batch, o.batch());
-            CrosscoderTrainer.StepResult r = trainer.step(batch, o.batch());
-            if (r.status() == CrosscoderTrainer.Status.BAD_BATCH) {
+            int bad = CrosscoderTrainer.firstNonFinite(batch, o.batch() * w);
+            if (bad >= 0) {
                 skipped++;
-                if (o.progress() != null) o.progress().println("skipped batch (" + skipped + " so far): " + r.detail());
+                String what = CrosscoderTrainer.describeValue(batch, bad, d, "row " + ids[bad / w]);
+                if (o.progress() != null) o.progress().println("skipped a batch with NaN/Inf (" + skipped + " so far): " + what);
                 if (skipped > o.maxBadBatches()) {
                     save(cc, o, trainer.stepsTaken(), skipped, metrics, "stopped: too many batches with NaN/Inf");
                     throw new TrainingStopped(data.describe() + ": " + skipped + " batches with NaN/Inf (limit " + o.maxBadBatches()
-                            + "), last: " + r.detail() + "; parameters after " + trainer.stepsTaken() + " steps saved to " + o.out());
+                            + "), last: " + what + "; parameters after " + trainer.stepsTaken() + " steps saved to " + o.out());
                 }
                 continue;
             }
+            Normalization norm = cc.config().normalization();
+            if (norm != null) norm.normalize(batch, o.batch());
+            CrosscoderTrainer.StepResult r = trainer.step(batch, o.batch());
             if (r.status() == CrosscoderTrainer.Status.DIVERGED) {
                 String kept = lastCheckpoint >= 0 ? "kept the last good checkpoint " + o.out() + " (step " + lastCheckpoint + ")"
                         : "no checkpoint had been written yet";
