@@ -13,9 +13,12 @@ import java.util.SplittableRandom;
  * coordinate.
  *
  * <p><b>Fine-tuning offset</b> ({@link #fineTuned}): A = B plus a sparse change. Both models share the same
- * {@code nShared} features with the same directions (aligned residual bases, as when A is fine-tuned from B), and on
- * a random {@code offsetFraction} of the rows (the inputs where the new behaviour appears) model A additionally has a
- * fixed offset vector {@code δ} of norm {@code offsetNorm}: {@code x_A = x_B + δ·1[row is affected]}.
+ * {@code nShared} features with the same directions (aligned residual bases, as when A is fine-tuned from B).
+ * Feature 0 is a "context" feature (think: a tool-use prompt) active on a random {@code offsetFraction} of the rows;
+ * on exactly those rows fine-tuning has changed model A, which additionally carries {@code a_0·δ}, a fixed direction
+ * δ of norm {@code offsetNorm} scaled by the context's activation: {@code x_A = x_B + a_0·δ}. A crosscoder with
+ * separate decoders can absorb this for free into the shared context feature's A decoder; with tied decoders it
+ * cannot, and needs an A-exclusive latent.
  */
 public final class SyntheticActivations {
 
@@ -79,17 +82,19 @@ public final class SyntheticActivations {
         boolean[] affected = new boolean[n];
         for (int r = 0; r < n; r++) {
             for (int i = 0; i < nShared; i++) {
-                if (rng.nextDouble() >= activeProb) continue;
+                if (rng.nextDouble() >= (i == 0 ? offsetFraction : activeProb)) continue;
                 float a = (float) (0.5 + rng.nextDouble());
                 for (int c = 0; c < w; c++) rows[r * w + c] += a * dir[i][c];
+                if (i == 0) {
+                    affected[r] = true;
+                    for (int c = 0; c < d; c++) rows[r * w + c] += a * delta[c];
+                }
             }
             for (int c = 0; c < d; c++) {
                 float e = (float) (noise * rng.nextGaussian());
                 rows[r * w + c] += e;
                 rows[r * w + d + c] += e;
             }
-            affected[r] = rng.nextDouble() < offsetFraction;
-            if (affected[r]) for (int c = 0; c < d; c++) rows[r * w + c] += delta[c];
         }
         for (float[] v : dir) normalise(v);
         return new Data(rows, n, d, kind, dir, affected, delta);

@@ -68,9 +68,9 @@ class GroundTruthRecoveryTest {
     @Test
     void dfcRecoversPlantedFeaturesInTheRightPartitionAndPlainCrosscoderContrast() throws Exception {
         // 8 A-only, 8 B-only, 48 shared planted features in d = 64; DFC with 24 | 24 | 48 latents, k = 6
-        SyntheticActivations.Data data = SyntheticActivations.planted(64, 8, 8, 48, 0.06, 0.01, 20000, 42);
+        SyntheticActivations.Data data = SyntheticActivations.planted(64, 8, 8, 48, 0.06, 0.01, 12000, 42);
         ArrayActivations src = data.source("planted");
-        Crosscoder dfc = train(src, CrosscoderConfig.paper(64, 96, 6, 24, 24), 2000, 1e-3, 1);
+        Crosscoder dfc = train(src, CrosscoderConfig.paper(64, 96, 6, 24, 24), 1200, 2e-3, 1);
         Match m = match(dfc, data);
         double aOk = fraction(data, SyntheticActivations.Kind.A_ONLY, j -> dfc.partition().kind(j) == Partition.Kind.A_EXCLUSIVE, m);
         double bOk = fraction(data, SyntheticActivations.Kind.B_ONLY, j -> dfc.partition().kind(j) == Partition.Kind.B_EXCLUSIVE, m);
@@ -81,7 +81,7 @@ class GroundTruthRecoveryTest {
         assertTrue(bOk >= 0.9, "B-only planted features in the B-exclusive partition: " + bOk);
 
         // contrast: a plain crosscoder (0/0 partition of the same class) with the same budget, read by relative norm
-        Crosscoder cc = train(src, CrosscoderConfig.paper(64, 96, 6, 0, 0), 2000, 1e-3, 1);
+        Crosscoder cc = train(src, CrosscoderConfig.paper(64, 96, 6, 0, 0), 1200, 2e-3, 1);
         Match mc = match(cc, data);
         double[] rel = Diagnostics.decoderStats(cc).relNorm();
         double aCls = fraction(data, SyntheticActivations.Kind.A_ONLY, j -> Diagnostics.DecoderStats.classify(rel[j]) == Partition.Kind.A_EXCLUSIVE, mc);
@@ -96,30 +96,44 @@ class GroundTruthRecoveryTest {
     }
 
     @Test
-    void tiedCouplingPutsAFineTuningOffsetIntoAExclusiveFeaturesSeparateDoesNot() throws Exception {
-        // A = B + δ on 20% of rows (|δ| = 3); 32 shared features with identical directions in both models
-        SyntheticActivations.Data data = SyntheticActivations.fineTuned(32, 32, 0.1, 0.01, 0.2, 3.0, 10000, 7);
-        ArrayActivations src = data.source("fine-tuned");
-        int affected = 0;
-        for (boolean b : data.affected()) if (b) affected++;
-        float[] sub = new float[affected * 64];
-        for (int r = 0, s = 0; r < data.n(); r++) if (data.affected()[r]) System.arraycopy(data.rows(), r * 64, sub, 64 * s++, 64);
-        ArrayActivations changed = new ArrayActivations(sub, affected, 32, "affected rows");
+    void tiedCouplingReliablyPutsAFineTuningChangeIntoAExclusiveFeatures() throws Exception {
+        // A = B + a_0·δ where the context feature 0 fires (20% of rows, |δ| = 3); 32 shared features with the same
+        // directions in A and B. Three data/initialisation seeds, each trained with separate and with tied decoders.
+        double[] sep = new double[3], tie = new double[3];
+        for (int s = 0; s < 3; s++) {
+            long seed = 3 + s;
+            SyntheticActivations.Data data = SyntheticActivations.fineTuned(32, 32, 0.1, 0.01, 0.2, 3.0, 10000, seed);
+            ArrayActivations changed = affectedRows(data);
+            CrosscoderConfig base = CrosscoderConfig.paper(32, 64, 6, 8, 8);
+            Crosscoder separate = train(data.source("fine-tuned"), base, 800, 2e-3, seed);
+            Crosscoder tied = train(data.source("fine-tuned"), base.withCoupling(Coupling.TIED), 800, 2e-3, seed);
+            assertEquals(0.0, tied.maxTieViolation(), "tied halves stay identical");
+            Diagnostics.Decomposition ds = Diagnostics.meanDifference(separate, changed, 512, 2);
+            Diagnostics.Decomposition dt = Diagnostics.meanDifference(tied, changed, 512, 2);
+            System.out.println("seed " + seed + ", separate decoders, rows where A changed:\n" + ds.report());
+            System.out.println("seed " + seed + ", tied decoders, rows where A changed:\n" + dt.report());
+            sep[s] = ds.carried("A-exclusive") / ds.dataNorm();
+            tie[s] = dt.carried("A-exclusive") / dt.dataNorm();
+            // tied: neither the decoder bias, nor the shared features, nor the normalisation can hold any of it
+            assertEquals(0.0, dt.norm("decoder bias"), 1e-6);
+            assertEquals(0.0, dt.norm("shared"), 1e-6);
+            assertEquals(0.0, dt.norm("normalization"), 1e-6);
+            // separate: those channels are open (per-model centring alone takes the mean offset's share)
+            assertTrue(ds.norm("normalization") > 0.1 && ds.norm("shared") > 0.01, "separate decoders leave other channels open");
+        }
+        System.out.printf("A-exclusive share of the A-B difference: separate %s, tied %s%n", java.util.Arrays.toString(sep), java.util.Arrays.toString(tie));
+        for (double t : tie) assertTrue(t >= 0.8, "tied: A-exclusive features carry " + t + " of the A-B difference");
+        // with separate decoders where the change lands depends on the run: at least one seed loses it to the shared features
+        assertTrue(java.util.Arrays.stream(sep).min().getAsDouble() < 0.5, "separate: " + java.util.Arrays.toString(sep));
+        double meanSep = java.util.Arrays.stream(sep).average().getAsDouble(), meanTie = java.util.Arrays.stream(tie).average().getAsDouble();
+        assertTrue(meanTie - meanSep >= 0.2, "tied vs separate: " + meanTie + " vs " + meanSep);
+    }
 
-        CrosscoderConfig base = CrosscoderConfig.paper(32, 64, 6, 8, 8);
-        Crosscoder separate = train(src, base, 1500, 1e-3, 3);
-        Crosscoder tied = train(src, base.withCoupling(Coupling.TIED), 1500, 1e-3, 3);
-        assertEquals(0.0, tied.maxTieViolation(), "tied halves stay identical");
-        Diagnostics.Decomposition ds = Diagnostics.meanDifference(separate, changed, 512, 2);
-        Diagnostics.Decomposition dt = Diagnostics.meanDifference(tied, changed, 512, 2);
-        System.out.println("separate decoders, rows with the offset:\n" + ds.report());
-        System.out.println("tied decoders, rows with the offset:\n" + dt.report());
-        double sepShare = ds.carried("A-exclusive") / ds.dataNorm(), tiedShare = dt.carried("A-exclusive") / dt.dataNorm();
-        assertTrue(tiedShare >= 0.8, "tied: A-exclusive features carry " + tiedShare + " of the A-B difference");
-        assertTrue(tiedShare - sepShare >= 0.3, "separate decoders let the bias/normalisation/shared features absorb it: " + sepShare);
-        // with tied coupling neither the decoder bias nor the shared features nor the normalisation can hold any of it
-        assertEquals(0.0, dt.norm("decoder bias"), 1e-6);
-        assertEquals(0.0, dt.norm("shared"), 1e-6);
-        assertEquals(0.0, dt.norm("normalization"), 1e-6);
+    static ArrayActivations affectedRows(SyntheticActivations.Data data) {
+        int w = 2 * data.d(), affected = 0;
+        for (boolean b : data.affected()) if (b) affected++;
+        float[] sub = new float[affected * w];
+        for (int r = 0, s = 0; r < data.n(); r++) if (data.affected()[r]) System.arraycopy(data.rows(), r * w, sub, w * s++, w);
+        return new ArrayActivations(sub, affected, data.d(), "rows where A changed");
     }
 }
