@@ -38,6 +38,7 @@ public final class BatchStep {
     private double minActiveRanked = Double.NaN;
     private boolean[] lastFired = new boolean[0];
     private final PhaseTimer timer = new PhaseTimer();
+    private final TorchMatmul matmul = new TorchMatmul();
 
     public BatchStep(Crosscoder cc, int threads) {
         this.cc = cc;
@@ -122,7 +123,7 @@ public final class BatchStep {
     private void forward(boolean training) {
         int n = rows;
         timer.start();
-        TorchMatmul.linear(x, n, w, cc.encT, dict, cc.bEnc, pre);
+        matmul.linear(x, n, w, cc.encT, cc.version(), dict, cc.bEnc, pre);
         timer.stop("encoder matmul (libtorch)");
         CrosscoderConfig cfg = cc.config();
         Sparsity sp = cfg.sparsity();

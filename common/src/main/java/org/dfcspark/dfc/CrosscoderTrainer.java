@@ -35,6 +35,7 @@ public final class CrosscoderTrainer {
     private final Adam adam;
     private final DeadLatents dead;
     private final Gradients grads;
+    private final int threads;
     private long t;
 
     public CrosscoderTrainer(Crosscoder cc, Options options, int threads) {
@@ -44,6 +45,7 @@ public final class CrosscoderTrainer {
         this.adam = new Adam(cc, threads);
         this.dead = new DeadLatents(cc.dictSize(), cc.config().deadTokens());
         this.grads = new Gradients(cc);
+        this.threads = Math.max(1, threads);
     }
 
     public Crosscoder crosscoder() {
@@ -94,7 +96,7 @@ public final class CrosscoderTrainer {
         if (!Double.isFinite(terms.total())) {
             return new StepResult(Status.DIVERGED, terms, Double.NaN, lr, "loss is " + terms.total() + " at step " + t);
         }
-        double norm = Math.sqrt(g.normSquared(cc));
+        double norm = Math.sqrt(g.normSquared(cc, threads));
         if (!Double.isFinite(norm)) {
             return new StepResult(Status.DIVERGED, terms, norm, lr, "gradient norm is " + norm + " at step " + t);
         }
