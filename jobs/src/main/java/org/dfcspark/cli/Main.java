@@ -14,15 +14,12 @@ public final class Main {
 
     static {
         // Registered in pipeline order. Each line: name -> command class.
-<<<<<<< HEAD
         COMMANDS.put("prompts import", PromptsImportCommand::new);
         COMMANDS.put("score", ScoreCommand::new);
-=======
         COMMANDS.put("crosscoder train", CrosscoderTrainCommand::new);
         COMMANDS.put("crosscoder encode", CrosscoderEncodeCommand::new);
         COMMANDS.put("crosscoder inspect", CrosscoderInspectCommand::new);
         COMMANDS.put("bench crosscoder", BenchCrosscoderCommand::new);
->>>>>>> dfc
     }
 
     private Main() {}
