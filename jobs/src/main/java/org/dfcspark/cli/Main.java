@@ -18,6 +18,11 @@ public final class Main {
         COMMANDS.put("harvest", HarvestCommand::new);
         COMMANDS.put("harvest validate", HarvestValidateCommand::new);
         COMMANDS.put("bench harvest", HarvestBenchCommand::new);
+        COMMANDS.put("score", ScoreCommand::new);
+        COMMANDS.put("crosscoder train", CrosscoderTrainCommand::new);
+        COMMANDS.put("crosscoder encode", CrosscoderEncodeCommand::new);
+        COMMANDS.put("crosscoder inspect", CrosscoderInspectCommand::new);
+        COMMANDS.put("bench crosscoder", BenchCrosscoderCommand::new);
     }
 
     private Main() {}

@@ -27,7 +27,7 @@ public final class PromptsImportCommand implements Command {
                                text: plain text corpus, JSONL or Parquet with a 'text' column
                   --input      a file, or a directory: every .json/.jsonl/.parquet file in it
                   --answers    BFCL possible-answer file (default: possible_answer/<name> beside the input)
-                  --split      split for rows that do not name one (default: test for BFCL, train otherwise)
+                  --split      split for rows that do not name one (default train; BFCL rows are always test)
                   --out        writes DIR/prompts and DIR/quarantine (Parquet), DIR/import_summary.json
                   --overwrite  replace an earlier import in DIR
                 Schema: data-schemas/prompts.md. Spark master: -Dspark.master (default local[2]).""";

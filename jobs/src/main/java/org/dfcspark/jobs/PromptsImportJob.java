@@ -24,6 +24,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -32,10 +33,6 @@ import java.util.stream.Stream;
 
 import scala.Tuple2;
 
-import static org.apache.spark.sql.functions.col;
-import static org.apache.spark.sql.functions.count;
-import static org.apache.spark.sql.functions.min;
-import static org.apache.spark.sql.functions.struct;
 
 /**
  * {@code prompts import}: reads a source's files into the prompts table. JSON and JSON Lines files are
@@ -90,7 +87,7 @@ public final class PromptsImportJob {
         }
         JavaRDD<Outcome> converted = outcomes.cache();
         List<String> names = files.stream().map(f -> f.getFileName().toString()).toList();
-        outcomes = quarantineRepeatedIds(spark, converted, names).cache();
+        outcomes = quarantineRepeatedIds(converted, names).cache();
 
         Dataset<Row> prompts = spark.createDataFrame(outcomes.filter(x -> x.record() != null).map(x -> PromptsTable.toRow(x.record())), PromptsTable.SCHEMA);
         Dataset<Row> quarantine = spark.createDataFrame(outcomes.filter(x -> x.quarantined() != null).map(x -> PromptsTable.toRow(x.quarantined())), PromptsTable.QUARANTINE_SCHEMA);
@@ -161,26 +158,27 @@ public final class PromptsImportJob {
         });
     }
 
-    /** An id seen more than once: the first (file, row) keeps it, later rows are quarantined. */
-    private static JavaRDD<Outcome> quarantineRepeatedIds(SparkSession spark, JavaRDD<Outcome> outcomes, List<String> fileNames) {
-        JavaRDD<Row> keys = outcomes.filter(x -> x.record() != null)
-                .map(x -> org.apache.spark.sql.RowFactory.create(x.record().id(), x.file(), x.row()));
-        Dataset<Row> df = spark.createDataFrame(keys, new org.apache.spark.sql.types.StructType()
-                .add("id", "string").add("file", "int").add("row", "long"));
-        List<Row> dups = df.groupBy("id").agg(count("*").as("n"), min(struct(col("file"), col("row"))).as("first"))
-                .where(col("n").gt(1)).collectAsList();
-        if (dups.isEmpty()) return outcomes;
-        Map<String, Tuple2<Integer, Long>> first = new LinkedHashMap<>();
-        for (Row d : dups) {
-            Row f = d.getStruct(2);
-            first.put(d.getString(0), new Tuple2<>(f.getInt(0), f.getLong(1)));
+    /** How often an id occurs, and its first place (file, row). */
+    private record Occurrences(long n, int file, long row) implements Serializable {
+        Occurrences plus(Occurrences o) {
+            boolean mineFirst = file < o.file || (file == o.file && row <= o.row);
+            return new Occurrences(n + o.n, mineFirst ? file : o.file, mineFirst ? row : o.row);
         }
+    }
+
+    /** An id seen more than once: the first (file, row) keeps it, later rows are quarantined. */
+    private static JavaRDD<Outcome> quarantineRepeatedIds(JavaRDD<Outcome> outcomes, List<String> fileNames) {
+        Map<String, Occurrences> repeated = new HashMap<>(outcomes.filter(x -> x.record() != null)
+                .mapToPair(x -> new Tuple2<>(x.record().id(), new Occurrences(1, x.file(), x.row())))
+                .reduceByKey(Occurrences::plus)
+                .filter(t -> t._2().n() > 1)
+                .collectAsMap());
+        if (repeated.isEmpty()) return outcomes;
         return outcomes.map(x -> {
-            if (x.record() == null || !first.containsKey(x.record().id())) return x;
-            Tuple2<Integer, Long> keep = first.get(x.record().id());
-            if (keep._1() == x.file() && keep._2() == x.row()) return x;
+            Occurrences keep = x.record() == null ? null : repeated.get(x.record().id());
+            if (keep == null || (keep.file() == x.file() && keep.row() == x.row())) return x;
             QuarantinedRow q = new QuarantinedRow(x.record().source(), fileNames.get(x.file()), x.row(),
-                    "duplicate id " + x.record().id() + " (kept " + fileNames.get(keep._1()) + " row " + keep._2() + ")", x.raw());
+                    "duplicate id " + x.record().id() + " (kept " + fileNames.get(keep.file()) + " row " + keep.row() + ")", x.raw());
             return new Outcome(x.file(), x.row(), x.raw(), null, q);
         });
     }

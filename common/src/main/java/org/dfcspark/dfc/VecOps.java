@@ -1,0 +1,60 @@
+package org.dfcspark.dfc;
+
+/**
+ * The inner loops of the sparse kernels. With the JDK Vector API available ({@code --add-modules
+ * jdk.incubator.vector}, set by bin/dfc and the test JVM) they run as {@link SimdOps}; otherwise as the scalar loops
+ * below. Either way the summation order is fixed, so results are deterministic for a given JVM configuration.
+ */
+final class VecOps {
+    /** True when the Vector API module is present in this JVM. */
+    static final boolean SIMD = ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent()
+            && !Boolean.getBoolean("dfc.noSimd");
+
+    private VecOps() {}
+
+    static float dot(float[] a, int ao, float[] b, int bo, int n) {
+        return SIMD ? SimdOps.dot(a, ao, b, bo, n) : scalarDot(a, ao, b, bo, n);
+    }
+
+    static void axpy(float alpha, float[] x, int xo, float[] y, int yo, int n) {
+        if (SIMD) SimdOps.axpy(alpha, x, xo, y, yo, n);
+        else scalarAxpy(alpha, x, xo, y, yo, n);
+    }
+
+    /** First index i in [from, to) with v[i] > t, or −1 (the fast path of the top-k scan). */
+    static int firstGreater(float[] v, int from, int to, float t) {
+        if (SIMD) return SimdOps.firstGreater(v, from, to, t);
+        for (int i = from; i < to; i++) if (v[i] > t) return i;
+        return -1;
+    }
+
+    /** Σ a[ao+i]·b[bo+i] for i < n, with eight independent partial sums. */
+    static float scalarDot(float[] a, int ao, float[] b, int bo, int n) {
+        float s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;
+        int i = 0;
+        for (; i + 8 <= n; i += 8) {
+            s0 += a[ao + i] * b[bo + i];
+            s1 += a[ao + i + 1] * b[bo + i + 1];
+            s2 += a[ao + i + 2] * b[bo + i + 2];
+            s3 += a[ao + i + 3] * b[bo + i + 3];
+            s4 += a[ao + i + 4] * b[bo + i + 4];
+            s5 += a[ao + i + 5] * b[bo + i + 5];
+            s6 += a[ao + i + 6] * b[bo + i + 6];
+            s7 += a[ao + i + 7] * b[bo + i + 7];
+        }
+        for (; i < n; i++) s0 += a[ao + i] * b[bo + i];
+        return ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7));
+    }
+
+    /** y[yo+i] += alpha · x[xo+i] for i < n. */
+    static void scalarAxpy(float alpha, float[] x, int xo, float[] y, int yo, int n) {
+        for (int i = 0; i < n; i++) y[yo + i] += alpha * x[xo + i];
+    }
+
+    /** Σ x[xo+i]² in double. */
+    static double sumSquares(float[] x, int xo, int n) {
+        double s = 0;
+        for (int i = 0; i < n; i++) s += (double) x[xo + i] * x[xo + i];
+        return s;
+    }
+}
