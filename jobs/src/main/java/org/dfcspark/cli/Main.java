@@ -14,6 +14,8 @@ public final class Main {
 
     static {
         // Registered in pipeline order. Each line: name -> command class.
+        COMMANDS.put("prompts import", PromptsImportCommand::new);
+        COMMANDS.put("score", ScoreCommand::new);
     }
 
     private Main() {}
