@@ -14,6 +14,9 @@ public final class Main {
 
     static {
         // Registered in pipeline order. Each line: name -> command class.
+        COMMANDS.put("demo", DemoCommand::new);
+        COMMANDS.put("forward", ForwardCommand::new);
+        COMMANDS.put("generate", GenerateCommand::new);
         COMMANDS.put("prompts import", PromptsImportCommand::new);
         COMMANDS.put("score", ScoreCommand::new);
     }
