@@ -17,6 +17,7 @@ public final class Main {
         COMMANDS.put("demo", DemoCommand::new);
         COMMANDS.put("forward", ForwardCommand::new);
         COMMANDS.put("generate", GenerateCommand::new);
+        COMMANDS.put("bench forward", BenchForwardCommand::new);
         COMMANDS.put("prompts import", PromptsImportCommand::new);
         COMMANDS.put("score", ScoreCommand::new);
     }
