@@ -400,9 +400,6 @@ public final class Qwen2Model implements AutoCloseable {
         return dtype == DataType.FLOAT32 ? a : a.toType(dtype, false);
     }
 
-    int numKvHeadsTimesHeadDim() {
-        return config.numKeyValueHeads() * config.headDim();
-    }
 
     // ------------------------------------------------------------------------------------------------ saving
 

@@ -14,6 +14,10 @@ public final class Main {
 
     static {
         // Registered in pipeline order. Each line: name -> command class.
+        COMMANDS.put("demo", DemoCommand::new);
+        COMMANDS.put("forward", ForwardCommand::new);
+        COMMANDS.put("generate", GenerateCommand::new);
+        COMMANDS.put("bench forward", BenchForwardCommand::new);
         COMMANDS.put("prompts import", PromptsImportCommand::new);
         COMMANDS.put("harvest", HarvestCommand::new);
         COMMANDS.put("harvest validate", HarvestValidateCommand::new);
