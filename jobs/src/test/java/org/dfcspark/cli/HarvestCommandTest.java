@@ -166,6 +166,26 @@ class HarvestCommandTest {
     }
 
     @Test
+    void aTaskThatFailsForGoodEndsInOneLineAndAssistantModeWithoutGoldIsRefused() throws IOException {
+        Path store = dir.resolve("failing");
+        // f16 models need a GPU: every attempt of every task fails the same way.
+        assertEquals(1, run(harvest(modelA, modelB, store, "--compute-dtype", "f16")));
+        String last = stderr().trim().lines().reduce((a, b) -> b).orElse("");
+        assertTrue(last.startsWith("dfc harvest: error: harvest failed in a Spark task (IllegalArgumentException: "
+                + "--compute-dtype f16 needs a GPU, but this task has no gpu resource (runs on cpu())); finished shards "
+                + "are kept, run the same command again to resume"), stderr());
+        assertTrue(last.length() < 300, "one short line: " + last);
+
+        Path texts = dir.resolve("texts.jsonl");
+        Files.writeString(texts, "{\"text\": \"Plain prose, no tools.\"}\n{\"text\": \"More prose.\"}\n");
+        List<String> argv = new ArrayList<>(List.of("harvest", "--model-a", modelA.toString(), "--model-b", modelB.toString(),
+                "--prompts", texts.toString(), "--layers", "1", "--positions", "assistant", "--out", dir.resolve("no-gold").toString()));
+        assertEquals(1, run(argv.toArray(String[]::new)));
+        assertTrue(stderr().trim().endsWith("\ndfc harvest: error: none of the 2 prompts has a position to harvest with "
+                + "--positions assistant (it needs prompts with tool-call gold answers)"), stderr());
+    }
+
+    @Test
     void theShippedExampleConfigIsValid() {
         String conf = org.dfcspark.data.ProjectPaths.root().resolve("conf/harvest-example.conf").toString();
         org.dfcspark.jobs.harvest.HarvestOptions o = org.dfcspark.jobs.harvest.HarvestOptions.from(

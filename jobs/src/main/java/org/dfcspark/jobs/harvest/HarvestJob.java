@@ -19,6 +19,7 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.spark.SparkConf;
+import org.apache.spark.SparkException;
 import org.apache.spark.sql.SparkSession;
 import org.dfcspark.data.ProjectPaths;
 import org.dfcspark.data.Rendering;
@@ -45,6 +46,20 @@ public final class HarvestJob {
     public record Result(boolean alreadyComplete, int shards, int shardsRun, HarvestCounts counts, String manifest) {}
 
     public static Result run(SparkSession spark, HarvestOptions o, Consumer<String> log) throws Exception {
+        try {
+            return harvest(spark, o, log);
+        } catch (SparkException e) {
+            // A task failed for good: report what went wrong in it, not Spark's page of scheduler detail.
+            Throwable root = e;
+            while (root.getCause() != null && root.getCause() != root) root = root.getCause();
+            String what = root == e ? String.valueOf(e.getMessage()).lines().findFirst().orElse("") : root.getClass().getSimpleName()
+                    + ": " + root.getMessage();
+            throw new IllegalStateException("harvest failed in a Spark task (" + what + "); finished shards are kept, "
+                    + "run the same command again to resume", e);
+        }
+    }
+
+    private static Result harvest(SparkSession spark, HarvestOptions o, Consumer<String> log) throws Exception {
         Instant started = Instant.now();
         Configuration conf = StoreFs.storeConf(spark.sparkContext().hadoopConfiguration());
         StoreLayout layout = new StoreLayout(o.out());
@@ -80,6 +95,10 @@ public final class HarvestJob {
         HarvestPlan.Summary plan = HarvestPlan.ensure(spark, o, layout, conf, JSON);
         log.accept(String.format("harvest: plan: %d prompts in %d shards, %d tokens (%d truncated to %d, %d with nothing to harvest) [%s]",
                 plan.prompts(), plan.shards(), plan.tokens(), plan.truncated(), o.maxLength(), plan.empty(), seconds(t)));
+        if (plan.empty() == plan.prompts()) {
+            throw new IllegalArgumentException("none of the " + plan.prompts() + " prompts has a position to harvest with --positions "
+                    + o.positions().id() + (o.positions().id().equals("assistant") ? " (it needs prompts with tool-call gold answers)" : ""));
+        }
 
         StoreFs.deleteTemporaries(layout.activations(), conf);
         Set<Integer> done = doneShards(layout, conf);
