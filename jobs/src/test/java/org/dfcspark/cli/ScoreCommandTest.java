@@ -1,7 +1,7 @@
 package org.dfcspark.cli;
 
-import org.dfcspark.toolcall.py.PyValues;
-import org.dfcspark.toolcall.py.PythonJson;
+import org.dfcspark.py.PyValues;
+import org.dfcspark.py.PythonJson;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
