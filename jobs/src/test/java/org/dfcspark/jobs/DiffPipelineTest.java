@@ -1,0 +1,113 @@
+package org.dfcspark.jobs;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.sql.SparkSession;
+import org.dfcspark.data.PromptRecord;
+import org.dfcspark.data.PromptTableJson;
+import org.dfcspark.jobs.harvest.HarvestFixture;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The whole diff pipeline on the small pair of the harvest tests (B = qwen2-tiny, A = B with every weight perturbed;
+ * random weights, so nothing meaningful is found: this proves the plumbing, the organism run proves the science).
+ */
+class DiffPipelineTest {
+    @TempDir static Path dir;
+    static SparkSession spark;
+
+    @BeforeAll
+    static void setUp() {
+        spark = SparkSession.builder().master("local[2]").appName("DiffPipelineTest").config("spark.ui.enabled", "false")
+                .config("spark.driver.host", "127.0.0.1").config("spark.driver.bindAddress", "127.0.0.1")
+                .config("spark.sql.shuffle.partitions", "2").getOrCreate();
+    }
+
+    @AfterAll
+    static void tearDown() {
+        spark.stop();
+    }
+
+    private static final String[] CITIES = {"paris", "rome", "oslo", "lima", "tokyo", "cairo", "quito", "dublin"};
+
+    /** Short tool requests (the tiny BPE tokenizer spells long ToolRL prompts in thousands of tokens). */
+    static List<PromptRecord> toolPrompts(String split, int from, int n) {
+        List<PromptRecord> out = new ArrayList<>();
+        for (int i = from; i < from + n; i++) {
+            String tool = i % 2 == 0 ? "get_weather" : "get_time", city = CITIES[i % CITIES.length];
+            String schema = "{\"name\": \"" + tool + "\", \"description\": \"look it up\", \"parameters\": {\"type\": \"object\", "
+                    + "\"properties\": {\"city\": {\"type\": \"string\"}}, \"required\": [\"city\"]}}";
+            String ask = (tool.equals("get_weather") ? "what is the weather in " : "what time is it in ") + city + "? (" + i + ")";
+            out.add(new PromptRecord("tool-" + i, "text", split, "tool", List.of(new PromptRecord.Message("user", ask)), List.of(schema),
+                    "[{\"name\": \"" + tool + "\", \"arguments\": {\"city\": \"" + city + "\"}}]", PromptRecord.TOOL_CALL, Map.of()));
+        }
+        return out;
+    }
+
+    static List<PromptRecord> genericPrompts(int n) {
+        List<PromptRecord> out = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            out.add(new PromptRecord("generic-" + i, "text", "train", "generic",
+                    List.of(new PromptRecord.Message("user", "why is " + CITIES[i % CITIES.length] + " so calm? (" + i + ")")), List.of(), null,
+                    PromptRecord.RESPONSE, Map.of()));
+        }
+        return out;
+    }
+
+    @Test
+    void runsEveryStageAndWritesItsArtifacts() throws Exception {
+        Path b = HarvestFixture.modelDir(dir, "B", 0, 0), a = HarvestFixture.modelDir(dir, "A", 0.05, 1);
+        Path tool = dir.resolve("tool.jsonl"), gen = dir.resolve("generic.jsonl"), test = dir.resolve("test.jsonl");
+        PromptTableJson.write(tool, toolPrompts("train", 0, 30));
+        PromptTableJson.write(gen, genericPrompts(30));
+        PromptTableJson.write(test, toolPrompts("test", 30, 8));
+        Path work = dir.resolve("work");
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        DiffPipeline.Report r = DiffPipeline.run(spark, new DiffPipeline.Settings(a, b, tool, gen, test, 30, 8, 1, 64, 8, 0.1, 0.1, 60,
+                16, 1e-3, List.of(1.0, 4.0), 6, work, 0), new PrintStream(buf, true));
+        String out = buf.toString();
+
+
+        assertEquals(0.0, r.maxForbidden(), "A-exclusive features never touch B (and vice versa)");
+        assertEquals(0.0, r.maxTieViolation(), "shared decoders are tied");
+        assertEquals(6, r.partition().nA());
+        assertEquals(6, r.ranking().size());
+        for (int i = 1; i < r.ranking().size(); i++) assertTrue(r.ranking().get(i - 1).cohensD() >= r.ranking().get(i).cohensD());
+        // the decomposition closes: the parts carried along the data's difference add up to its norm
+        double sum = 0;
+        for (String p : List.of("normalization", "decoder bias", "shared", "A-exclusive", "B-exclusive", "error")) sum += r.toolDifference().carried(p);
+        assertEquals(r.toolDifference().dataNorm(), sum, 1e-6 * Math.max(1, r.toolDifference().dataNorm()));
+        assertEquals(List.of("B clean", "B steered beta=1", "B steered beta=4", "B reconstructed", "A clean"),
+                r.conditions().stream().map(DiffPipeline.Condition::name).toList());
+        for (DiffPipeline.Condition c : r.conditions()) {
+            assertEquals(8, c.strict().length);
+            assertTrue(c.rate().lower() <= c.rate().estimate() && c.rate().estimate() <= c.rate().upper());
+        }
+        assertEquals(0.0, r.condition("B clean").vsClean().meanDiff());
+
+        for (String f : List.of("acts/manifest.json", "dfc/crosscoder.safetensors", "dfc/config.json", "generations.jsonl", "summary.json")) {
+            assertTrue(Files.exists(work.resolve(f)), f);
+        }
+        assertEquals(5 * 8, Files.readAllLines(work.resolve("generations.jsonl")).size());
+        JsonNode summary = new ObjectMapper().readTree(work.resolve("summary.json").toFile());
+        assertEquals(r.top().feature(), summary.get("a_exclusive_ranking").get(0).get("feature").asInt());
+        assertTrue(out.contains("[5/5]") && out.contains("B steered beta=4") && out.contains("A-exclusive"), out);
+
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> DiffPipeline.run(spark,
+                new DiffPipeline.Settings(a, b, tool, gen, test, 30, 8, 1, 64, 8, 0.1, 0.1, 60, 16, 1e-3, List.of(1.0), 6, work, 0),
+                new PrintStream(new ByteArrayOutputStream())));
+        assertTrue(e.getMessage().contains("is not empty"), e.getMessage());
+    }
+}
