@@ -22,7 +22,6 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.dfcspark.cli.Args;
 import org.dfcspark.data.PromptRecord;
-import org.dfcspark.data.PromptTableJson;
 import org.dfcspark.data.Rendering;
 import org.dfcspark.dfc.ArrayActivations;
 import org.dfcspark.dfc.Coupling;
@@ -109,9 +108,9 @@ public final class DiffPipeline {
         int threads = Math.max(1, Runtime.getRuntime().availableProcessors());
 
         // 1. prompts and harvest
-        List<PromptRecord> tool = PromptTableJson.read(s.toolTrain(), s.trainPerKind());
-        List<PromptRecord> generic = PromptTableJson.read(s.genericTrain(), s.trainPerKind());
-        List<PromptRecord> test = PromptTableJson.read(s.toolTest(), s.testPrompts());
+        List<PromptRecord> tool = PromptsTable.readLocal(spark, s.toolTrain().toString(), s.trainPerKind());
+        List<PromptRecord> generic = PromptsTable.readLocal(spark, s.genericTrain().toString(), s.trainPerKind());
+        List<PromptRecord> test = PromptsTable.readLocal(spark, s.toolTest().toString(), s.testPrompts());
         Set<String> toolIds = new HashSet<>();
         tool.forEach(r -> toolIds.add(r.id()));
         for (PromptRecord r : generic) {
@@ -314,7 +313,8 @@ public final class DiffPipeline {
         Files.writeString(file, JSON.writerWithDefaultPrettyPrinter().writeValueAsString(n) + "\n");
     }
 
-    private static void requireEmptyWork(Path work) throws IOException {
+    /** A work directory must be new or empty (a run never mixes its artifacts with another's). */
+    public static void requireEmptyWork(Path work) throws IOException {
         if (!Files.exists(work)) return;
         if (!Files.isDirectory(work)) throw new IllegalArgumentException(work + " is not a directory");
         try (var l = Files.list(work)) {
