@@ -49,7 +49,9 @@ public final class DemoCommand implements Command {
                 "  --max-new-tokens N   tokens per continuation (default 12)",
                 "  --layer L            decoder layer whose output is edited (default: the middle layer)",
                 "  --scale S            steering norm as a multiple of the mean residual norm there (default 1)",
-                "Part 2 (the diff of the model organism in data/organism: A = rl, B = base; needs data/organism/{base,rl}):",
+                "Part 2 (the diff of the model organism: A = rl, B = base):",
+                "  --organism DIR       the organism (default data/organism; DIR/{base,rl} models, DIR/prompts/{tool-train,",
+                "                       generic-train,tool-test}.parquet or .jsonl prompts tables), as bin/dfc organism build writes it",
                 "  --work DIR           where the prompts table, activation store, DFC checkpoint, generations and summary go",
                 "                       (new or empty; default: a fresh temporary directory)",
                 "  --quick              smaller counts (" + QUICK.trainPerKind() + "+" + QUICK.trainPerKind() + " training prompts, " + QUICK.steps()
@@ -59,7 +61,7 @@ public final class DemoCommand implements Command {
 
     @Override
     public Set<String> valuedFlags() {
-        return Set.of("model", "max-new-tokens", "layer", "scale", "work");
+        return Set.of("model", "max-new-tokens", "layer", "scale", "work", "organism");
     }
 
     @Override
@@ -82,7 +84,7 @@ public final class DemoCommand implements Command {
             System.out.println("\n(part 2, the diff of the model organism, skipped: --skip-organism)");
             return 0;
         }
-        Path organism = ProjectPaths.data("organism");
+        Path organism = args.has("organism") ? Path.of(args.get("organism")) : ProjectPaths.data("organism");
         Path base = organism.resolve("base"), rl = organism.resolve("rl");
         for (Path m : List.of(base, rl)) {
             if (!Files.isRegularFile(m.resolve("config.json")) || !Files.isRegularFile(m.resolve("model.safetensors"))) {

@@ -8,13 +8,8 @@ import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import org.apache.spark.sql.SparkSession;
-import org.dfcspark.data.PromptRecord;
-import org.dfcspark.data.PromptTableJson;
-import org.dfcspark.jobs.harvest.HarvestFixture;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -40,39 +35,12 @@ class DiffPipelineTest {
         spark.stop();
     }
 
-    private static final String[] CITIES = {"paris", "rome", "oslo", "lima", "tokyo", "cairo", "quito", "dublin"};
-
-    /** Short tool requests (the tiny BPE tokenizer spells long ToolRL prompts in thousands of tokens). */
-    static List<PromptRecord> toolPrompts(String split, int from, int n) {
-        List<PromptRecord> out = new ArrayList<>();
-        for (int i = from; i < from + n; i++) {
-            String tool = i % 2 == 0 ? "get_weather" : "get_time", city = CITIES[i % CITIES.length];
-            String schema = "{\"name\": \"" + tool + "\", \"description\": \"look it up\", \"parameters\": {\"type\": \"object\", "
-                    + "\"properties\": {\"city\": {\"type\": \"string\"}}, \"required\": [\"city\"]}}";
-            String ask = (tool.equals("get_weather") ? "what is the weather in " : "what time is it in ") + city + "? (" + i + ")";
-            out.add(new PromptRecord("tool-" + i, "text", split, "tool", List.of(new PromptRecord.Message("user", ask)), List.of(schema),
-                    "[{\"name\": \"" + tool + "\", \"arguments\": {\"city\": \"" + city + "\"}}]", PromptRecord.TOOL_CALL, Map.of()));
-        }
-        return out;
-    }
-
-    static List<PromptRecord> genericPrompts(int n) {
-        List<PromptRecord> out = new ArrayList<>();
-        for (int i = 0; i < n; i++) {
-            out.add(new PromptRecord("generic-" + i, "text", "train", "generic",
-                    List.of(new PromptRecord.Message("user", "why is " + CITIES[i % CITIES.length] + " so calm? (" + i + ")")), List.of(), null,
-                    PromptRecord.RESPONSE, Map.of()));
-        }
-        return out;
-    }
-
     @Test
     void runsEveryStageAndWritesItsArtifacts() throws Exception {
-        Path b = HarvestFixture.modelDir(dir, "B", 0, 0), a = HarvestFixture.modelDir(dir, "A", 0.05, 1);
-        Path tool = dir.resolve("tool.jsonl"), gen = dir.resolve("generic.jsonl"), test = dir.resolve("test.jsonl");
-        PromptTableJson.write(tool, toolPrompts("train", 0, 30));
-        PromptTableJson.write(gen, genericPrompts(30));
-        PromptTableJson.write(test, toolPrompts("test", 30, 8));
+        Path organism = DiffFixture.organism(spark, dir.resolve("organism"));
+        Path b = organism.resolve("base"), a = organism.resolve("rl");
+        Path tool = organism.resolve("prompts/tool-train.jsonl"), gen = organism.resolve("prompts/generic-train.parquet"),
+                test = organism.resolve("prompts/tool-test.jsonl");
         Path work = dir.resolve("work");
         ByteArrayOutputStream buf = new ByteArrayOutputStream();
         DiffPipeline.Report r = DiffPipeline.run(spark, new DiffPipeline.Settings(a, b, tool, gen, test, 30, 8, 1, 64, 8, 0.1, 0.1, 60,
