@@ -1,0 +1,63 @@
+package org.dfcspark.organism;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The organism's prompts tables (one row per prompt, the project's prompts-table fields): the user
+ * message, the listed tools' JSON schemas, the gold calls for tool requests (gold_kind
+ * {@code tool_call}) or none for prose chats (gold_kind {@code response}); extras carry the
+ * world's bookkeeping (tool, template, novelty) and the reference prose answer.
+ */
+public final class OrganismPrompts {
+    public static final String SOURCE = "organism";
+
+    private OrganismPrompts() {}
+
+    /** One prompts-table row as an ordered map (JSON field names as in data-schemas/prompts.md). */
+    public static Map<String, Object> row(Example e) {
+        Map<String, Object> r = new LinkedHashMap<>();
+        r.put("id", e.id());
+        r.put("source", SOURCE);
+        r.put("split", e.split().tableName());
+        r.put("category", e.kind().category());
+        r.put("messages", List.of(Map.of("role", "user", "content", e.user())));
+        r.put("tools", e.toolsJson());
+        boolean tool = e.kind() == Example.Kind.TOOL;
+        r.put("gold", tool ? e.goldJson() : null);
+        r.put("gold_kind", tool ? "tool_call" : "response");
+        Map<String, String> extras = new LinkedHashMap<>();
+        if (tool) {
+            extras.put("tool", e.gold().name());
+            extras.put("n_tools", Integer.toString(e.tools().size()));
+            extras.put("novel_phrasing", Boolean.toString(e.novelPhrasing()));
+            extras.put("novel_values", Boolean.toString(e.novelValues()));
+        }
+        extras.put("template", Integer.toString(e.template()));
+        extras.put("answer", e.prose());
+        r.put("extras", extras);
+        return r;
+    }
+
+    /** Writes the rows as JSON Lines (atomically: a temporary file renamed into place). */
+    public static void writeJsonl(Path file, List<Example> examples) throws IOException {
+        Files.createDirectories(file.toAbsolutePath().getParent());
+        ObjectMapper om = new ObjectMapper();
+        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+        try (BufferedWriter w = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
+            for (Example e : examples) {
+                w.write(om.writeValueAsString(row(e)));
+                w.write('\n');
+            }
+        }
+        Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    }
+}
