@@ -20,7 +20,31 @@ import java.util.Map;
 public final class OrganismPrompts {
     public static final String SOURCE = "organism";
 
+    /** The shipped tables: file name, split, kind, rows. */
+    public record Table(String file, Split split, Example.Kind kind, int rows) {}
+
+    public static final List<Table> TABLES = List.of(
+            new Table("tool-train.jsonl", Split.TRAIN, Example.Kind.TOOL, 4000),
+            new Table("generic-train.jsonl", Split.TRAIN, Example.Kind.GENERIC, 4000),
+            new Table("tool-valid.jsonl", Split.VALID, Example.Kind.TOOL, 200),
+            new Table("tool-test.jsonl", Split.TEST, Example.Kind.TOOL, 500),
+            new Table("generic-test.jsonl", Split.TEST, Example.Kind.GENERIC, 500));
+
     private OrganismPrompts() {}
+
+    /**
+     * The examples of a table: the first rows of its (seed, split, kind) stream. Training runs draw
+     * from the same training streams further on, and table rows may repeat training samples (they
+     * are "training-distribution" prompts); valid and test rows never equal a training prompt.
+     */
+    public static List<Example> examples(Table t, long seed) {
+        return new WorldSampler(seed, t.split()).take(t.kind(), t.rows());
+    }
+
+    /** Writes every table under {@code dir}. */
+    public static void writeAll(Path dir, long seed) throws IOException {
+        for (Table t : TABLES) writeJsonl(dir.resolve(t.file()), examples(t, seed));
+    }
 
     /** One prompts-table row as an ordered map (JSON field names as in data-schemas/prompts.md). */
     public static Map<String, Object> row(Example e) {

@@ -1,5 +1,7 @@
 package org.dfcspark.organism;
 
+import org.dfcspark.text.PyJson;
+
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;

@@ -1,7 +1,7 @@
 package org.dfcspark.organism;
 
-import ai.djl.huggingface.tokenizers.Encoding;
-import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import org.dfcspark.text.ChatTemplate;
+import org.dfcspark.text.Tokenizer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -17,26 +17,31 @@ import static org.junit.jupiter.api.Assertions.*;
 
 class OrganismTokenizerTest {
     private static Path dir;
-    private static HuggingFaceTokenizer djl;
+    private static Tokenizer tok;
     private static final OrganismTokenizer TOK = OrganismTokenizer.get();
 
     @BeforeAll
     static void writeAndLoad() throws Exception {
         dir = Files.createTempDirectory("organism-tok");
         TOK.writeTo(dir);
-        djl = HuggingFaceTokenizer.newInstance(dir.resolve("tokenizer.json"),
-                Map.of("truncation", "false", "padding", "false", "addSpecialTokens", "false"));
+        tok = Tokenizer.load(dir);
     }
 
     @AfterAll
     static void close() throws Exception {
-        djl.close();
+        tok.close();
         for (String f : List.of("tokenizer.json", "tokenizer_config.json")) Files.deleteIfExists(dir.resolve(f));
         Files.deleteIfExists(dir);
     }
 
-    private static long[] ids(String text) {
-        return djl.encode(text, false, false).getIds();
+    private static int[] ids(String text) {
+        return tok.encode(text);
+    }
+
+    private static List<String> tokens(int[] ids) {
+        List<String> out = new ArrayList<>();
+        for (int id : ids) out.add(tok.decode(new int[] {id}));
+        return out;
     }
 
     @Test
@@ -46,7 +51,7 @@ class OrganismTokenizerTest {
         assertEquals(2, TOK.id(OrganismTokenizer.IM_END));
         assertEquals(3, TOK.id(OrganismTokenizer.TOOL_CALL));
         assertEquals(4, TOK.id(OrganismTokenizer.TOOL_CALL_END));
-        assertArrayEquals(new long[] {1, 3, 4, 2}, ids("<|im_start|><tool_call></tool_call><|im_end|>"));
+        assertArrayEquals(new int[] {1, 3, 4, 2}, ids("<|im_start|><tool_call></tool_call><|im_end|>"));
         assertTrue(TOK.vocabSize() < 1024, "small vocabulary: " + TOK.vocabSize());
     }
 
@@ -64,12 +69,12 @@ class OrganismTokenizerTest {
                         texts.addAll(e.toolsJson());
                     }
                     for (String text : texts) {
-                        Encoding enc = djl.encode(text, false, false);
+                        int[] enc = ids(text);
                         List<String> pieces = TOK.pieces(text.replace("<tool_call>", "").replace("</tool_call>", ""));
                         int tags = (text.length() - text.replace("_call>", "").length()) / "_call>".length();
-                        assertEquals(pieces.size() + tags, enc.getIds().length, text + " -> " + Arrays.toString(enc.getTokens()));
-                        assertFalse(Arrays.asList(enc.getTokens()).contains(OrganismTokenizer.UNK), text);
-                        assertEquals(text, djl.decode(enc.getIds(), false));
+                        assertEquals(pieces.size() + tags, enc.length, text + " -> " + tokens(enc));
+                        assertFalse(tokens(enc).contains(OrganismTokenizer.UNK), text);
+                        assertEquals(text, tok.decode(enc));
                         checked++;
                     }
                 }
@@ -83,7 +88,7 @@ class OrganismTokenizerTest {
         Example e = new WorldSampler(1, Split.TRAIN).take(Example.Kind.TOOL, 500).stream()
                 .filter(x -> x.gold().name().equals("get_weather")).findFirst().orElseThrow();
         String city = e.arguments().get("city");
-        long cityId = TOK.id(city);
+        int cityId = TOK.id(city);
         assertTrue(Arrays.stream(ids(e.user())).anyMatch(i -> i == cityId), e.user());
         assertTrue(Arrays.stream(ids(e.callAnswer())).anyMatch(i -> i == cityId), e.callAnswer());
         // prose words carry their space; values never do
@@ -94,8 +99,8 @@ class OrganismTokenizerTest {
     @Test
     void anyAsciiTextRoundTripsAndOtherCharactersBecomeUnk() {
         String odd = "Zebra-42 {\"x\": [1, 2]}\t~ ok?! 3.14159 ";
-        assertEquals(odd, djl.decode(ids(odd), false));
-        long[] accented = ids("caf\u00e9");
+        assertEquals(odd, tok.decode(ids(odd)));
+        int[] accented = ids("caf\u00e9");
         assertEquals(TOK.id(OrganismTokenizer.UNK), accented[accented.length - 1]);
     }
 
@@ -104,16 +109,66 @@ class OrganismTokenizerTest {
         // The vocabulary is built from Java regex pieces; the HF pre-tokenizer must cut the same way.
         for (Example e : new WorldSampler(5, Split.TEST).take(Example.Kind.TOOL, 200)) {
             for (String text : List.of(e.user(), e.prose())) {
-                assertEquals(TOK.pieces(text), Arrays.asList(djl.encode(text, false, false).getTokens()), text);
+                assertEquals(TOK.pieces(text), tokens(ids(text)), text);
             }
+        }
+    }
+
+    @Test
+    void tokenizerFilesGiveEosAndPad() {
+        assertEquals(List.of(2), tok.eosTokenIds());
+        assertEquals(0, tok.padTokenId());
+        assertEquals(TOK.vocabSize(), tok.vocabSize());
+    }
+
+    /** Prompt ids + answer ids equal the ids of the whole rendered conversation (the template renders it). */
+    @Test
+    void promptAndAnswerEncodeLikeTheWholeConversation() {
+        ChatTemplate template = ChatTemplate.load(dir);
+        OrganismChat chat = new OrganismChat(template, tok);
+        for (Split s : Split.values()) {
+            WorldSampler ws = new WorldSampler(21, s);
+            for (Example.Kind k : Example.Kind.values()) {
+                for (Example e : ws.take(k, 30)) {
+                    String answer = k == Example.Kind.TOOL ? e.callAnswer() : e.prose();
+                    OrganismChat.Sequence seq = chat.sequence(e, answer);
+                    String full = template.render(List.of(Map.of("role", "user", "content", e.user()),
+                            Map.of("role", "assistant", "content", answer)), e.toolSchemas(), false);
+                    assertTrue(full.endsWith("<|im_end|>\n"));
+                    assertArrayEquals(ids(full.substring(0, full.length() - 1)), seq.ids(), full);
+                    assertEquals(answer + "<|im_end|>", tok.decode(Arrays.copyOfRange(seq.ids(), seq.answerStart(), seq.ids().length)));
+                    assertTrue(chat.promptText(e).endsWith("<|im_start|>assistant\n"));
+                }
+            }
+        }
+    }
+
+    /** Renders and ids made by transformers (tools/reference/organism_check.py tokenizer --golden) are reproduced exactly. */
+    @Test
+    @SuppressWarnings("unchecked")
+    void transformersGoldenRendersReplayExactly() throws Exception {
+        ChatTemplate template = ChatTemplate.load(dir);
+        com.fasterxml.jackson.databind.ObjectMapper om = new com.fasterxml.jackson.databind.ObjectMapper();
+        List<String> lines;
+        try (var in = OrganismTokenizerTest.class.getResourceAsStream("/organism/golden_render.jsonl")) {
+            lines = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).lines().toList();
+        }
+        assertTrue(lines.size() >= 10);
+        for (String line : lines) {
+            Map<String, Object> g = om.readValue(line, Map.class);
+            List<Map<String, Object>> tools = (List<Map<String, Object>>) g.get("tools");
+            String text = template.render((List<Map<String, Object>>) g.get("messages"), tools, false);
+            assertEquals(g.get("text"), text, (String) g.get("id"));
+            int[] expected = ((List<Integer>) g.get("ids")).stream().mapToInt(Integer::intValue).toArray();
+            assertArrayEquals(expected, ids(text), (String) g.get("id"));
         }
     }
 
     @Test
     void decodeCanSkipSpecialTokensButKeepsToolCallTags() {
         String text = "<|im_start|>assistant\n<tool_call>\n{\"name\": \"get_time\", \"arguments\": {\"city\": \"oslo\"}}\n</tool_call><|im_end|>";
-        long[] ids = ids(text);
-        assertEquals(text, djl.decode(ids, false));
-        assertEquals("assistant\n<tool_call>\n{\"name\": \"get_time\", \"arguments\": {\"city\": \"oslo\"}}\n</tool_call>", djl.decode(ids, true));
+        int[] ids = ids(text);
+        assertEquals(text, tok.decode(ids));
+        assertEquals("assistant\n<tool_call>\n{\"name\": \"get_time\", \"arguments\": {\"city\": \"oslo\"}}\n</tool_call>", tok.decode(ids, true));
     }
 }

@@ -161,16 +161,6 @@ class WorldTest {
         assertTrue(seen.contains("oslo") && seen.contains("sunday") && seen.contains("december"), "held-out values are echoed");
     }
 
-    @Test
-    void pythonJsonMatchesJsonDumps() {
-        java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
-        m.put("a", List.of(1L, 2.5, "x\"y\n"));
-        m.put("b", null);
-        m.put("c", true);
-        // json.dumps({"a": [1, 2.5, 'x"y\n'], "b": None, "c": True}, ensure_ascii=False)
-        assertEquals("{\"a\": [1, 2.5, \"x\\\"y\\n\"], \"b\": null, \"c\": true}", PyJson.dumps(m));
-    }
-
     private static List<String> rows(List<Example> examples) {
         return examples.stream().map(e -> OrganismPrompts.row(e).toString()).toList();
     }
