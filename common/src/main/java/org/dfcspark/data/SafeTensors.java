@@ -202,6 +202,18 @@ public final class SafeTensors implements AutoCloseable {
         return out.flip();
     }
 
+    /**
+     * Widens a float tensor to float32 into {@code out} (from its position; {@code numel} floats). Lets a caller
+     * reuse one buffer for many tensors instead of allocating one per tensor.
+     */
+    public void readFloats(String name, FloatBuffer out) throws IOException {
+        TensorInfo t = info(name);
+        if (out.remaining() < t.numel()) {
+            throw new IllegalArgumentException("buffer has room for " + out.remaining() + " floats, tensor '" + name + "' has " + t.numel());
+        }
+        widenInto(t, bytes(name), out);
+    }
+
     /** A float tensor widened to float32 on the heap (small tensors). */
     public float[] floats(String name) throws IOException {
         TensorInfo t = info(name);

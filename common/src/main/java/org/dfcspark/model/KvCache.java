@@ -1,0 +1,51 @@
+package org.dfcspark.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+
+/**
+ * Keys and values of every layer, preallocated once for the whole generation as (B, kvHeads, capacity, headDim);
+ * each step writes its columns in place and attends to a view of the filled prefix (no per-step concatenation).
+ */
+final class KvCache {
+    private final NDArray[] keys;
+    private final NDArray[] values;
+    private final int capacity;
+
+    KvCache(NDManager m, Qwen2Config c, int batch, int capacity, DataType dtype) {
+        this.capacity = capacity;
+        int layers = c.numHiddenLayers();
+        keys = new NDArray[layers];
+        values = new NDArray[layers];
+        Shape shape = new Shape(batch, c.numKeyValueHeads(), capacity, c.headDim());
+        for (int l = 0; l < layers; l++) {
+            keys[l] = m.zeros(shape, dtype);
+            values[l] = m.zeros(shape, dtype);
+        }
+    }
+
+    int capacity() {
+        return capacity;
+    }
+
+    /** Writes k, v (B, kvH, T, hd) at columns [start, start + T). */
+    void write(int layer, NDArray k, NDArray v, int start) {
+        long t = k.getShape().get(2);
+        if (start + t > capacity) throw new IllegalStateException("KV cache full: " + (start + t) + " > " + capacity);
+        NDIndex cols = new NDIndex(":, :, {}:{}, :", start, start + t);
+        keys[layer].set(cols, k);
+        values[layer].set(cols, v);
+    }
+
+    /** View of the first {@code length} key columns, registered in {@code m}. */
+    NDArray keys(int layer, NDManager m, int length) {
+        return keys[layer].get(m, new NDIndex(":, :, :{}, :", length));
+    }
+
+    NDArray values(int layer, NDManager m, int length) {
+        return values[layer].get(m, new NDIndex(":, :, :{}, :", length));
+    }
+}
