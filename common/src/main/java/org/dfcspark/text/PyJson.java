@@ -44,7 +44,14 @@ public final class PyJson {
      */
     public static String dumps(Object value, Integer indent) {
         StringBuilder sb = new StringBuilder();
-        write(sb, value, indent, 0);
+        new Writer(indent, false).write(sb, value, 0);
+        return sb.toString();
+    }
+
+    /** Python's default {@code json.dumps(value)}: like {@link #dumps(Object)} but every non-ASCII character as \\uXXXX. */
+    public static String dumpsAscii(Object value) {
+        StringBuilder sb = new StringBuilder();
+        new Writer(null, true).write(sb, value, 0);
         return sb.toString();
     }
 
@@ -67,80 +74,79 @@ public final class PyJson {
         return v;
     }
 
-    private static void write(StringBuilder sb, Object v, Integer indent, int depth) {
-        if (v == null) {
-            sb.append("null");
-        } else if (v instanceof CharSequence s) {
-            writeString(sb, s.toString());
-        } else if (v instanceof Boolean b) {
-            sb.append(b ? "true" : "false");
-        } else if (v instanceof Double || v instanceof Float) {
-            sb.append(floatRepr(((Number) v).doubleValue()));
-        } else if (v instanceof BigDecimal d) {
-            sb.append(floatRepr(d.doubleValue()));
-        } else if (v instanceof Number n) {
-            sb.append(n.toString());
-        } else if (v instanceof Map<?, ?> m) {
-            writeContainer(sb, '{', '}', m.entrySet(), indent, depth, (e, b) -> {
-                Map.Entry<?, ?> en = (Map.Entry<?, ?>) e;
-                writeString(b, String.valueOf(en.getKey()));
-                b.append(": ");
-                write(b, en.getValue(), indent, depth + 1);
-            });
-        } else if (v instanceof Iterable<?> it) {
-            writeContainer(sb, '[', ']', it, indent, depth, (x, b) -> write(b, x, indent, depth + 1));
-        } else if (v instanceof Object[] arr) {
-            writeContainer(sb, '[', ']', java.util.Arrays.asList(arr), indent, depth,
-                    (x, b) -> write(b, x, indent, depth + 1));
-        } else {
-            throw new IllegalArgumentException("Object of type " + v.getClass().getSimpleName()
-                    + " is not JSON serializable");
-        }
-    }
+    /** One json.dumps call's settings: indent (null = one line) and ensure_ascii. */
+    private record Writer(Integer indent, boolean ensureAscii) {
 
-    private interface ItemWriter {
-        void write(Object item, StringBuilder sb);
-    }
-
-    private static void writeContainer(StringBuilder sb, char open, char close, Iterable<?> items,
-                                       Integer indent, int depth, ItemWriter w) {
-        sb.append(open);
-        boolean first = true;
-        for (Object item : items) {
-            if (!first) sb.append(indent == null ? ", " : ",");
-            if (indent != null) newline(sb, indent, depth + 1);
-            w.write(item, sb);
-            first = false;
-        }
-        if (!first && indent != null) newline(sb, indent, depth);
-        sb.append(close);
-    }
-
-    private static void newline(StringBuilder sb, int indent, int depth) {
-        sb.append('\n');
-        sb.append(" ".repeat(indent * depth));
-    }
-
-    /** Python's ensure_ascii=False string escaping: only '"', '\\' and control characters are escaped. */
-    static void writeString(StringBuilder sb, String s) {
-        sb.append('"');
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            switch (c) {
-                case '"' -> sb.append("\\\"");
-                case '\\' -> sb.append("\\\\");
-                case '\n' -> sb.append("\\n");
-                case '\r' -> sb.append("\\r");
-                case '\t' -> sb.append("\\t");
-                case '\b' -> sb.append("\\b");
-                case '\f' -> sb.append("\\f");
-                default -> {
-                    if (c < 0x20) sb.append(String.format("\\u%04x", (int) c));
-                    else sb.append(c);
-                }
+        void write(StringBuilder sb, Object v, int depth) {
+            if (v == null) {
+                sb.append("null");
+            } else if (v instanceof CharSequence s) {
+                writeString(sb, s.toString());
+            } else if (v instanceof Boolean b) {
+                sb.append(b ? "true" : "false");
+            } else if (v instanceof Double || v instanceof Float) {
+                sb.append(floatRepr(((Number) v).doubleValue()));
+            } else if (v instanceof BigDecimal d) {
+                sb.append(floatRepr(d.doubleValue()));
+            } else if (v instanceof Number n) {
+                sb.append(n.toString());
+            } else if (v instanceof Map<?, ?> m) {
+                writeContainer(sb, '{', '}', m.entrySet(), depth, (e, b) -> {
+                    Map.Entry<?, ?> en = (Map.Entry<?, ?>) e;
+                    writeString(b, String.valueOf(en.getKey()));
+                    b.append(": ");
+                    write(b, en.getValue(), depth + 1);
+                });
+            } else if (v instanceof Iterable<?> it) {
+                writeContainer(sb, '[', ']', it, depth, (x, b) -> write(b, x, depth + 1));
+            } else if (v instanceof Object[] arr) {
+                writeContainer(sb, '[', ']', java.util.Arrays.asList(arr), depth, (x, b) -> write(b, x, depth + 1));
+            } else {
+                throw new IllegalArgumentException("Object of type " + v.getClass().getSimpleName()
+                        + " is not JSON serializable");
             }
         }
-        sb.append('"');
+
+        private void writeContainer(StringBuilder sb, char open, char close, Iterable<?> items, int depth,
+                                    java.util.function.BiConsumer<Object, StringBuilder> item) {
+            sb.append(open);
+            boolean first = true;
+            for (Object x : items) {
+                if (!first) sb.append(indent == null ? ", " : ",");
+                if (indent != null) newline(sb, depth + 1);
+                item.accept(x, sb);
+                first = false;
+            }
+            if (!first && indent != null) newline(sb, depth);
+            sb.append(close);
+        }
+
+        private void newline(StringBuilder sb, int depth) {
+            sb.append('\n');
+            sb.append(" ".repeat(indent * depth));
+        }
+
+        /** Python's string escaping: '"', '\\' and control characters always; with ensure_ascii all of 0x7f and up. */
+        private void writeString(StringBuilder sb, String s) {
+            sb.append('"');
+            for (int i = 0; i < s.length(); i++) {
+                char c = s.charAt(i);
+                switch (c) {
+                    case '"' -> sb.append("\\\"");
+                    case '\\' -> sb.append("\\\\");
+                    case '\n' -> sb.append("\\n");
+                    case '\r' -> sb.append("\\r");
+                    case '\t' -> sb.append("\\t");
+                    case '\b' -> sb.append("\\b");
+                    case '\f' -> sb.append("\\f");
+                    default -> {
+                        if (c < 0x20 || (ensureAscii && c > 0x7e)) sb.append(String.format("\\u%04x", (int) c));
+                        else sb.append(c);
+                    }
+                }
+            }
+            sb.append('"');
+        }
     }
 
     /**

@@ -1,6 +1,6 @@
 package org.dfcspark.text;
 
-import org.dfcspark.RepoRoot;
+import org.dfcspark.data.ProjectPaths;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
 
@@ -26,7 +26,7 @@ class ChatTemplateJinja2Test {
         try (InputStream in = getClass().getResourceAsStream("/text/jinja2_cases.json")) {
             cases = (List<Object>) PyJson.parse(new String(in.readAllBytes(), StandardCharsets.UTF_8));
         }
-        ChatTemplate qwen = ChatTemplate.load(RepoRoot.resolve("data/tokenizers/qwen2.5"));
+        ChatTemplate qwen = ChatTemplate.load(ProjectPaths.data("tokenizers/qwen2.5"));
         Map<String, String> special = Map.of("eos_token", "<|im_end|>", "pad_token", "<|endoftext|>");
         List<DynamicTest> tests = new ArrayList<>();
         for (Object o : cases) {

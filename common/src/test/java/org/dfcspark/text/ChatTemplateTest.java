@@ -1,6 +1,6 @@
 package org.dfcspark.text;
 
-import org.dfcspark.RepoRoot;
+import org.dfcspark.data.ProjectPaths;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -16,7 +16,7 @@ import java.util.Map;
 import static org.junit.jupiter.api.Assertions.*;
 
 class ChatTemplateTest {
-    static final Path QWEN = RepoRoot.resolve("data/tokenizers/qwen2.5");
+    static final Path QWEN = ProjectPaths.data("tokenizers/qwen2.5");
     static ChatTemplate qwen;
 
     @BeforeAll

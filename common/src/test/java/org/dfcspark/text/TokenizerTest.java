@@ -2,7 +2,7 @@ package org.dfcspark.text;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import org.dfcspark.RepoRoot;
+import org.dfcspark.data.ProjectPaths;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -16,7 +16,7 @@ import java.util.List;
 import static org.junit.jupiter.api.Assertions.*;
 
 class TokenizerTest {
-    static final Path QWEN = RepoRoot.resolve("data/tokenizers/qwen2.5");
+    static final Path QWEN = ProjectPaths.data("tokenizers/qwen2.5");
     static Tokenizer tok;
 
     @BeforeAll
