@@ -51,11 +51,12 @@ def check_tokenizer(args):
     rows = load_rows(args.prompts)
     golden, bad, lengths = [], 0, {}
     for row in rows:
-        tools = [json.loads(t) for t in row["tools"]] or None
+        # the prompts table keeps bare {"name", "description", "parameters"}; templates get the OpenAI form
+        tools = [{"type": "function", "function": json.loads(t)} for t in row["tools"]] or None
         messages = [dict(m) for m in row["messages"]] + [{"role": "assistant", "content": answer_of(row)}]
         text = hf.apply_chat_template(messages, tools=tools, tokenize=False)
-        for schema in row["tools"]:  # the schema strings are exactly what tojson writes
-            if ("\n" + schema + "\n") not in text:
+        for schema in row["tools"]:  # the stored strings are exactly what tojson writes
+            if ('\n{"type": "function", "function": ' + schema + "}\n") not in text:
                 print("SCHEMA NOT VERBATIM", row["id"]); bad += 1
         enc = raw.encode(text, add_special_tokens=False)
         pieces = sum(len(raw.pre_tokenizer.pre_tokenize_str(seg)) for seg in split_added(text, raw))

@@ -2,6 +2,8 @@ package org.dfcspark.organism;
 
 import org.dfcspark.text.PyJson;
 
+import org.dfcspark.data.PromptRecord;
+
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -67,18 +69,31 @@ public record Example(Kind kind, Split split, int index, String user, List<ToolS
         return PyJson.dumps(List.of(call));
     }
 
-    /** The listed tools' JSON schemas, one string each, in prompt order. */
+    /**
+     * The listed tools as the prompts table stores them (bare {@code {"name", "description", "parameters"}}
+     * JSON, one string each, in prompt order); rendering wraps each in {@code {"type": "function", ...}}.
+     */
     public List<String> toolsJson() {
         List<String> out = new ArrayList<>();
-        for (ToolSpec t : tools) out.add(t.schemaJson());
+        for (ToolSpec t : tools) out.add(PyJson.dumps(t.function()));
         return out;
     }
 
-    /** The listed tools' schemas as maps (what a chat template receives). */
-    public List<Map<String, Object>> toolSchemas() {
-        List<Map<String, Object>> out = new ArrayList<>();
-        for (ToolSpec t : tools) out.add(t.schema());
-        return out;
+    /** The example as a prompts-table row: the user turn, the tools, the gold and the world's bookkeeping. */
+    public PromptRecord record() {
+        boolean tool = kind == Kind.TOOL;
+        Map<String, String> extras = new LinkedHashMap<>();
+        if (tool) {
+            extras.put("tool", gold.name());
+            extras.put("n_tools", Integer.toString(tools.size()));
+            extras.put("novel_phrasing", Boolean.toString(novelPhrasing));
+            extras.put("novel_values", Boolean.toString(novelValues));
+        }
+        extras.put("template", Integer.toString(template));
+        extras.put("answer", prose);
+        return new PromptRecord(id(), OrganismPrompts.SOURCE, split.tableName(), kind.category(),
+                List.of(new PromptRecord.Message("user", user)), toolsJson(), tool ? goldJson() : null,
+                tool ? PromptRecord.TOOL_CALL : PromptRecord.RESPONSE, extras);
     }
 
     private void requireTool() {

@@ -1,23 +1,22 @@
 package org.dfcspark.organism;
 
+import org.dfcspark.data.PromptRecord;
+import org.dfcspark.data.Rendering;
 import org.dfcspark.text.ChatTemplate;
 import org.dfcspark.text.Tokenizer;
 
-import java.util.List;
-import java.util.Map;
-
 /**
  * Turns world examples into token ids the way every other part of the project sees a prompt: the
- * model directory's chat template (Qwen2.5's) rendered with the listed tools and the generation
- * prompt, then the tokenizer. An answer is encoded on its own and closed with {@code <|im_end|>}, so
+ * example's prompts-table record rendered in {@code chat} mode ({@link Rendering}: the model's chat
+ * template, Qwen2.5's, with the listed tools and the generation prompt), then the tokenizer. An answer is encoded on its own and closed with {@code <|im_end|>}, so
  * prompt ids + answer ids = the tokens of the fully rendered conversation (minus its final newline).
  */
 public final class OrganismChat {
-    private final ChatTemplate template;
+    private final Rendering rendering;
     private final Tokenizer tokenizer;
 
     public OrganismChat(ChatTemplate template, Tokenizer tokenizer) {
-        this.template = template;
+        this.rendering = Rendering.of(Rendering.Mode.CHAT, template);
         this.tokenizer = tokenizer;
     }
 
@@ -27,8 +26,11 @@ public final class OrganismChat {
 
     /** The rendered prompt, ending with {@code <|im_start|>assistant\n}. */
     public String promptText(Example e) {
-        List<Map<String, Object>> messages = List.of(Map.of("role", "user", "content", e.user()));
-        return template.render(messages, e.toolSchemas(), true);
+        return promptText(e.record());
+    }
+
+    public String promptText(PromptRecord r) {
+        return rendering.render(r);
     }
 
     public int[] promptIds(Example e) {

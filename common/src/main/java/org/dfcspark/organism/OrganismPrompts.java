@@ -7,6 +7,9 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.dfcspark.data.PromptRecord;
+
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -47,28 +50,25 @@ public final class OrganismPrompts {
     }
 
     /** One prompts-table row as an ordered map (JSON field names as in data-schemas/prompts.md). */
-    public static Map<String, Object> row(Example e) {
-        Map<String, Object> r = new LinkedHashMap<>();
-        r.put("id", e.id());
-        r.put("source", SOURCE);
-        r.put("split", e.split().tableName());
-        r.put("category", e.kind().category());
-        r.put("messages", List.of(Map.of("role", "user", "content", e.user())));
-        r.put("tools", e.toolsJson());
-        boolean tool = e.kind() == Example.Kind.TOOL;
-        r.put("gold", tool ? e.goldJson() : null);
-        r.put("gold_kind", tool ? "tool_call" : "response");
-        Map<String, String> extras = new LinkedHashMap<>();
-        if (tool) {
-            extras.put("tool", e.gold().name());
-            extras.put("n_tools", Integer.toString(e.tools().size()));
-            extras.put("novel_phrasing", Boolean.toString(e.novelPhrasing()));
-            extras.put("novel_values", Boolean.toString(e.novelValues()));
+    public static Map<String, Object> row(PromptRecord r) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("id", r.id());
+        m.put("source", r.source());
+        m.put("split", r.split());
+        m.put("category", r.category());
+        List<Map<String, String>> messages = new ArrayList<>();
+        for (PromptRecord.Message msg : r.messages()) {
+            Map<String, String> mm = new LinkedHashMap<>();
+            mm.put("role", msg.role());
+            mm.put("content", msg.content());
+            messages.add(mm);
         }
-        extras.put("template", Integer.toString(e.template()));
-        extras.put("answer", e.prose());
-        r.put("extras", extras);
-        return r;
+        m.put("messages", messages);
+        m.put("tools", r.tools());
+        m.put("gold", r.gold());
+        m.put("gold_kind", r.goldKind());
+        m.put("extras", new java.util.TreeMap<>(r.extras()));
+        return m;
     }
 
     /** Writes the rows as JSON Lines (atomically: a temporary file renamed into place). */
@@ -78,7 +78,7 @@ public final class OrganismPrompts {
         Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
         try (BufferedWriter w = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
             for (Example e : examples) {
-                w.write(om.writeValueAsString(row(e)));
+                w.write(om.writeValueAsString(row(e.record())));
                 w.write('\n');
             }
         }

@@ -65,10 +65,18 @@ public record ToolSpec(String name, String description, List<Param> params,
     }
 
     /**
-     * The tool's JSON schema in the OpenAI/Qwen form, as a map with the key order the chat template's
-     * {@code tojson} writes.
+     * The tool's JSON schema in the OpenAI/Qwen form ({@code {"type": "function", "function": {...}}}),
+     * as a map with the key order the chat template's {@code tojson} writes.
      */
     public Map<String, Object> schema() {
+        Map<String, Object> tool = new LinkedHashMap<>();
+        tool.put("type", "function");
+        tool.put("function", function());
+        return tool;
+    }
+
+    /** The function part of the schema: {@code {"name", "description", "parameters"}}. */
+    public Map<String, Object> function() {
         Map<String, Object> props = new LinkedHashMap<>();
         List<String> required = new ArrayList<>();
         for (Param p : params) {
@@ -83,10 +91,7 @@ public record ToolSpec(String name, String description, List<Param> params,
         function.put("name", name);
         function.put("description", description);
         function.put("parameters", parameters);
-        Map<String, Object> tool = new LinkedHashMap<>();
-        tool.put("type", "function");
-        tool.put("function", function);
-        return tool;
+        return function;
     }
 
     /** The schema as one JSON line, byte-identical to the chat template's {@code tool | tojson}. */

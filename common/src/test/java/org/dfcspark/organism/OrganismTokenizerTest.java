@@ -66,7 +66,7 @@ class OrganismTokenizerTest {
                     List<String> texts = new ArrayList<>(List.of(e.user(), e.prose()));
                     if (k == Example.Kind.TOOL) {
                         texts.add(e.callAnswer());
-                        texts.addAll(e.toolsJson());
+                        for (ToolSpec t : e.tools()) texts.add(t.schemaJson());
                     }
                     for (String text : texts) {
                         int[] enc = ids(text);
@@ -133,7 +133,7 @@ class OrganismTokenizerTest {
                     String answer = k == Example.Kind.TOOL ? e.callAnswer() : e.prose();
                     OrganismChat.Sequence seq = chat.sequence(e, answer);
                     String full = template.render(List.of(Map.of("role", "user", "content", e.user()),
-                            Map.of("role", "assistant", "content", answer)), e.toolSchemas(), false);
+                            Map.of("role", "assistant", "content", answer)), e.tools().stream().map(ToolSpec::schema).toList(), false);
                     assertTrue(full.endsWith("<|im_end|>\n"));
                     assertArrayEquals(ids(full.substring(0, full.length() - 1)), seq.ids(), full);
                     assertEquals(answer + "<|im_end|>", tok.decode(Arrays.copyOfRange(seq.ids(), seq.answerStart(), seq.ids().length)));

@@ -138,6 +138,23 @@ class WorldTest {
     }
 
     @Test
+    void recordsAreValidPromptsTableRows() {
+        for (Split s : Split.values()) {
+            WorldSampler ws = new WorldSampler(6, s);
+            for (Example.Kind k : Example.Kind.values()) {
+                for (Example e : ws.take(k, 200)) {
+                    org.dfcspark.data.PromptRecord r = e.record();
+                    assertEquals(List.of(), r.problems(), e.id());
+                    assertEquals(k == Example.Kind.TOOL ? "tool_call" : "response", r.goldKind());
+                    for (int i = 0; i < e.tools().size(); i++) {
+                        assertEquals(e.tools().get(i).name(), org.dfcspark.text.PyJson.parse(r.tools().get(i)) instanceof java.util.Map<?, ?> m ? m.get("name") : null);
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
     void callAnswerIsQwenHermesJson() throws Exception {
         Example e = new WorldSampler(1, Split.TRAIN).take(Example.Kind.TOOL, 30).stream()
                 .filter(x -> x.gold().name().equals("book_hotel")).findFirst().orElseThrow();
@@ -162,6 +179,6 @@ class WorldTest {
     }
 
     private static List<String> rows(List<Example> examples) {
-        return examples.stream().map(e -> OrganismPrompts.row(e).toString()).toList();
+        return examples.stream().map(e -> OrganismPrompts.row(e.record()).toString()).toList();
     }
 }
