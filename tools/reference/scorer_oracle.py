@@ -11,7 +11,8 @@ Originals: `score_response` from the seed's sweep_eval.py (source extracted with
 torch is not needed) and `compute_score` from ToolRL's verl/utils/reward_score/rlla.py (imported from its file;
 its prints are silenced), with EXPERIMENT_NAME=grpo-qwen2.5-3b and no switch set.
 
-Usage (standard library only; a venv is not required):
+Usage (needs only the standard library; any venv works, e.g. python3 -m venv .venv &&
+.venv/bin/pip install torch transformers safetensors numpy pyarrow pandas):
   git clone https://github.com/Antebe/model_diffing_crosscoders   (commit 31a4d3ee)
   git clone https://github.com/qiancheng0/ToolRL                   (commit 8cee13ec)
   python3 tools/reference/scorer_oracle.py --seed-src model_diffing_crosscoders --toolrl-src ToolRL \

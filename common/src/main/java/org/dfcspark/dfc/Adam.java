@@ -1,0 +1,103 @@
+package org.dfcspark.dfc;
+
+/**
+ * Adam exactly as {@code torch.optim.Adam} (single-tensor CPU path; β1 0.9, β2 0.999, ε 1e-8 by default, no weight
+ * decay), applied after global-norm gradient clipping as {@code torch.nn.utils.clip_grad_norm_}. Masked: forbidden
+ * weights and their moments are never touched (they stay exactly 0), and the weights are re-masked after the step.
+ */
+public final class Adam {
+    private final double beta1;
+    private final double beta2;
+    private final double eps;
+    private final Crosscoder cc;
+    private final int threads;
+    private final float[] mEnc, vEnc, mDec, vDec, mBEnc, vBEnc, mBDec, vBDec;
+    private long step;
+
+    public Adam(Crosscoder cc, int threads) {
+        this(cc, 0.9, 0.999, 1e-8, threads);
+    }
+
+    public Adam(Crosscoder cc, double beta1, double beta2, double eps, int threads) {
+        this.cc = cc;
+        this.beta1 = beta1;
+        this.beta2 = beta2;
+        this.eps = eps;
+        this.threads = Math.max(1, threads);
+        mEnc = new float[cc.encT.length];
+        vEnc = new float[cc.encT.length];
+        mDec = new float[cc.dec.length];
+        vDec = new float[cc.dec.length];
+        mBEnc = new float[cc.bEnc.length];
+        vBEnc = new float[cc.bEnc.length];
+        mBDec = new float[cc.bDec.length];
+        vBDec = new float[cc.bDec.length];
+    }
+
+    /** Number of steps taken. */
+    public long steps() {
+        return step;
+    }
+
+    /**
+     * Clips {@code g} to global norm {@code maxNorm} (≤ 0 or infinite: no clipping), then takes one Adam step with
+     * learning rate {@code lr} and re-masks. Returns the gradient norm before clipping.
+     */
+    public double step(Gradients g, double lr, double maxNorm) {
+        return step(g, lr, maxNorm, Math.sqrt(g.normSquared(cc)));
+    }
+
+    /** As {@link #step(Gradients, double, double)} with the gradient norm already computed. */
+    double step(Gradients g, double lr, double maxNorm, double norm) {
+        float normF = (float) norm;
+        float coef = maxNorm > 0 && Double.isFinite(maxNorm) ? Math.min(1f, (float) maxNorm / (normF + 1e-6f)) : 1f;
+        step++;
+        double bc1 = 1 - Math.pow(beta1, step);
+        double bc2Sqrt = Math.sqrt(1 - Math.pow(beta2, step));
+        float stepSize = (float) (lr / bc1);
+        float b2c = (float) bc2Sqrt;
+        float oneMinusB1 = (float) (1 - beta1), b2 = (float) beta2, oneMinusB2 = (float) (1 - beta2), epsF = (float) eps;
+        Updater u = (p, m, v, gr, off, len) -> {
+            for (int i = off, end = off + len; i < end; i++) {
+                float gi = gr[i] * coef;
+                float mi = m[i] + (gi - m[i]) * oneMinusB1;       // exp_avg.lerp_(grad, 1 - beta1)
+                float vi = v[i] * b2 + oneMinusB2 * gi * gi;      // exp_avg_sq.mul_(beta2).addcmul_(grad, grad, 1 - beta2)
+                m[i] = mi;
+                v[i] = vi;
+                p[i] -= stepSize * (mi / ((float) Math.sqrt(vi) / b2c + epsF));
+            }
+        };
+        Partition part = cc.partition;
+        int d = cc.d, w = cc.width;
+        Parallel.forBlocks(threads, Parallel.blocks(cc.dictSize, 64), blk -> {
+            for (int j = blk * 64, end = Math.min(cc.dictSize, j + 64); j < end; j++) {
+                int lo = j * w + part.loModel(j) * d, len = (part.hiModel(j) - part.loModel(j)) * d;
+                u.update(cc.encT, mEnc, vEnc, g.encT, lo, len);
+                u.update(cc.dec, mDec, vDec, g.dec, lo, len);
+            }
+        });
+        u.update(cc.bEnc, mBEnc, vBEnc, g.bEnc, 0, cc.bEnc.length);
+        u.update(cc.bDec, mBDec, vBDec, g.bDec, 0, cc.bDec.length);
+        cc.applyMasks();
+        return normF;
+    }
+
+    private interface Updater {
+        void update(float[] p, float[] m, float[] v, float[] g, int off, int len);
+    }
+
+    /** Largest |moment| over the forbidden entries (exclusivity of the optimiser state; 0.0 when it holds). */
+    public double maxForbiddenMoment() {
+        Partition part = cc.partition;
+        int d = cc.d, w = cc.width;
+        double max = 0;
+        for (int j = 0; j < part.nA() + part.nB(); j++) {
+            int lo = part.loModel(j) * d, hi = part.hiModel(j) * d;
+            for (int c = 0; c < w; c++) {
+                if (c >= lo && c < hi) continue;
+                for (float[] s : new float[][] {mEnc, vEnc, mDec, vDec}) max = Math.max(max, Math.abs(s[j * w + c]));
+            }
+        }
+        return max;
+    }
+}

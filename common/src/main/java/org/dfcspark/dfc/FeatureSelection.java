@@ -1,0 +1,232 @@
+package org.dfcspark.dfc;
+
+/**
+ * The sparsity rules, applied to pre-activations {@code pre (rows × D)}: an entry can only be selected where
+ * {@code post = ReLU(pre) > 0}, and a selected entry keeps its unscaled post value. (Entries with post = 0 that a
+ * top-k would also pick contribute nothing to the output and get no gradient through the ReLU, so they are left out.)
+ */
+final class FeatureSelection {
+    private static final int ROW_BLOCK = 32;
+
+    private FeatureSelection() {}
+
+    /**
+     * Per row, the k entries with the largest key among the candidates, where key = post · scale[j] (scale null:
+     * key = post) and candidates are all features (candidate null) or those flagged. Ties keep the lower index.
+     */
+    static void topKPerRow(float[] pre, int rows, int dict, int k, float[] scale, boolean[] candidate, SparseCodes out, int threads) {
+        out.reset(rows, rows * k);
+        Parallel.forBlocks(threads, Parallel.blocks(rows, ROW_BLOCK), blk -> {
+            float[] heapKey = new float[k];
+            int[] heapIdx = new int[k];
+            for (int b = blk * ROW_BLOCK, end = Math.min(rows, b + ROW_BLOCK); b < end; b++) {
+                int size = 0, o = b * dict;
+                for (int j = 0; j < dict; j++) {
+                    float v = pre[o + j];
+                    if (!(v > 0f) || (candidate != null && !candidate[j])) continue;
+                    float key = scale == null ? v : v * scale[j];
+                    if (size < k) {
+                        heapKey[size] = key;
+                        heapIdx[size] = j;
+                        siftUp(heapKey, heapIdx, size++);
+                    } else if (key > heapKey[0]) {
+                        heapKey[0] = key;
+                        heapIdx[0] = j;
+                        siftDown(heapKey, heapIdx, size);
+                    }
+                }
+                out.start[b] = b * k;
+                out.count[b] = size;
+                for (int e = 0; e < size; e++) {
+                    out.index[b * k + e] = heapIdx[e];
+                    out.value[b * k + e] = pre[o + heapIdx[e]];
+                }
+            }
+        });
+        out.sortRows(threads);
+    }
+
+    // min-heap on key; among equal keys the larger index sits nearer the root, so it is evicted first
+    private static boolean less(float[] key, int[] idx, int a, int b) {
+        return key[a] < key[b] || (key[a] == key[b] && idx[a] > idx[b]);
+    }
+
+    private static void swap(float[] key, int[] idx, int a, int b) {
+        float k = key[a];
+        key[a] = key[b];
+        key[b] = k;
+        int i = idx[a];
+        idx[a] = idx[b];
+        idx[b] = i;
+    }
+
+    private static void siftUp(float[] key, int[] idx, int i) {
+        while (i > 0) {
+            int p = (i - 1) / 2;
+            if (!less(key, idx, i, p)) break;
+            swap(key, idx, i, p);
+            i = p;
+        }
+    }
+
+    private static void siftDown(float[] key, int[] idx, int size) {
+        int i = 0;
+        while (true) {
+            int l = 2 * i + 1, r = l + 1, m = i;
+            if (l < size && less(key, idx, l, m)) m = l;
+            if (r < size && less(key, idx, r, m)) m = r;
+            if (m == i) return;
+            swap(key, idx, i, m);
+            i = m;
+        }
+    }
+
+    /**
+     * BatchTopK: the {@code total} entries of the whole batch with the largest post · scale[j] (ties: row-major
+     * order). Returns the smallest selected ranked value (for the inference threshold), or NaN if nothing is positive.
+     */
+    static double batchTopK(float[] pre, int rows, int dict, long total, float[] scale, SparseCodes out, int threads) {
+        long positives = 0;
+        for (int i = 0, n = rows * dict; i < n; i++) if (pre[i] > 0f) positives++;
+        if (positives == 0) {
+            out.reset(rows, 0);
+            for (int b = 0; b < rows; b++) out.start[b] = 0;
+            return Double.NaN;
+        }
+        float cut = positives <= total ? 0f : kthLargestRanked(pre, rows * dict, dict, total, scale);
+        // entries strictly above the cut are all kept; entries equal to it fill the remaining quota in row order
+        long[] above = new long[rows];
+        long[] ties = new long[rows];
+        Parallel.forBlocks(threads, Parallel.blocks(rows, ROW_BLOCK), blk -> {
+            for (int b = blk * ROW_BLOCK, end = Math.min(rows, b + ROW_BLOCK); b < end; b++) {
+                long a = 0, t = 0;
+                for (int j = 0, o = b * dict; j < dict; j++) {
+                    float v = pre[o + j];
+                    if (!(v > 0f)) continue;
+                    float key = v * scale[j];
+                    if (key > cut) a++;
+                    else if (key == cut) t++;
+                }
+                above[b] = a;
+                ties[b] = t;
+            }
+        });
+        long quota = positives <= total ? 0 : total;
+        for (long a : above) quota -= a;
+        int[] tiesTaken = new int[rows];
+        int capacity = 0;
+        for (int b = 0; b < rows; b++) {
+            long take = positives <= total ? ties[b] : Math.max(0, Math.min(ties[b], quota));
+            if (positives > total) quota -= take;
+            tiesTaken[b] = (int) take;
+            capacity += (int) (above[b] + take);
+        }
+        int[] starts = new int[rows];
+        out.reset(rows, capacity);
+        int s = 0;
+        for (int b = 0; b < rows; b++) {
+            starts[b] = s;
+            s += (int) above[b] + tiesTaken[b];
+        }
+        float[] minKey = new float[Parallel.blocks(rows, ROW_BLOCK)];
+        Parallel.forBlocks(threads, minKey.length, blk -> {
+            float mk = Float.POSITIVE_INFINITY;
+            for (int b = blk * ROW_BLOCK, end = Math.min(rows, b + ROW_BLOCK); b < end; b++) {
+                int e = starts[b], tieLeft = tiesTaken[b];
+                out.start[b] = e;
+                for (int j = 0, o = b * dict; j < dict; j++) {
+                    float v = pre[o + j];
+                    if (!(v > 0f)) continue;
+                    float key = v * scale[j];
+                    boolean keep = key > cut || (key == cut && tieLeft-- > 0);
+                    if (!keep) continue;
+                    out.index[e] = j;
+                    out.value[e++] = v;
+                    mk = Math.min(mk, key);
+                }
+                out.count[b] = e - starts[b];
+            }
+            minKey[blk] = mk;
+        });
+        float mk = Float.POSITIVE_INFINITY;
+        for (float v : minKey) mk = Math.min(mk, v);
+        return mk;
+    }
+
+    /** The total-th largest positive ranked value, by a two-pass radix select on the float bits (positive floats order like their bits). */
+    private static float kthLargestRanked(float[] pre, int n, int dict, long total, float[] scale) {
+        long[] hist = new long[1 << 15];
+        for (int o = 0; o < n; o += dict) {
+            for (int j = 0; j < dict; j++) {
+                float v = pre[o + j];
+                if (v > 0f) hist[Float.floatToRawIntBits(v * scale[j]) >>> 16]++;
+            }
+        }
+        long need = total;
+        int high = hist.length - 1;
+        for (; high >= 0; high--) {
+            if (hist[high] >= need) break;
+            need -= hist[high];
+        }
+        long[] low = new long[1 << 16];
+        for (int o = 0; o < n; o += dict) {
+            for (int j = 0; j < dict; j++) {
+                float v = pre[o + j];
+                if (!(v > 0f)) continue;
+                int bits = Float.floatToRawIntBits(v * scale[j]);
+                if (bits >>> 16 == high) low[bits & 0xFFFF]++;
+            }
+        }
+        int lo = low.length - 1;
+        for (; lo >= 0; lo--) {
+            if (low[lo] >= need) break;
+            need -= low[lo];
+        }
+        return Float.intBitsToFloat((high << 16) | lo);
+    }
+
+    /** Inference rule of BatchTopK: keep post where post · scale[j] > threshold (strictly). */
+    static void threshold(float[] pre, int rows, int dict, float[] scale, double threshold, SparseCodes out, int threads) {
+        keepWhere(pre, rows, dict, out, threads, (v, j) -> (double) (v * scale[j]) > threshold);
+    }
+
+    /** ReLU: every positive activation. */
+    static void relu(float[] pre, int rows, int dict, SparseCodes out, int threads) {
+        keepWhere(pre, rows, dict, out, threads, (v, j) -> true);
+    }
+
+    private interface Keep {
+        boolean test(float post, int j);
+    }
+
+    private static void keepWhere(float[] pre, int rows, int dict, SparseCodes out, int threads, Keep keep) {
+        int[] counts = new int[rows];
+        Parallel.forBlocks(threads, Parallel.blocks(rows, ROW_BLOCK), blk -> {
+            for (int b = blk * ROW_BLOCK, end = Math.min(rows, b + ROW_BLOCK); b < end; b++) {
+                int c = 0;
+                for (int j = 0, o = b * dict; j < dict; j++) if (pre[o + j] > 0f && keep.test(pre[o + j], j)) c++;
+                counts[b] = c;
+            }
+        });
+        int total = 0;
+        for (int c : counts) total += c;
+        out.reset(rows, total);
+        for (int b = 0, s = 0; b < rows; b++) {
+            out.start[b] = s;
+            s += counts[b];
+        }
+        Parallel.forBlocks(threads, Parallel.blocks(rows, ROW_BLOCK), blk -> {
+            for (int b = blk * ROW_BLOCK, end = Math.min(rows, b + ROW_BLOCK); b < end; b++) {
+                int e = out.start[b];
+                for (int j = 0, o = b * dict; j < dict; j++) {
+                    float v = pre[o + j];
+                    if (v > 0f && keep.test(v, j)) {
+                        out.index[e] = j;
+                        out.value[e++] = v;
+                    }
+                }
+                out.count[b] = counts[b];
+            }
+        });
+    }
+}

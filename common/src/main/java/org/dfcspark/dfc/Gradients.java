@@ -1,0 +1,70 @@
+package org.dfcspark.dfc;
+
+/**
+ * Gradients of the loss with respect to the crosscoder's parameters, in its internal layout (see {@link Crosscoder}).
+ * Forbidden entries are exactly 0. With tied coupling both halves of a shared decoder (and of b_dec) hold the same
+ * value, the gradient of the one underlying parameter, which {@link #normSquared} counts once.
+ *
+ * <p>Data-parallel training can compute one Gradients per worker, {@link #add} them and {@link #scale} by
+ * 1/workers before {@link Adam#step}.
+ */
+public final class Gradients {
+    final float[] encT;
+    final float[] bEnc;
+    final float[] dec;
+    final float[] bDec;
+
+    public Gradients(Crosscoder cc) {
+        this.encT = new float[cc.encT.length];
+        this.bEnc = new float[cc.bEnc.length];
+        this.dec = new float[cc.dec.length];
+        this.bDec = new float[cc.bDec.length];
+    }
+
+    /** Squared global L2 norm over all parameters (tied parameters counted once), for clipping. */
+    public double normSquared(Crosscoder cc) {
+        int d = cc.d, w = cc.width;
+        boolean tied = cc.config().coupling() == Coupling.TIED;
+        double s = VecOps.sumSquares(encT, 0, encT.length) + VecOps.sumSquares(bEnc, 0, bEnc.length);
+        for (int j = 0; j < cc.dictSize; j++) {
+            boolean once = tied && cc.partition.isShared(j);
+            s += VecOps.sumSquares(dec, j * w, once ? d : w);
+        }
+        s += VecOps.sumSquares(bDec, 0, tied ? d : w);
+        return s;
+    }
+
+    public void add(Gradients o) {
+        for (int t = 0; t < 4; t++) {
+            float[] a = arrays()[t], b = o.arrays()[t];
+            for (int i = 0; i < a.length; i++) a[i] += b[i];
+        }
+    }
+
+    public void scale(float f) {
+        for (float[] a : arrays()) for (int i = 0; i < a.length; i++) a[i] *= f;
+    }
+
+    /** The paper's {@code W_enc} gradient layout (2, d, D). */
+    public float[] wEncPaperLayout(Crosscoder cc) {
+        float[] out = new float[encT.length];
+        for (int j = 0; j < cc.dictSize; j++) for (int c = 0; c < cc.width; c++) out[c * cc.dictSize + j] = encT[j * cc.width + c];
+        return out;
+    }
+
+    public float[] wDec() {
+        return dec.clone();
+    }
+
+    public float[] bEnc() {
+        return bEnc.clone();
+    }
+
+    public float[] bDec() {
+        return bDec.clone();
+    }
+
+    float[][] arrays() {
+        return new float[][] {encT, bEnc, dec, bDec};
+    }
+}
