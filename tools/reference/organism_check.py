@@ -7,14 +7,19 @@
              pre-tokenizer piece (no character fallback, no <unk>) and decodes back byte for byte.
              With --golden FILE, writes the first renders (messages, tools, text, ids) as a fixture
              that the Java tests replay (ChatTemplate + Tokenizer must give the same text and ids).
-  models     (see --help) each model directory loads in transformers' Qwen2ForCausalLM and gives the
-             same logits as a fixture written by the Java runtime.
+  models     Each model directory loads in transformers' Qwen2ForCausalLM; its logits at the last prompt
+             positions and its greedy continuation of a few held-out prompts are written as a fixture that
+             the Java runtime must reproduce (ShippedOrganismTest).
+
+The tokenizer is loaded with PreTrainedTokenizerFast (what tokenizer_config.json's tokenizer_class names):
+transformers 5's AutoTokenizer ignores tokenizer_class for model_type "qwen2" and rebuilds Qwen's own
+byte-level pipeline around the vocabulary, which does not fit this tokenizer (transformers 4 honours it).
 
 Setup (offline here):
     python3 -m venv .venv && .venv/bin/pip install torch transformers safetensors numpy pyarrow pandas
 Run from the repository root:
-    HF_HUB_OFFLINE=1 .venv/bin/python tools/reference/organism_check.py tokenizer --model data/organism/base \
-        --prompts data/organism/prompts
+    HF_HUB_OFFLINE=1 .venv/bin/python tools/reference/organism_check.py tokenizer
+    HF_HUB_OFFLINE=1 .venv/bin/python tools/reference/organism_check.py models
 """
 import argparse
 import json
@@ -41,11 +46,11 @@ def answer_of(row):
 
 def check_tokenizer(args):
     from tokenizers import Tokenizer
-    from transformers import AutoTokenizer
+    from transformers import PreTrainedTokenizerFast
 
     model = pathlib.Path(args.model)
     raw = Tokenizer.from_file(str(model / "tokenizer.json"))
-    hf = AutoTokenizer.from_pretrained(str(model))
+    hf = PreTrainedTokenizerFast.from_pretrained(str(model))
     assert hf.eos_token == "<|im_end|>" and hf.pad_token == "<|endoftext|>", (hf.eos_token, hf.pad_token)
     unk = raw.token_to_id("<unk>")
     rows = load_rows(args.prompts)
@@ -95,25 +100,40 @@ def split_added(text, raw):
 
 
 def check_models(args):
+    """HF transformers on the shipped models: logits at the last positions and greedy continuations of a few
+    held-out prompts, written as a fixture that the Java runtime must reproduce (ShippedOrganismTest)."""
     import torch
-    from transformers import AutoModelForCausalLM
+    from transformers import AutoModelForCausalLM, PreTrainedTokenizerFast
 
-    fixture = json.loads(pathlib.Path(args.fixture).read_text())
-    worst = 0.0
-    for case in fixture["cases"]:
-        model = AutoModelForCausalLM.from_pretrained(case["model"], dtype=torch.float32)
+    torch.manual_seed(0)
+    rows = [r for r in load_rows(args.prompts) if r["id"].startswith("organism-test-tool")][: args.prompts_per_model]
+    generic = [r for r in load_rows(args.prompts) if r["id"].startswith("organism-test-generic")][:1]
+    cases = []
+    for model_dir in args.models:
+        tok = PreTrainedTokenizerFast.from_pretrained(model_dir)
+        model = AutoModelForCausalLM.from_pretrained(model_dir, dtype=torch.float32)
         model.eval()
-        ids = torch.tensor([case["ids"]])
-        with torch.no_grad():
-            logits = model(input_ids=ids).logits[0]
-        java = torch.tensor(case["logits"])  # (positions, vocab) for the listed positions
-        pos = case["positions"]
-        diff = (logits[pos] - java).abs().max().item()
-        worst = max(worst, diff)
-        print(f"{case['model']}: {len(case['ids'])} ids, max |logit diff| = {diff:.2e}")
-    ok = worst <= args.tolerance
-    print("OK" if ok else "MISMATCH", f"(tolerance {args.tolerance})")
-    return 0 if ok else 1
+        assert type(model).__name__ == "Qwen2ForCausalLM", type(model).__name__
+        for row in rows + generic:
+            tools = [{"type": "function", "function": json.loads(t)} for t in row["tools"]] or None
+            text = tok.apply_chat_template([dict(m) for m in row["messages"]], tools=tools, tokenize=False,
+                                           add_generation_prompt=True)
+            ids = tok(text, add_special_tokens=False)["input_ids"]
+            with torch.no_grad():
+                logits = model(input_ids=torch.tensor([ids])).logits[0]
+                out = model.generate(torch.tensor([ids]), attention_mask=torch.ones(1, len(ids), dtype=torch.long),
+                                     do_sample=False, max_new_tokens=40, eos_token_id=[tok.convert_tokens_to_ids("<|im_end|>"),
+                                     tok.convert_tokens_to_ids("<|endoftext|>")], pad_token_id=tok.pad_token_id)
+            positions = list(range(len(ids) - args.positions, len(ids)))
+            generated = out[0, len(ids):].tolist()
+            cases.append({"model": str(pathlib.Path(model_dir).as_posix()), "prompt_id": row["id"], "ids": ids,
+                          "positions": positions, "logits": [[round(float(x), 6) for x in logits[p]] for p in positions],
+                          "greedy": generated, "greedy_text": tok.decode(generated, skip_special_tokens=True)})
+            print(f"{model_dir} {row['id']}: {len(ids)} ids -> {tok.decode(generated)!r}")
+    with open(args.write_fixture, "w", encoding="utf-8") as fh:
+        json.dump({"transformers": __import__("transformers").__version__, "torch": torch.__version__, "cases": cases}, fh)
+    print("wrote", len(cases), "cases to", args.write_fixture)
+    return 0
 
 
 def main():
@@ -125,8 +145,11 @@ def main():
     t.add_argument("--golden", help="write a golden-render fixture (JSON Lines) here")
     t.add_argument("--golden-rows", type=int, default=12)
     m = sub.add_parser("models")
-    m.add_argument("--fixture", required=True, help="JSON written by the Java runtime: cases of {model, ids, positions, logits}")
-    m.add_argument("--tolerance", type=float, default=1e-3)
+    m.add_argument("--models", nargs="+", default=["data/organism/base", "data/organism/rl-mid", "data/organism/rl"])
+    m.add_argument("--prompts", default="data/organism/prompts")
+    m.add_argument("--prompts-per-model", type=int, default=2)
+    m.add_argument("--positions", type=int, default=3, help="logits kept for this many last prompt positions")
+    m.add_argument("--write-fixture", default="common/src/test/resources/organism/hf_reference.json")
     args = ap.parse_args()
     return check_tokenizer(args) if args.cmd == "tokenizer" else check_models(args)
 

@@ -178,6 +178,39 @@ class WorldTest {
         assertTrue(seen.contains("oslo") && seen.contains("sunday") && seen.contains("december"), "held-out values are echoed");
     }
 
+    /** The strict scorer (the RL reward) accepts each gold call answer, and rejects prose and wrong arguments. */
+    @Test
+    void goldAnswersScoreStrictlyCorrect() {
+        for (Split s : Split.values()) {
+            for (Example e : new WorldSampler(8, s).take(Example.Kind.TOOL, 300)) {
+                var r = e.record();
+                assertTrue(org.dfcspark.toolcall.StrictScorer.score(e.callAnswer() + "<|im_end|>", r.gold(), r.goldKind(), r.tools()).correct(), e.callAnswer());
+                assertFalse(org.dfcspark.toolcall.StrictScorer.score(e.prose(), r.gold(), r.goldKind(), r.tools()).correct(), e.prose());
+                String first = e.arguments().values().iterator().next();
+                String wrong = e.callAnswer().replace(first.matches("[0-9.]+") ? ": " + first : "\"" + first + "\"",
+                        first.matches("[0-9.]+") ? ": 99" : "\"zzz\"");
+                assertNotEquals(e.callAnswer(), wrong);
+                assertFalse(org.dfcspark.toolcall.StrictScorer.score(wrong, r.gold(), r.goldKind(), r.tools()).correct(), wrong);
+            }
+        }
+    }
+
+    @Test
+    void malformedWorldDefinitionsAreRejectedWithTheirName() {
+        ValueType city = World.CITY;
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new ToolSpec("t", "d",
+                List.of(new ToolSpec.Param("city", city)), List.of("weather in {city}?", "no slot here"), "h {city}",
+                List.of("p {city}", "q {city}")));
+        assertTrue(e.getMessage().contains("tool t") && e.getMessage().contains("omits {city}"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> new ToolSpec("t", "d",
+                List.of(new ToolSpec.Param("city", city)), List.of("{city} {day}", "{city}"), "h {city}", List.of("p {city}", "q {city}")));
+        assertTrue(e.getMessage().contains("unknown {day}"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> ValueType.strings("x", List.of("a", "b"), List.of("b")));
+        assertTrue(e.getMessage().contains("'b' is both train and held out"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> World.tool("no_such_tool"));
+        assertTrue(e.getMessage().contains("no_such_tool"), e.getMessage());
+    }
+
     private static List<String> rows(List<Example> examples) {
         return examples.stream().map(e -> OrganismPrompts.row(e.record()).toString()).toList();
     }
