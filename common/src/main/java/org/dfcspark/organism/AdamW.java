@@ -58,9 +58,15 @@ public final class AdamW implements AutoCloseable {
             for (int i = 0; i < params.size(); i++) {
                 NDArray p = params.get(i), g = grads.get(i);
                 if (scale != 1f) g.muli(scale);
+                // In-place on the state; every new array goes to tmp (DJL attaches a result to its first operand's
+                // manager, so m.div(...) would otherwise land in the long-lived state manager and leak each step).
                 m.get(i).muli(beta1).addi(g.mul(1 - beta1));
                 v.get(i).muli(beta2).addi(g.square().muli(1 - beta2));
-                NDArray update = m.get(i).div(bc1).divi(v.get(i).div(bc2).sqrt().addi(eps)).muli((float) lr);
+                NDArray update = m.get(i).div(bc1);
+                update.attach(tmp);
+                NDArray denom = v.get(i).div(bc2);
+                denom.attach(tmp);
+                update.divi(denom.sqrt().addi(eps)).muli((float) lr);
                 if (weightDecay != 0) p.muli((float) (1 - lr * weightDecay));
                 p.subi(update);
                 g.subi(g); // zero the accumulated gradient in place

@@ -59,14 +59,26 @@ class TrainingPiecesTest {
                 assertEquals(2f * (1 - 0.001f) - 0.1f, after[0], 1e-5);
                 assertEquals(-0.5f * (1 - 0.001f) + 0.1f, after[1], 1e-5);
                 backwardHalfSquare(p);
-                assertArrayEquals(after, p.getGradient().toFloatArray(), 1e-6f, "gradient is the new p, not accumulated");
+                NDArray grad = p.getGradient();
+                assertArrayEquals(after, grad.toFloatArray(), 1e-6f, "gradient is the new p, not accumulated");
+                grad.close();
+                adam.step(0.1, 0.01, 1.0);
+                int arrays = m.getManagedArrays().size();
+                for (int i = 0; i < 5; i++) {
+                    backwardHalfSquare(p);
+                    adam.step(0.1, 0.01, 1.0);
+                }
+                assertEquals(arrays, m.getManagedArrays().size(), "a step leaves no arrays behind");
             }
         }
     }
 
     private static void backwardHalfSquare(NDArray p) {
-        try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-            gc.backward(p.square().sum().div(2));
+        try (NDManager scope = p.getManager().newSubManager();
+             GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+            NDArray sq = p.square();
+            sq.attach(scope); // later results follow their first operand into the scope
+            gc.backward(sq.sum().div(2));
         }
     }
 
