@@ -37,7 +37,8 @@ public final class AdamW implements AutoCloseable {
      * One update with learning rate {@code lr}: gradients are scaled down so that their global L2
      * norm is at most {@code clipNorm}; weights shrink by {@code lr * weightDecay} first.
      *
-     * @return the global gradient norm before clipping
+     * @return the global gradient norm before clipping; when it is not finite (inf/NaN gradients) nothing is
+     *     updated, the gradients are zeroed and the non-finite norm is returned for the caller to count
      */
     public double step(double lr, double weightDecay, double clipNorm) {
         t++;
@@ -52,6 +53,12 @@ public final class AdamW implements AutoCloseable {
                 sq = sq == null ? s : sq.add(s);
             }
             double norm = Math.sqrt(sq.getFloat());
+            if (!Double.isFinite(norm)) {
+                // An overflowed gradient would turn every weight into NaN: skip the update, keep the weights.
+                for (NDArray g : grads) g.subi(g);
+                t--;
+                return norm;
+            }
             float scale = norm > clipNorm ? (float) (clipNorm / (norm + 1e-6)) : 1f;
             float bc1 = (float) (1 - Math.pow(beta1, t));
             float bc2 = (float) (1 - Math.pow(beta2, t));

@@ -98,8 +98,10 @@ public final class OrganismBuilder {
         Phase p = new Phase();
         log.accept("organism: SFT of B (" + opt.sft().steps() + " steps x " + opt.sft().batchSize() + ")");
         try (Qwen2Model b = OrganismModel.random(opt.seed())) {
-            List<Double> losses = new SftTrainer(opt.sft(), chat, opt.seed()).train(b, log);
+            SftTrainer sft = new SftTrainer(opt.sft(), chat, opt.seed());
+            List<Double> losses = sft.train(b, log);
             report.put("sft_loss", losses);
+            report.put("sft_skipped_steps", sft.skippedSteps());
             double first = mean(losses.subList(0, Math.min(10, losses.size())));
             double last = mean(losses.subList(Math.max(0, losses.size() - 10), losses.size()));
             report.put("sft_loss_first10", first);

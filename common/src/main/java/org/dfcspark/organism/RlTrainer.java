@@ -130,7 +130,8 @@ public final class RlTrainer {
                             NDArray loss = SequenceLoss.rowNll(scope, model, seqs, weights, padId).sum();
                             gc.backward(loss);
                         }
-                        adam.step(cfg.lr(), 0.0, cfg.clipNorm());
+                        double norm = adam.step(cfg.lr(), 0.0, cfg.clipNorm());
+                        if (!Double.isFinite(norm) && log != null) log.accept("rl iteration " + (it + 1) + ": non-finite gradient, update skipped");
                     }
                 }
                 double meanReward = 0;

@@ -73,6 +73,25 @@ class TrainingPiecesTest {
         }
     }
 
+    /** An overflowing gradient (norm inf) is skipped: weights unchanged, gradient zeroed, the norm reported. */
+    @Test
+    void adamWSkipsNonFiniteGradients() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            NDArray p = m.create(new float[] {1f, 2f});
+            try (AdamW adam = new AdamW(Map.of("p", p), 0.9, 0.98, 1e-8)) {
+                try (NDManager scope = m.newSubManager(); GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                    NDArray big = p.mul(Float.MAX_VALUE);
+                    big.attach(scope);
+                    gc.backward(big.sum());
+                }
+                assertTrue(Double.isInfinite(adam.step(0.1, 0.0, 1.0)));
+                assertArrayEquals(new float[] {1f, 2f}, p.toFloatArray());
+                backwardHalfSquare(p);
+                assertEquals(Math.sqrt(5), adam.step(0.1, 0.0, 1.0), 1e-5, "next step sees only the fresh gradient");
+            }
+        }
+    }
+
     private static void backwardHalfSquare(NDArray p) {
         try (NDManager scope = p.getManager().newSubManager();
              GradientCollector gc = Engine.getInstance().newGradientCollector()) {
