@@ -100,5 +100,12 @@ for name, template, msgs in generic:
         case["error"] = str(e)
     cases.append(case)
 
+# tools: None stays None, [] stays [] (transformers passes what it is given)
+for name, tools in [("tools_none", None), ("tools_empty_list", [])]:
+    template = "{% if tools is none %}none{% else %}list of {{ tools | length }}{% endif %}"
+    out, _ = render_jinja_template([[{"role": "user", "content": "x"}]], tools=tools, chat_template=template, **special)
+    cases.append({"name": name, "template": template, "messages": [{"role": "user", "content": "x"}], "tools": tools,
+                  "add_generation_prompt": False, "expected": out[0], "error": None})
+
 OUT.write_text(json.dumps(cases, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
 print(f"wrote {len(cases)} cases to {OUT.relative_to(ROOT)}")

@@ -78,7 +78,7 @@ public final class Adam {
         });
         u.update(cc.bEnc, mBEnc, vBEnc, g.bEnc, 0, cc.bEnc.length);
         u.update(cc.bDec, mBDec, vBDec, g.bDec, 0, cc.bDec.length);
-        cc.applyMasks();
+        cc.applyMasks(); // also marks the parameters as changed
         return normF;
     }
 

@@ -36,6 +36,9 @@ public final class BatchStep {
     private final SparseCodes codes;
     private final SparseCodes aux;
     private double minActiveRanked = Double.NaN;
+    private boolean[] lastFired = new boolean[0];
+    private final PhaseTimer timer = new PhaseTimer();
+    private final TorchMatmul matmul = new TorchMatmul();
 
     public BatchStep(Crosscoder cc, int threads) {
         this.cc = cc;
@@ -75,6 +78,16 @@ public final class BatchStep {
         return new Encoded(copy, out);
     }
 
+    /** Cumulative time per phase of this instance's calls (profiling; see CrosscoderBenchmark). */
+    public PhaseTimer timer() {
+        return timer;
+    }
+
+    /** Which features fired in the last training batch. */
+    public boolean[] lastFired() {
+        return lastFired;
+    }
+
     /** Pre-activations of the last forward pass, (rows × D); exposed for tests and diagnostics. */
     public float[] preActivations() {
         float[] out = new float[rows * dict];
@@ -109,7 +122,9 @@ public final class BatchStep {
     /** Encoder, sparsity rule and decoder on the normalised rows in {@code x}. */
     private void forward(boolean training) {
         int n = rows;
-        TorchMatmul.linear(x, n, w, cc.encT, dict, cc.bEnc, pre);
+        timer.start();
+        matmul.linear(x, n, w, cc.encT, cc.version(), dict, cc.bEnc, pre);
+        timer.stop("encoder matmul (libtorch)");
         CrosscoderConfig cfg = cc.config();
         Sparsity sp = cfg.sparsity();
         codeNorm = sp == Sparsity.BATCHTOPK || cfg.loss() == LossKind.ANTHROPIC || cfg.loss() == LossKind.REFERENCE ? cc.codeNorms() : null;
@@ -122,7 +137,9 @@ public final class BatchStep {
                 else FeatureSelection.threshold(pre, n, dict, codeNorm, cfg.threshold(), codes, threads);
             }
         }
+        timer.stop("sparsity selection");
         decode(codes, recon, true);
+        timer.stop("sparse decode");
     }
 
     /** out[b] = (b_dec if withBias) + Σ_active f · W_dec[j] over the allowed halves. */
@@ -155,7 +172,7 @@ public final class BatchStep {
         int nnz = (int) codes.nonZeros();
         if (gpre.length < codes.extent()) gpre = new float[codes.extent()];
 
-        boolean[] fired = new boolean[dict];
+        boolean[] fired = lastFired = new boolean[dict];
         for (int b = 0; b < n; b++) for (int e = codes.start[b], s = e + codes.count[b]; e < s; e++) fired[codes.index[e]] = true;
         if (dead != null) dead.update(fired, n);
 
@@ -187,6 +204,7 @@ public final class BatchStep {
         } else if (dead != null) {
             deadCount = dead.deadCount();
         }
+        timer.stop("loss (+AuxK)");
         LossTerms result = new LossTerms(total, terms, sse[0] / var[0], sse[1] / var[1], (double) nnz / n, deadCount, minActiveRanked);
         if (grads == null) return result;
 
@@ -195,7 +213,9 @@ public final class BatchStep {
         if (auxEntries > 0) {
             activeGradients(aux, gaux, null, gpreAux);
         }
+        timer.stop("d loss/d f (sparse dots)");
         parameterGradients(cfg, grads, auxEntries > 0);
+        timer.stop("parameter gradients (sparse scatter)");
         return result;
     }
 

@@ -24,6 +24,8 @@ public final class Crosscoder {
     final float[] bEnc;
     final float[] dec;
     final float[] bDec;
+    /** Incremented whenever the weights change in place (lets BatchStep skip re-staging unchanged weights). */
+    private volatile long version;
 
     /** All-zero parameters; use {@link Init} or {@link #fromPaperTensors} to fill them. */
     public Crosscoder(CrosscoderConfig config) {
@@ -87,6 +89,15 @@ public final class Crosscoder {
             throw new IllegalArgumentException("config shapes differ from the crosscoder's");
         }
         this.config = c;
+    }
+
+    long version() {
+        return version;
+    }
+
+    /** Marks the parameters as modified. */
+    void touch() {
+        version++;
     }
 
     public Partition partition() {
@@ -181,6 +192,7 @@ public final class Crosscoder {
 
     /** Zeroes every forbidden weight (after each optimiser step; they are already zero unless something is wrong). */
     void applyMasks() {
+        touch();
         for (int j = 0; j < partition.nA() + partition.nB(); j++) {
             int lo = partition.loModel(j) * d, hi = partition.hiModel(j) * d;
             for (int c = 0; c < width; c++) {
@@ -193,6 +205,7 @@ public final class Crosscoder {
 
     /** With tied coupling: copies model A's half onto B's for shared decoders and b_dec (after initialisation). */
     void tieDecoders() {
+        touch();
         if (config.coupling() != Coupling.TIED) return;
         for (int j = partition.sharedStart(); j < dictSize; j++) System.arraycopy(dec, j * width, dec, j * width + d, d);
         System.arraycopy(bDec, 0, bDec, d, d);

@@ -35,6 +35,7 @@ public final class CrosscoderTrainer {
     private final Adam adam;
     private final DeadLatents dead;
     private final Gradients grads;
+    private final int threads;
     private long t;
 
     public CrosscoderTrainer(Crosscoder cc, Options options, int threads) {
@@ -44,6 +45,7 @@ public final class CrosscoderTrainer {
         this.adam = new Adam(cc, threads);
         this.dead = new DeadLatents(cc.dictSize(), cc.config().deadTokens());
         this.grads = new Gradients(cc);
+        this.threads = Math.max(1, threads);
     }
 
     public Crosscoder crosscoder() {
@@ -58,6 +60,16 @@ public final class CrosscoderTrainer {
         return adam;
     }
 
+    /** Time per phase of this trainer's steps (profiling). */
+    public PhaseTimer timer() {
+        return batchStep.timer();
+    }
+
+    /** Which features fired in the last batch. */
+    public boolean[] lastFired() {
+        return batchStep.lastFired();
+    }
+
     /** Steps taken so far (0-based index of the next step). */
     public long stepsTaken() {
         return t;
@@ -66,8 +78,8 @@ public final class CrosscoderTrainer {
     /** One full step on a batch of normalised rows. A batch with NaN/Inf is not used (BAD_BATCH); a non-finite loss
      *  or gradient leaves the parameters untouched (DIVERGED). */
     public StepResult step(float[] batch, int n) {
-        String bad = firstNonFinite(batch, n, cc.activationDim());
-        if (bad != null) return new StepResult(Status.BAD_BATCH, null, Double.NaN, Double.NaN, bad);
+        int bad = firstNonFinite(batch, n * 2 * cc.activationDim());
+        if (bad >= 0) return new StepResult(Status.BAD_BATCH, null, Double.NaN, Double.NaN, describeValue(batch, bad, cc.activationDim(), "batch row " + bad / (2 * cc.activationDim())));
         if (t == 0 && options.biasInit() != Init.DecoderBias.ZEROS) Init.decoderBias(cc, options.biasInit(), batch, n);
         LossTerms terms = computeGradients(batch, n, grads);
         return apply(grads, terms);
@@ -84,11 +96,12 @@ public final class CrosscoderTrainer {
         if (!Double.isFinite(terms.total())) {
             return new StepResult(Status.DIVERGED, terms, Double.NaN, lr, "loss is " + terms.total() + " at step " + t);
         }
-        double norm = Math.sqrt(g.normSquared(cc));
+        double norm = Math.sqrt(g.normSquared(cc, threads));
         if (!Double.isFinite(norm)) {
             return new StepResult(Status.DIVERGED, terms, norm, lr, "gradient norm is " + norm + " at step " + t);
         }
         adam.step(g, lr, options.clip(), norm);
+        batchStep.timer().stop("clip + Adam + re-mask");
         if (cc.config().sparsity() == Sparsity.BATCHTOPK && t > options.thresholdStart()) updateThreshold(terms.minActiveRanked());
         t++;
         return new StepResult(Status.OK, terms, norm, lr, "");
@@ -102,14 +115,14 @@ public final class CrosscoderTrainer {
         cc.setConfig(cc.config().withThreshold(next));
     }
 
-    /** Description of the first NaN/Inf in a batch, or null. */
-    static String firstNonFinite(float[] batch, int n, int d) {
-        int w = 2 * d;
-        for (int i = 0; i < n * w; i++) {
-            if (!Float.isFinite(batch[i])) {
-                return "batch row " + (i / w) + " (model " + (i % w < d ? "A" : "B") + ", channel " + (i % d) + ") is " + batch[i];
-            }
-        }
-        return null;
+    /** Index of the first NaN/Inf among the first {@code len} values, or −1. */
+    public static int firstNonFinite(float[] values, int len) {
+        for (int i = 0; i < len; i++) if (!Float.isFinite(values[i])) return i;
+        return -1;
+    }
+
+    /** "ROW (model A, channel c) is NaN" for the value at flat index i of rows of 2d. */
+    static String describeValue(float[] values, int i, int d, String row) {
+        return row + " (model " + (i % (2 * d) < d ? "A" : "B") + ", channel " + (i % d) + ") is " + values[i];
     }
 }

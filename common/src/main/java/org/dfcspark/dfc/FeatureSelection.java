@@ -20,19 +20,31 @@ final class FeatureSelection {
             float[] heapKey = new float[k];
             int[] heapIdx = new int[k];
             for (int b = blk * ROW_BLOCK, end = Math.min(rows, b + ROW_BLOCK); b < end; b++) {
-                int size = 0, o = b * dict;
-                for (int j = 0; j < dict; j++) {
+                int size = 0, o = b * dict, j = 0;
+                for (; j < dict && size < k; j++) {
                     float v = pre[o + j];
                     if (!(v > 0f) || (candidate != null && !candidate[j])) continue;
-                    float key = scale == null ? v : v * scale[j];
-                    if (size < k) {
-                        heapKey[size] = key;
-                        heapIdx[size] = j;
-                        siftUp(heapKey, heapIdx, size++);
-                    } else if (key > heapKey[0]) {
-                        heapKey[0] = key;
-                        heapIdx[0] = j;
+                    heapKey[size] = scale == null ? v : v * scale[j];
+                    heapIdx[size] = j;
+                    siftUp(heapKey, heapIdx, size++);
+                }
+                if (scale == null && candidate == null) {
+                    // heap full: only values above its minimum matter; find them with a vectorised scan
+                    for (int i; j < dict && (i = VecOps.firstGreater(pre, o + j, o + dict, heapKey[0])) >= 0; j = i - o + 1) {
+                        heapKey[0] = pre[i];
+                        heapIdx[0] = i - o;
                         siftDown(heapKey, heapIdx, size);
+                    }
+                } else {
+                    for (; j < dict; j++) {
+                        float v = pre[o + j];
+                        if (!(v > 0f) || (candidate != null && !candidate[j])) continue;
+                        float key = scale == null ? v : v * scale[j];
+                        if (key > heapKey[0]) {
+                            heapKey[0] = key;
+                            heapIdx[0] = j;
+                            siftDown(heapKey, heapIdx, size);
+                        }
                     }
                 }
                 out.start[b] = b * k;

@@ -23,14 +23,24 @@ public final class Gradients {
 
     /** Squared global L2 norm over all parameters (tied parameters counted once), for clipping. */
     public double normSquared(Crosscoder cc) {
-        int d = cc.d, w = cc.width;
+        return normSquared(cc, 1);
+    }
+
+    /** As {@link #normSquared(Crosscoder)}, over {@code threads} threads (same result for any thread count). */
+    double normSquared(Crosscoder cc, int threads) {
+        int d = cc.d, w = cc.width, block = 256;
         boolean tied = cc.config().coupling() == Coupling.TIED;
-        double s = VecOps.sumSquares(encT, 0, encT.length) + VecOps.sumSquares(bEnc, 0, bEnc.length);
-        for (int j = 0; j < cc.dictSize; j++) {
-            boolean once = tied && cc.partition.isShared(j);
-            s += VecOps.sumSquares(dec, j * w, once ? d : w);
-        }
-        s += VecOps.sumSquares(bDec, 0, tied ? d : w);
+        double[] partial = new double[Parallel.blocks(cc.dictSize, block)];
+        Parallel.forBlocks(threads, partial.length, blk -> {
+            double s = 0;
+            for (int j = blk * block, end = Math.min(cc.dictSize, j + block); j < end; j++) {
+                boolean once = tied && cc.partition.isShared(j);
+                s += VecOps.sumSquares(encT, j * w, w) + VecOps.sumSquares(dec, j * w, once ? d : w);
+            }
+            partial[blk] = s;
+        });
+        double s = VecOps.sumSquares(bEnc, 0, bEnc.length) + VecOps.sumSquares(bDec, 0, tied ? d : w);
+        for (double p : partial) s += p;
         return s;
     }
 

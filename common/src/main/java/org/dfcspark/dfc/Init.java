@@ -56,6 +56,7 @@ public final class Init {
         }
         cc.applyMasks();
         cc.tieDecoders();
+        cc.touch();
     }
 
     /**

@@ -1,11 +1,35 @@
 package org.dfcspark.dfc;
 
-/** The two inner loops of the sparse kernels, written so the JIT vectorises them. */
+/**
+ * The inner loops of the sparse kernels. With the JDK Vector API available ({@code --add-modules
+ * jdk.incubator.vector}, set by bin/dfc and the test JVM) they run as {@link SimdOps}; otherwise as the scalar loops
+ * below. Either way the summation order is fixed, so results are deterministic for a given JVM configuration.
+ */
 final class VecOps {
+    /** True when the Vector API module is present in this JVM. */
+    static final boolean SIMD = ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent()
+            && !Boolean.getBoolean("dfc.noSimd");
+
     private VecOps() {}
 
-    /** Σ a[ao+i]·b[bo+i] for i < n, with eight independent partial sums (fixed order, so deterministic). */
     static float dot(float[] a, int ao, float[] b, int bo, int n) {
+        return SIMD ? SimdOps.dot(a, ao, b, bo, n) : scalarDot(a, ao, b, bo, n);
+    }
+
+    static void axpy(float alpha, float[] x, int xo, float[] y, int yo, int n) {
+        if (SIMD) SimdOps.axpy(alpha, x, xo, y, yo, n);
+        else scalarAxpy(alpha, x, xo, y, yo, n);
+    }
+
+    /** First index i in [from, to) with v[i] > t, or −1 (the fast path of the top-k scan). */
+    static int firstGreater(float[] v, int from, int to, float t) {
+        if (SIMD) return SimdOps.firstGreater(v, from, to, t);
+        for (int i = from; i < to; i++) if (v[i] > t) return i;
+        return -1;
+    }
+
+    /** Σ a[ao+i]·b[bo+i] for i < n, with eight independent partial sums. */
+    static float scalarDot(float[] a, int ao, float[] b, int bo, int n) {
         float s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;
         int i = 0;
         for (; i + 8 <= n; i += 8) {
@@ -23,7 +47,7 @@ final class VecOps {
     }
 
     /** y[yo+i] += alpha · x[xo+i] for i < n. */
-    static void axpy(float alpha, float[] x, int xo, float[] y, int yo, int n) {
+    static void scalarAxpy(float alpha, float[] x, int xo, float[] y, int yo, int n) {
         for (int i = 0; i < n; i++) y[yo + i] += alpha * x[xo + i];
     }
 

@@ -61,6 +61,14 @@ public record GenerationConfig(int maxNewTokens, List<Integer> eosTokenIds, int 
         return new GenerationConfig(maxNewTokens, eosTokenIds, padTokenId, true, temperature, topP, seed, keepStepLogits);
     }
 
+    public GenerationConfig withEos(List<Integer> ids) {
+        return new GenerationConfig(maxNewTokens, ids, padTokenId, sample, temperature, topP, seed, keepStepLogits);
+    }
+
+    public GenerationConfig withPad(int id) {
+        return new GenerationConfig(maxNewTokens, eosTokenIds, id, sample, temperature, topP, seed, keepStepLogits);
+    }
+
     public GenerationConfig withMaxNewTokens(int n) {
         return new GenerationConfig(n, eosTokenIds, padTokenId, sample, temperature, topP, seed, keepStepLogits);
     }

@@ -14,9 +14,15 @@ public final class GenerationResult {
     private final List<float[]> logProbs;
     private final Map<HookPoint, List<float[][]>> captured;
     private final List<float[][]> stepLogits;
+    private final double prefillSeconds;
+    private final double decodeSeconds;
+    private final int decodeSteps;
 
     GenerationResult(List<int[]> generated, List<float[]> logProbs, Map<HookPoint, List<float[][]>> captured,
-                     List<float[][]> stepLogits) {
+                     List<float[][]> stepLogits, double prefillSeconds, double decodeSeconds, int decodeSteps) {
+        this.prefillSeconds = prefillSeconds;
+        this.decodeSeconds = decodeSeconds;
+        this.decodeSteps = decodeSteps;
         this.generated = Collections.unmodifiableList(generated);
         this.logProbs = Collections.unmodifiableList(logProbs);
         this.captured = Collections.unmodifiableMap(captured);
@@ -48,6 +54,21 @@ public final class GenerationResult {
 
     public Map<HookPoint, List<float[][]>> captures() {
         return captured;
+    }
+
+    /** Wall time of the prompt forward (it also yields the first new token). */
+    public double prefillSeconds() {
+        return prefillSeconds;
+    }
+
+    /** Wall time of the decode steps, token choice included. */
+    public double decodeSeconds() {
+        return decodeSeconds;
+    }
+
+    /** Number of decode forwards (one per new token after the first, until every row stopped). */
+    public int decodeSteps() {
+        return decodeSteps;
     }
 
     /** {@code [step][vocab]} logits of the row (needs {@link GenerationConfig#withStepLogits}). */

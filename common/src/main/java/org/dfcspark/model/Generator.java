@@ -50,9 +50,11 @@ public final class Generator {
         boolean[] done = new boolean[rows];
         Map<HookPoint, List<float[][]>> captured = new LinkedHashMap<>();
 
+        long t0 = System.nanoTime(), t1;
+        int steps = 0;
         try (NDManager gen = NDManager.newBaseManager(model.device())) {
             KvCache cache = new KvCache(gen, c, rows, width + Math.max(cfg.maxNewTokens() - 1, 0), model.dataType());
-            float[] logits;
+            float[] logits, lse;
             try (NDManager step = gen.newSubManager()) {
                 StepHooks hooks = new StepHooks(ivs, true, width, lengths, c);
                 Map<HookPoint, NDArray> caps = new LinkedHashMap<>();
@@ -60,10 +62,12 @@ public final class Generator {
                 NDArray l = model.run(step, batch.idsArray(step), batch.positionArray(step), mask, cache, 0, hooks, caps,
                         cfg.maxNewTokens() > 0 ? Qwen2Model.Logits.LAST : Qwen2Model.Logits.NONE);
                 logits = l == null ? null : floats(l);
+                lse = l == null ? null : logSumExp(l);
                 for (Map.Entry<HookPoint, NDArray> e : caps.entrySet()) {
                     captured.put(e.getKey(), perRow(e.getValue(), ivs, e.getKey(), batch));
                 }
             }
+            t1 = System.nanoTime();
             for (int k = 0; k < cfg.maxNewTokens(); k++) {
                 int[] next = new int[rows];
                 for (int b = 0; b < rows; b++) {
@@ -77,7 +81,7 @@ public final class Generator {
                             : Sampler.argmax(logits, from, vocab);
                     next[b] = tok;
                     out.get(b).add(tok);
-                    lps.get(b).add((float) Sampler.logProb(logits, from, vocab, tok));
+                    lps.get(b).add(logits[from + tok] - lse[b]);
                     if (cfg.keepStepLogits()) logitsKept.get(b).add(Arrays.copyOfRange(logits, from, from + vocab));
                     if (eos.contains(tok)) done[b] = true;
                 }
@@ -93,25 +97,34 @@ public final class Generator {
                     NDArray l = model.run(step, step.create(ids, new Shape(rows, 1)), step.create(pos, new Shape(rows, 1)),
                             mask, cache, width + k, hooks, new LinkedHashMap<>(), Qwen2Model.Logits.LAST);
                     logits = floats(l);
+                    lse = logSumExp(l);
                 }
+                steps++;
             }
         }
+        long t2 = System.nanoTime();
         List<int[]> generated = new ArrayList<>();
         List<float[]> logProbs = new ArrayList<>();
-        List<float[][]> steps = cfg.keepStepLogits() ? new ArrayList<>() : null;
+        List<float[][]> stepLogitsOut = cfg.keepStepLogits() ? new ArrayList<>() : null;
         for (int b = 0; b < rows; b++) {
             generated.add(out.get(b).stream().mapToInt(Integer::intValue).toArray());
             float[] lp = new float[lps.get(b).size()];
             for (int i = 0; i < lp.length; i++) lp[i] = lps.get(b).get(i);
             logProbs.add(lp);
-            if (steps != null) steps.add(logitsKept.get(b).toArray(new float[0][]));
+            if (stepLogitsOut != null) stepLogitsOut.add(logitsKept.get(b).toArray(new float[0][]));
         }
-        return new GenerationResult(generated, logProbs, captured, steps);
+        return new GenerationResult(generated, logProbs, captured, stepLogitsOut, (t1 - t0) / 1e9, (t2 - t1) / 1e9, steps);
     }
 
     private static float[] floats(NDArray a) {
         return a.getDataType() == ai.djl.ndarray.types.DataType.FLOAT32 ? a.toFloatArray()
                 : a.toType(ai.djl.ndarray.types.DataType.FLOAT32, false).toFloatArray();
+    }
+
+    /** log(sum(exp(logits))) of each row of (B, 1, V) logits, computed by libtorch (a log-softmax normaliser). */
+    private static float[] logSumExp(NDArray l) {
+        NDArray max = l.max(new int[] {-1}, true);
+        return floats(l.sub(max).exp().sum(new int[] {-1}, true).log().add(max));
     }
 
     /** A prompt-forward capture as per-row {@code [positions][hidden]}; Positions.all() drops the padding. */

@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
@@ -300,9 +301,17 @@ public final class Qwen2Model implements AutoCloseable {
         NDArray h = Embedding.embedding(ids, embed, SparseFormat.DENSE).singletonOrThrow();
         NDArray[] cosSin = rope(positions);
         for (int l = 0; l <= lastLayer; l++) {
-            h = hooks.apply(HookPoint.residPre(l), h, captures);
-            h = layer(l, h, cosSin[0], cosSin[1], mask, cache, cacheStart);
-            h = hooks.apply(HookPoint.residPost(l), h, captures);
+            NDArray in = h;
+            // A layer's intermediates are freed when it ends, not when the whole pass does (a 24-layer prefill
+            // would otherwise hold ~10 GB); the autograd graph keeps what it saved for backward.
+            try (NDScope layerScope = new NDScope()) {
+                h = hooks.apply(HookPoint.residPre(l), h, captures);
+                h = layer(l, h, cosSin[0], cosSin[1], mask, cache, cacheStart);
+                h = hooks.apply(HookPoint.residPost(l), h, captures);
+                NDScope.unregister(h);
+                captures.values().forEach(NDScope::unregister);
+            }
+            if (in != h && !isCaptured(in, captures)) in.close();
         }
         if (logits == Logits.NONE && !hooks.has(HookPoint.finalNorm())) return null;
         h = rmsNorm(h, finalNorm);
@@ -313,6 +322,11 @@ public final class Qwen2Model implements AutoCloseable {
             h = h.get(new NDIndex(":, {}:, :", t - 1));
         }
         return Linear.linear(h, lmHead).singletonOrThrow();
+    }
+
+    private static boolean isCaptured(NDArray a, Map<HookPoint, NDArray> captures) {
+        for (NDArray c : captures.values()) if (c == a) return true;
+        return false;
     }
 
     private NDArray layer(int l, NDArray h, NDArray cos, NDArray sin, NDArray mask, KvCache cache, int cacheStart) {
@@ -400,9 +414,6 @@ public final class Qwen2Model implements AutoCloseable {
         return dtype == DataType.FLOAT32 ? a : a.toType(dtype, false);
     }
 
-    int numKvHeadsTimesHeadDim() {
-        return config.numKeyValueHeads() * config.headDim();
-    }
 
     // ------------------------------------------------------------------------------------------------ saving
 

@@ -20,15 +20,6 @@ final class Sampler {
         return best;
     }
 
-    /** log_softmax(logits)[token], in double. */
-    static double logProb(float[] logits, int from, int n, int token) {
-        double max = Double.NEGATIVE_INFINITY;
-        for (int i = 0; i < n; i++) max = Math.max(max, logits[from + i]);
-        double sum = 0;
-        for (int i = 0; i < n; i++) sum += Math.exp(logits[from + i] - max);
-        return logits[from + token] - max - Math.log(sum);
-    }
-
     /**
      * Samples from softmax(logits / temperature) restricted to the top-p nucleus: the most probable tokens whose
      * cumulative probability first reaches {@code topP} (at least one), as HF's TopPLogitsWarper keeps them.

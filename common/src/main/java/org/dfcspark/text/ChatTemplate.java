@@ -58,15 +58,15 @@ public final class ChatTemplate {
     /**
      * Renders a conversation. Messages are maps as in transformers ({@code role}, {@code content},
      * optionally {@code tool_calls}, {@code name}, ...); tools are JSON-schema maps, passed to the template
-     * as is ({@code null} or empty means no tools: HF passes None then, which templates test with
-     * {@code {% if tools %}}). A template's {@code raise_exception(msg)} or any render error becomes an
+     * exactly as transformers passes them: {@code null} stays None, a list (even empty) is the list;
+     * templates test {@code {% if tools %}}. A template's {@code raise_exception(msg)} or any render error becomes an
      * IllegalArgumentException carrying its message.
      */
     public String render(List<Map<String, Object>> messages, List<Map<String, Object>> tools,
                          boolean addGenerationPrompt) {
         Map<String, Object> ctx = new HashMap<>(specialTokens);
         ctx.put("messages", messages);
-        ctx.put("tools", tools == null || tools.isEmpty() ? null : tools);
+        ctx.put("tools", tools);
         ctx.put("add_generation_prompt", addGenerationPrompt);
         RenderResult result = jinjava.renderForResult(source, ctx);
         for (TemplateError e : result.getErrors()) {

@@ -60,7 +60,8 @@ public final class StrictScorer {
      * A scorer for one prompt's gold, reusable over many outputs.
      *
      * @param goldJson  JSON list of {@code {"name", "arguments"|"parameters"}} (a single object is accepted);
-     *                  may be null for no-call kinds
+     *                  may be null for no-call kinds, and for {@code tool_call} when any well-formed call
+     *                  is right (BFCL's live_relevance: no ground truth, correct = a non-empty decodable call)
      * @param goldKind  {@code tool_call}, {@code response} or {@code irrelevance}
      * @param toolsJson the prompt's tool schemas (may be null or empty: then only the gold is used)
      * @throws IllegalArgumentException when the gold or a tool schema is malformed
@@ -81,7 +82,7 @@ public final class StrictScorer {
     }
 
     private static List<ToolCall> parseGold(String goldJson) {
-        if (goldJson == null) throw new IllegalArgumentException("gold kind tool_call needs gold calls, got null");
+        if (goldJson == null) return null; // relevance: any well-formed call is right
         Object doc;
         try {
             doc = PythonJson.loads(goldJson);
@@ -119,6 +120,12 @@ public final class StrictScorer {
             return ok ? result(true, true, null, null, parsed)
                     : result(false, false, "unexpected_call",
                     "gold is " + goldKind + " (no call) but the output attempts " + (calls.size() + parsed.failures().size()) + " call(s)", parsed);
+        }
+        if (gold == null) {
+            boolean ok = parsed.failures().isEmpty() && !calls.isEmpty();
+            return ok ? result(true, true, null, null, parsed)
+                    : result(false, false, parsed.failures().isEmpty() ? "no_call" : "parse_error",
+                    "relevance: a well-formed call is expected", parsed);
         }
         boolean namesOk = sortedNames(calls).equals(sortedNames(gold));
         if (!parsed.failures().isEmpty()) {
@@ -158,7 +165,7 @@ public final class StrictScorer {
     }
 
     private StrictResult result(boolean correct, boolean nameCorrect, String errorType, String error, ParsedOutput parsed) {
-        return new StrictResult(correct, nameCorrect, errorType, error, gold.size(), parsed.calls().size(),
+        return new StrictResult(correct, nameCorrect, errorType, error, gold == null ? 0 : gold.size(), parsed.calls().size(),
                 parsed.failures().size(), outputFormat(parsed), parsed);
     }
 

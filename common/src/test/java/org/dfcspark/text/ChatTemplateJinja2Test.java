@@ -45,7 +45,7 @@ class ChatTemplateJinja2Test {
                 }
             }));
         }
-        assertEquals(18, tests.size());
+        assertEquals(20, tests.size());
         return tests;
     }
 }

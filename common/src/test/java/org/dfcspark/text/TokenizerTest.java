@@ -71,26 +71,54 @@ class TokenizerTest {
         assertThrows(IllegalArgumentException.class, () -> tok.decode(new int[] {151665}));
     }
 
+    /** A small word-level tokenizer.json (the config-file tests need a valid one, not Qwen's 7 MB). */
+    static void writeTinyTokenizer(Path dir) throws Exception {
+        Files.writeString(dir.resolve("tokenizer.json"), """
+                {"version": "1.0", "truncation": null, "padding": null,
+                 "added_tokens": [{"id": 3, "content": "<eos>", "single_word": false, "lstrip": false, "rstrip": false,
+                                   "normalized": false, "special": true},
+                                  {"id": 4, "content": "<pad>", "single_word": false, "lstrip": false, "rstrip": false,
+                                   "normalized": false, "special": true}],
+                 "normalizer": null, "pre_tokenizer": {"type": "Whitespace"}, "post_processor": null, "decoder": null,
+                 "model": {"type": "WordLevel", "vocab": {"hello": 0, "world": 1, "<unk>": 2}, "unk_token": "<unk>"}}
+                """);
+    }
+
     @Test
-    void generationConfigAddsEosIds(@TempDir Path dir) throws Exception {
-        Files.copy(QWEN.resolve("tokenizer.json"), dir.resolve("tokenizer.json"));
-        Files.copy(QWEN.resolve("tokenizer_config.json"), dir.resolve("tokenizer_config.json"));
-        Files.writeString(dir.resolve("generation_config.json"),
-                "{\"bos_token_id\": 151643, \"pad_token_id\": 151643, \"eos_token_id\": [151645, 151643]}");
+    void tokenizerConfigAndGenerationConfigGiveEosAndPad(@TempDir Path dir) throws Exception {
+        writeTinyTokenizer(dir);
+        Files.writeString(dir.resolve("tokenizer_config.json"),
+                "{\"eos_token\": {\"content\": \"<eos>\", \"special\": true}, \"pad_token\": \"<pad>\"}");
+        Files.writeString(dir.resolve("generation_config.json"), "{\"pad_token_id\": 2, \"eos_token_id\": [1, 3]}");
         try (Tokenizer t = Tokenizer.load(dir)) {
-            assertEquals(List.of(151645, 151643), t.eosTokenIds());
-            assertEquals(151643, t.padTokenId());
+            assertEquals(List.of(3, 1), t.eosTokenIds(), "tokenizer_config's eos first, then generation_config's others");
+            assertEquals(4, t.padTokenId(), "tokenizer_config's pad wins");
+            assertArrayEquals(new int[] {0, 1, 3}, t.encode("hello world<eos>"));
+            assertEquals(5, t.vocabSize());
+        }
+        Files.writeString(dir.resolve("tokenizer_config.json"), "{}");
+        try (Tokenizer t = Tokenizer.load(dir)) {
+            assertEquals(List.of(1, 3), t.eosTokenIds());
+            assertEquals(2, t.padTokenId(), "generation_config's pad_token_id when tokenizer_config has none");
         }
     }
 
     @Test
     void onlyTokenizerJsonIsRequired(@TempDir Path dir) throws Exception {
-        Files.copy(QWEN.resolve("tokenizer.json"), dir.resolve("tokenizer.json"));
+        writeTinyTokenizer(dir);
         try (Tokenizer t = Tokenizer.load(dir)) {
             assertEquals(List.of(), t.eosTokenIds());
             assertNull(t.padTokenId());
-            assertArrayEquals(new int[] {9707, 11, 1879, 0}, t.encode("Hello, world!"));
+            assertArrayEquals(new int[] {0, 2}, t.encode("hello there"));
         }
+    }
+
+    @Test
+    void nonIntegerEosIdInGenerationConfig(@TempDir Path dir) throws Exception {
+        writeTinyTokenizer(dir);
+        Files.writeString(dir.resolve("generation_config.json"), "{\"eos_token_id\": \"<eos>\"}");
+        var e = assertThrows(IllegalArgumentException.class, () -> Tokenizer.load(dir));
+        assertEquals(dir.resolve("generation_config.json") + ": eos_token_id must be an integer, got \"<eos>\"", e.getMessage());
     }
 
     @Test
@@ -116,7 +144,7 @@ class TokenizerTest {
 
     @Test
     void corruptTokenizerConfig(@TempDir Path dir) throws Exception {
-        Files.copy(QWEN.resolve("tokenizer.json"), dir.resolve("tokenizer.json"));
+        writeTinyTokenizer(dir);
         Files.writeString(dir.resolve("tokenizer_config.json"), "{\"eos_token\": ");
         var e = assertThrows(IllegalArgumentException.class, () -> Tokenizer.load(dir));
         assertTrue(e.getMessage().startsWith(dir.resolve("tokenizer_config.json") + ": not valid JSON"), e.getMessage());
@@ -124,7 +152,7 @@ class TokenizerTest {
 
     @Test
     void eosTokenMissingFromVocabulary(@TempDir Path dir) throws Exception {
-        Files.copy(QWEN.resolve("tokenizer.json"), dir.resolve("tokenizer.json"));
+        writeTinyTokenizer(dir);
         Files.writeString(dir.resolve("tokenizer_config.json"), "{\"eos_token\": \"<|nope|>\"}");
         var e = assertThrows(IllegalArgumentException.class, () -> Tokenizer.load(dir));
         assertTrue(e.getMessage().contains("special token '<|nope|>' is not in tokenizer.json"), e.getMessage());

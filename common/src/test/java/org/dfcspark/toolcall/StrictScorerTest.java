@@ -224,8 +224,6 @@ class StrictScorerTest {
         assertTrue(e.getMessage().startsWith("gold is not valid JSON: Expecting"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> StrictScorer.of("[{\"name\": \"f\"}]", "tool_call", null));
         assertEquals("gold call {'name': 'f'} is not {\"name\", \"arguments\"}: no \"arguments\" or \"parameters\" object", e.getMessage());
-        e = assertThrows(IllegalArgumentException.class, () -> StrictScorer.of(null, "tool_call", null));
-        assertEquals("gold kind tool_call needs gold calls, got null", e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> StrictScorer.of("[]", "tool_call", null));
         assertEquals("gold kind tool_call with an empty gold list", e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> StrictScorer.of(GOLD, "toolcall", null));
@@ -234,5 +232,14 @@ class StrictScorerTest {
         assertEquals("tool schema has no \"name\": {\"description\": 1}", e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> StrictScorer.of(GOLD, "tool_call", List.of("not json")));
         assertTrue(e.getMessage().startsWith("tool schema is not valid JSON: "), e.getMessage());
+    }
+
+    @Test
+    void toolCallWithoutGoldAcceptsAnyWellFormedCall() {
+        // BFCL live_relevance: no ground truth; a non-empty decodable call is right.
+        StrictScorer relevance = StrictScorer.of(null, "tool_call", null);
+        assertTrue(relevance.score("<tool_call>\n{\"name\": \"f\", \"arguments\": {\"x\": 1}}\n</tool_call>").correct());
+        assertEquals("no_call", relevance.score("I cannot help with that.").errorType());
+        assertEquals("parse_error", relevance.score("<tool_call>{\"name\": </tool_call>").errorType());
     }
 }

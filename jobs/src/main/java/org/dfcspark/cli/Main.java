@@ -15,7 +15,19 @@ public final class Main {
     static {
         // Registered in pipeline order. Each line: name -> command class.
         COMMANDS.put("organism build", OrganismBuildCommand::new);
+        COMMANDS.put("demo", DemoCommand::new);
+        COMMANDS.put("forward", ForwardCommand::new);
+        COMMANDS.put("generate", GenerateCommand::new);
+        COMMANDS.put("bench forward", BenchForwardCommand::new);
+        COMMANDS.put("prompts import", PromptsImportCommand::new);
+        COMMANDS.put("harvest", HarvestCommand::new);
+        COMMANDS.put("harvest validate", HarvestValidateCommand::new);
+        COMMANDS.put("bench harvest", HarvestBenchCommand::new);
         COMMANDS.put("score", ScoreCommand::new);
+        COMMANDS.put("crosscoder train", CrosscoderTrainCommand::new);
+        COMMANDS.put("crosscoder encode", CrosscoderEncodeCommand::new);
+        COMMANDS.put("crosscoder inspect", CrosscoderInspectCommand::new);
+        COMMANDS.put("bench crosscoder", BenchCrosscoderCommand::new);
     }
 
     private Main() {}

@@ -1,0 +1,64 @@
+package org.dfcspark.dfc;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+/** The vectorised kernels agree with the scalar fallback; the libtorch product agrees with a plain loop. */
+class KernelsTest {
+
+    @Test
+    void simdAndScalarKernelsAgree() {
+        assertTrue(VecOps.SIMD, "the test JVM runs with --add-modules jdk.incubator.vector");
+        SplittableRandom r = new SplittableRandom(1);
+        float[] a = new float[1100], b = new float[1100];
+        for (int i = 0; i < a.length; i++) { a[i] = (float) r.nextGaussian(); b[i] = (float) r.nextGaussian(); }
+        for (int n : new int[] {0, 1, 7, 16, 33, 1024, 1037}) {
+            assertEquals(VecOps.scalarDot(a, 3, b, 50, n), SimdOps.dot(a, 3, b, 50, n), 1e-4 * Math.max(1, n), "dot n=" + n);
+            float[] y1 = b.clone(), y2 = b.clone();
+            VecOps.scalarAxpy(0.37f, a, 5, y1, 20, n);
+            SimdOps.axpy(0.37f, a, 5, y2, 20, n);
+            for (int i = 0; i < y1.length; i++) assertEquals(y1[i], y2[i], 1e-6f, "axpy n=" + n);
+        }
+        float[] v = new float[300];
+        v[217] = 2f;
+        v[250] = 3f;
+        assertEquals(217, SimdOps.firstGreater(v, 5, 300, 1f));
+        assertEquals(250, SimdOps.firstGreater(v, 218, 300, 1f));
+        assertEquals(-1, SimdOps.firstGreater(v, 251, 300, 1f));
+        assertEquals(-1, SimdOps.firstGreater(v, 0, 300, 3f));
+    }
+
+    @Test
+    void libtorchLinearMatchesAPlainLoopAndReusesStagedWeights() {
+        SplittableRandom r = new SplittableRandom(2);
+        int rows = 5, inner = 7, cols = 3;
+        float[] x = new float[rows * inner], w = new float[cols * inner], bias = {0.5f, -1f, 2f};
+        for (int i = 0; i < x.length; i++) x[i] = (float) r.nextGaussian();
+        for (int i = 0; i < w.length; i++) w[i] = (float) r.nextGaussian();
+        float[] want = new float[rows * cols];
+        for (int i = 0; i < rows; i++) {
+            for (int j = 0; j < cols; j++) {
+                double s = bias[j];
+                for (int c = 0; c < inner; c++) s += (double) x[i * inner + c] * w[j * inner + c];
+                want[i * cols + j] = (float) s;
+            }
+        }
+        TorchMatmul tm = new TorchMatmul();
+        float[] out = new float[rows * cols];
+        tm.linear(x, rows, inner, w, 1, cols, bias, out);
+        for (int i = 0; i < out.length; i++) assertEquals(want[i], out[i], 1e-5f);
+        // same version: the staged copy is reused even if the array changed behind its back; a new version re-stages
+        float[] w2 = w.clone();
+        w[0] += 1f;
+        float[] again = new float[rows * cols];
+        tm.linear(x, rows, inner, w, 1, cols, bias, again);
+        assertArrayEquals(out, again);
+        tm.linear(x, rows, inner, w, 2, cols, bias, again);
+        assertEquals(out[0] + x[0], again[0], 1e-5f);
+        w[0] = w2[0];
+    }
+}

@@ -1,0 +1,90 @@
+package org.dfcspark.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import org.dfcspark.data.ProjectPaths;
+import org.dfcspark.dfc.CrosscoderBenchmark;
+
+/**
+ * {@code bin/dfc bench crosscoder}: training-step throughput of our crosscoder and, with {@code --python}, of the two
+ * PyTorch reference variants (tools/reference/bench_crosscoder_torch.py) in the same run, with the ratio.
+ */
+public final class BenchCrosscoderCommand implements Command {
+
+    @Override
+    public String summary() {
+        return "benchmark the crosscoder training step (rows/s, GFLOP/s) against PyTorch";
+    }
+
+    @Override
+    public String usage() {
+        return """
+                usage: bin/dfc bench crosscoder [--d 512] [--dict-size 8192] [--k 64] [--batch 1024] [--steps 10] [--warmup 3]
+                         [--threads 2] [--python PATH]
+                Paper loss, per-sample TopK, fp32. Prints rows/s, achieved GFLOP/s (6·B·2d·D per step, the dense count)
+                and the engine's measured 2048^3 matmul GFLOP/s. With --python (a Python with torch, see
+                tools/reference/bench_crosscoder_torch.py) also runs PyTorch's dense-decoder and sparse-decoder variants
+                with the same settings and thread count, and prints our ratio to the best of them.""";
+    }
+
+    @Override
+    public Set<String> valuedFlags() {
+        return Set.of("d", "dict-size", "k", "batch", "steps", "warmup", "threads", "python");
+    }
+
+    @Override
+    public int run(Args a) throws Exception {
+        int d = CrosscoderCli.positive(a, "d", 512), dict = CrosscoderCli.positive(a, "dict-size", 8192);
+        int k = CrosscoderCli.positive(a, "k", 64), batch = CrosscoderCli.positive(a, "batch", 1024);
+        int steps = CrosscoderCli.positive(a, "steps", 10), warmup = a.getInt("warmup", 3), threads = a.getInt("threads", 2);
+        if (k > dict) throw new UsageException("--k must be <= --dict-size");
+        var s = new CrosscoderBenchmark.Settings(d, dict, k, batch, warmup, steps, threads, 1);
+        System.out.printf(Locale.ROOT, "crosscoder training step: d=%d D=%d k=%d batch=%d, paper loss, fp32, %d threads%n", d, dict, k, batch, threads);
+        CrosscoderBenchmark.Result r = CrosscoderBenchmark.run(s);
+        System.out.printf(Locale.ROOT, "  dfc-spark (Java + libtorch matmul): %8.0f rows/s  %7.1f ms/step  %6.1f GFLOP/s%n",
+                r.rowsPerSecond(), r.stepMillis(), r.achievedGflops());
+        System.out.printf(Locale.ROOT, "  engine matmul 2048^3 (libtorch via DJL): %.1f GFLOP/s%n", r.matmulGflops());
+        System.out.println("  where the time goes (ms per step):");
+        r.phaseMillis().forEach((k2, v) -> System.out.printf(Locale.ROOT, "    %-40s %7.1f%n", k2, v));
+        if (a.has("python")) {
+            List<JsonNode> torch = runTorch(a.get("python"), s);
+            double best = 0;
+            String bestName = "";
+            for (JsonNode t : torch) {
+                System.out.printf(Locale.ROOT, "  PyTorch %-28s %8.0f rows/s  %7.1f ms/step  %6.1f GFLOP/s%n",
+                        t.get("variant").asText(), t.get("rows_per_s").asDouble(), t.get("ms_per_step").asDouble(), t.get("gflops").asDouble());
+                if (t.get("rows_per_s").asDouble() > best) {
+                    best = t.get("rows_per_s").asDouble();
+                    bestName = t.get("variant").asText();
+                }
+            }
+            System.out.printf(Locale.ROOT, "  ratio dfc-spark / best PyTorch (%s): %.2fx%n", bestName, r.rowsPerSecond() / best);
+        }
+        return 0;
+    }
+
+    private static List<JsonNode> runTorch(String python, CrosscoderBenchmark.Settings s) throws Exception {
+        Path script = ProjectPaths.root().resolve("tools/reference/bench_crosscoder_torch.py");
+        if (!Files.isRegularFile(script)) throw new IllegalStateException("missing " + script);
+        List<String> cmd = List.of(python, script.toString(), "--d", "" + s.d(), "--dict-size", "" + s.dictSize(), "--k", "" + s.k(),
+                "--batch", "" + s.batch(), "--steps", "" + s.steps(), "--warmup", "" + s.warmupSteps(), "--threads", "" + s.threads(), "--json");
+        Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        List<JsonNode> out = new ArrayList<>();
+        ObjectMapper json = new ObjectMapper();
+        try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+            for (String line; (line = r.readLine()) != null; ) if (line.startsWith("{")) out.add(json.readTree(line));
+        }
+        int rc = p.waitFor();
+        if (rc != 0 || out.isEmpty()) throw new IllegalStateException("PyTorch reference failed (exit " + rc + "): " + String.join(" ", cmd));
+        return out;
+    }
+}

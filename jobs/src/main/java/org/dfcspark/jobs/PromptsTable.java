@@ -1,0 +1,110 @@
+package org.dfcspark.jobs;
+
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
+import org.dfcspark.data.PromptRecord;
+import org.dfcspark.data.PromptRecord.Message;
+import org.dfcspark.data.QuarantinedRow;
+
+import scala.jdk.javaapi.CollectionConverters;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.count;
+
+/** The prompts table and its quarantine table as Spark rows (schema: data-schemas/prompts.md), and their validator. */
+public final class PromptsTable {
+    private PromptsTable() {}
+
+    public static final StructType MESSAGE = new StructType(new StructField[] {
+            DataTypes.createStructField("role", DataTypes.StringType, false),
+            DataTypes.createStructField("content", DataTypes.StringType, false)});
+
+    public static final StructType SCHEMA = new StructType(new StructField[] {
+            DataTypes.createStructField("id", DataTypes.StringType, false),
+            DataTypes.createStructField("source", DataTypes.StringType, false),
+            DataTypes.createStructField("split", DataTypes.StringType, false),
+            DataTypes.createStructField("category", DataTypes.StringType, false),
+            DataTypes.createStructField("messages", DataTypes.createArrayType(MESSAGE, false), false),
+            DataTypes.createStructField("tools", DataTypes.createArrayType(DataTypes.StringType, false), false),
+            DataTypes.createStructField("gold", DataTypes.StringType, true),
+            DataTypes.createStructField("gold_kind", DataTypes.StringType, false),
+            DataTypes.createStructField("extras", DataTypes.createMapType(DataTypes.StringType, DataTypes.StringType, false), false)});
+
+    public static final StructType QUARANTINE_SCHEMA = new StructType(new StructField[] {
+            DataTypes.createStructField("source", DataTypes.StringType, false),
+            DataTypes.createStructField("file", DataTypes.StringType, false),
+            DataTypes.createStructField("row", DataTypes.LongType, false),
+            DataTypes.createStructField("reason", DataTypes.StringType, false),
+            DataTypes.createStructField("raw", DataTypes.StringType, false)});
+
+    public static Row toRow(PromptRecord r) {
+        List<Row> messages = new ArrayList<>();
+        for (Message m : r.messages()) messages.add(RowFactory.create(m.role(), m.content()));
+        // Spark's row encoder wants Scala collections (Seq for arrays, Map for maps).
+        return RowFactory.create(r.id(), r.source(), r.split(), r.category(), CollectionConverters.asScala(messages),
+                CollectionConverters.asScala(r.tools()), r.gold(), r.goldKind(), CollectionConverters.asScala(r.extras()));
+    }
+
+    public static PromptRecord fromRow(Row row) {
+        List<Message> messages = new ArrayList<>();
+        for (Row m : row.<Row>getList(row.fieldIndex("messages"))) messages.add(new Message(m.getString(0), m.getString(1)));
+        Map<String, String> extras = row.getJavaMap(row.fieldIndex("extras"));
+        return new PromptRecord(row.getAs("id"), row.getAs("source"), row.getAs("split"), row.getAs("category"), messages,
+                row.getList(row.fieldIndex("tools")), row.getAs("gold"), row.getAs("gold_kind"), extras);
+    }
+
+    public static Row toRow(QuarantinedRow q) {
+        return RowFactory.create(q.source(), q.file(), q.row(), q.reason(), q.raw());
+    }
+
+    /**
+     * What is wrong with a prompts table: columns (names and types, in order), nulls in required
+     * columns, each row's invariants ({@link PromptRecord#problems}), duplicate ids. At most
+     * {@code limit} row problems are listed. Empty when the table is valid.
+     */
+    public static List<String> validate(Dataset<Row> table, int limit) {
+        List<String> problems = new ArrayList<>();
+        List<String> names = Arrays.asList(table.schema().fieldNames());
+        if (!names.equals(Arrays.asList(SCHEMA.fieldNames()))) {
+            problems.add("columns " + names + ", expected " + Arrays.asList(SCHEMA.fieldNames()));
+            return problems;
+        }
+        for (StructField f : SCHEMA.fields()) {
+            StructField got = table.schema().apply(f.name());
+            if (!sameType(got, f)) problems.add("column " + f.name() + " has type " + got.dataType().simpleString()
+                    + ", expected " + f.dataType().simpleString());
+        }
+        if (!problems.isEmpty()) return problems;
+        JavaRDD<String> rowProblems = table.javaRDD().flatMap(row -> {
+            List<String> p = new ArrayList<>();
+            String id = row.isNullAt(0) ? "<null id>" : row.getString(0);
+            for (StructField f : SCHEMA.fields()) {
+                if (!f.nullable() && row.isNullAt(row.fieldIndex(f.name()))) p.add("row " + id + ": null " + f.name());
+            }
+            if (p.isEmpty()) {
+                for (String s : fromRow(row).problems()) p.add("row " + id + ": " + s);
+            }
+            return p.iterator();
+        });
+        problems.addAll(rowProblems.take(limit));
+        for (Row dup : table.groupBy("id").agg(count("*").as("n")).where(col("n").gt(1)).limit(limit).collectAsList()) {
+            problems.add("id " + dup.getString(0) + " appears " + dup.getLong(1) + " times");
+        }
+        return problems;
+    }
+
+    /** Types equal up to nullability (Parquet reads every column back as nullable). */
+    private static boolean sameType(StructField got, StructField expected) {
+        return got.dataType().simpleString().equals(expected.dataType().simpleString());
+    }
+}

@@ -1,0 +1,27 @@
+package org.dfcspark.jobs;
+
+import org.apache.spark.sql.SparkSession;
+
+/**
+ * The one way jobs get their SparkSession. The master comes from the {@code spark.master} system
+ * property (set by {@code spark-submit}, and by {@code bin/dfc} to {@code local[2]}), defaulting to
+ * {@code local[2]}. In local mode the driver binds to 127.0.0.1 and the UI is off, so tests and laptops
+ * need no network; shuffles use few partitions (small local data).
+ */
+public final class SparkSessions {
+    private SparkSessions() {}
+
+    /** The JVM's session (created on first use, shared after: Spark allows one active context per JVM). */
+    public static SparkSession get(String appName) {
+        String master = System.getProperty("spark.master", "local[2]");
+        SparkSession.Builder b = SparkSession.builder()
+                .appName(appName)
+                .master(master)
+                .config("spark.ui.enabled", System.getProperty("spark.ui.enabled", "false"))
+                .config("spark.sql.shuffle.partitions", System.getProperty("spark.sql.shuffle.partitions", "4"));
+        if (master.startsWith("local")) {
+            b.config("spark.driver.host", "127.0.0.1").config("spark.driver.bindAddress", "127.0.0.1");
+        }
+        return b.getOrCreate();
+    }
+}

@@ -1,0 +1,261 @@
+package org.dfcspark.jobs.harvest;
+
+import static org.apache.spark.sql.functions.col;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.function.Consumer;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.spark.SparkConf;
+import org.apache.spark.SparkException;
+import org.apache.spark.sql.SparkSession;
+import org.dfcspark.data.ProjectPaths;
+import org.dfcspark.data.Rendering;
+import org.dfcspark.harvest.ChannelMoments;
+import org.dfcspark.harvest.HarvestCounts;
+import org.dfcspark.harvest.ModelPair;
+import org.dfcspark.model.Qwen2Config;
+import org.dfcspark.text.ChatTemplate;
+import org.dfcspark.text.Tokenizer;
+import scala.Tuple2;
+
+/**
+ * The paired activation harvest (driver side). In order: refuse incompatible input before writing anything;
+ * recognise a finished harvest (no-op) or one to resume (same settings required); plan once; run the shards
+ * not yet done, one Spark task each, with a progress line; check every shard's marker; compute statistics;
+ * optionally write the shuffled copy; write manifest.json last.
+ */
+public final class HarvestJob {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private HarvestJob() {}
+
+    /** What a run did. */
+    public record Result(boolean alreadyComplete, int shards, int shardsRun, HarvestCounts counts, String manifest) {}
+
+    public static Result run(SparkSession spark, HarvestOptions o, Consumer<String> log) throws Exception {
+        try {
+            return harvest(spark, o, log);
+        } catch (SparkException e) {
+            // A task failed for good: report what went wrong in it, not Spark's page of scheduler detail.
+            Throwable root = e;
+            while (root.getCause() != null && root.getCause() != root) root = root.getCause();
+            String what = root == e ? String.valueOf(e.getMessage()).lines().findFirst().orElse("") : root.getClass().getSimpleName()
+                    + ": " + root.getMessage();
+            throw new IllegalStateException("harvest failed in a Spark task (" + what + "); finished shards are kept, "
+                    + "run the same command again to resume", e);
+        }
+    }
+
+    private static Result harvest(SparkSession spark, HarvestOptions o, Consumer<String> log) throws Exception {
+        Instant started = Instant.now();
+        Configuration conf = StoreFs.storeConf(spark.sparkContext().hadoopConfiguration());
+        StoreLayout layout = new StoreLayout(o.out());
+
+        Preflight pf = preflight(o);
+        ObjectNode settings = o.fingerprint(JSON, pf.configShaA, pf.configShaB, pf.tokenizerSha);
+        String master = spark.sparkContext().master();
+        int threads = o.threads() > 0 ? o.threads() : threadsPerTask(spark.sparkContext().getConf());
+
+        if (StoreFs.exists(layout.manifest(), conf)) {
+            JsonNode manifest = JSON.readTree(StoreFs.read(layout.manifest(), conf));
+            requireSameSettings(o, manifest.get("settings"), settings, layout.manifest().toString());
+            if (o.shuffle() && manifest.get("shuffled").isNull()) {
+                ShuffledCopy.write(spark, layout, o.layers(), o.shuffleSeed(), conf);
+                ObjectNode updated = (ObjectNode) manifest;
+                updated.set("shuffled", shuffledNode(spark, layout, o));
+                StoreFs.writeAtomically(layout.manifest(), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(updated), true, conf);
+                log.accept("harvest: already complete; added the shuffled copy under " + layout.shuffled());
+            } else {
+                log.accept("harvest: already complete (" + layout.manifest() + "); nothing to do");
+            }
+            return new Result(true, manifest.get("shards").asInt(), 0, null, layout.manifest().toString());
+        }
+        if (StoreFs.exists(layout.settings(), conf)) {
+            requireSameSettings(o, JSON.readTree(StoreFs.read(layout.settings(), conf)), settings, layout.settings().toString());
+            log.accept("harvest: resuming the harvest in " + layout.root());
+        } else {
+            requireEmptyOrAbsent(layout, conf);
+            StoreFs.writeAtomically(layout.settings(), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(settings), true, conf);
+        }
+
+        long t = System.nanoTime();
+        HarvestPlan.Summary plan = HarvestPlan.ensure(spark, o, layout, conf, JSON);
+        log.accept(String.format("harvest: plan: %d prompts in %d shards, %d tokens (%d truncated to %d, %d with nothing to harvest) [%s]",
+                plan.prompts(), plan.shards(), plan.tokens(), plan.truncated(), o.maxLength(), plan.empty(), seconds(t)));
+        if (plan.empty() == plan.prompts()) {
+            throw new IllegalArgumentException("none of the " + plan.prompts() + " prompts has a position to harvest with --positions "
+                    + o.positions().id() + (o.positions().id().equals("assistant") ? " (it needs prompts with tool-call gold answers)" : ""));
+        }
+
+        StoreFs.deleteTemporaries(layout.activations(), conf);
+        Set<Integer> done = doneShards(layout, conf);
+        List<Integer> pending = new ArrayList<>();
+        for (int s = 0; s < plan.shards(); s++) if (!done.contains(s)) pending.add(s);
+        log.accept("harvest: " + done.size() + " of " + plan.shards() + " shards already done; running " + pending.size()
+                + " on " + master + " with " + threads + " libtorch thread(s) per task");
+        t = System.nanoTime();
+        if (!pending.isEmpty()) runShards(spark, o, layout, conf, pending, threads, pf.padId, plan, log);
+        log.accept("harvest: shards done [" + seconds(t) + "]");
+
+        HarvestCounts counts = collectMarkers(layout, conf, plan.shards());
+        t = System.nanoTime();
+        Map<Integer, ChannelMoments[]> stats = StoreStatistics.compute(spark, layout, o.dtype(), pf.dModel);
+        StoreFs.writeAtomically(layout.statistics(), StoreStatistics.toJson(stats, o.layers(), pf.dModel, JSON), true, conf);
+        log.accept("harvest: statistics [" + seconds(t) + "]");
+        JsonNode shuffled = null;
+        if (o.shuffle()) {
+            t = System.nanoTime();
+            ShuffledCopy.write(spark, layout, o.layers(), o.shuffleSeed(), conf);
+            shuffled = shuffledNode(spark, layout, o);
+            log.accept("harvest: shuffled copy [" + seconds(t) + "]");
+        }
+        HarvestManifest.Models models = new HarvestManifest.Models(o.modelA(), pf.configShaA, o.modelB(), pf.configShaB,
+                pf.tokenizerSha, pf.numLayers, pf.dModel);
+        ObjectNode manifest = HarvestManifest.build(JSON, o, models, settings, counts, plan.shards(), started, Instant.now(),
+                CodeVersion.describe(codeRoot()), master, threads, null);
+        if (shuffled != null) manifest.set("shuffled", shuffled);
+        StoreFs.writeAtomically(layout.manifest(), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(manifest), true, conf);
+
+        StringBuilder rows = new StringBuilder();
+        counts.layers.forEach((l, c) -> rows.append(rows.length() == 0 ? "" : ", ").append("layer ").append(l).append(": ")
+                .append(c.rows).append(" rows").append(c.sinks > 0 ? ", " + c.sinks + " sinks " + o.sinkPolicy().id() + (o.sinkPolicy().id().equals("drop") ? "ped" : "ged") : "")
+                .append(c.nonfinite > 0 ? ", " + c.nonfinite + " NaN/Inf not written" : "")
+                .append(c.overflow > 0 ? ", " + c.overflow + " beyond " + o.dtype().id() + " range not written" : ""));
+        log.accept("harvest: complete: " + rows + "; " + layout.manifest());
+        return new Result(false, plan.shards(), pending.size(), counts, layout.manifest().toString());
+    }
+
+    private static void runShards(SparkSession spark, HarvestOptions o, StoreLayout layout, Configuration conf,
+                                  List<Integer> pending, int threads, int padId, HarvestPlan.Summary plan,
+                                  Consumer<String> log) throws IOException {
+        int[] shards = pending.stream().mapToInt(Integer::intValue).toArray();
+        try (ProgressReporter progress = new ProgressReporter(layout, conf, plan.prompts(), plan.tokens(), o.progressSeconds(), log)) {
+            spark.read().parquet(layout.plan().toString())
+                    .where(col("shard").isin(pending.toArray()))
+                    .javaRDD()
+                    .mapToPair(r -> new Tuple2<>(r.getInt(r.fieldIndex("shard")), r))
+                    .partitionBy(new ShardPartitioner(shards))
+                    .mapPartitions(new ShardTask(o, layout, conf, threads, padId))
+                    .collect();
+            log.accept(progress.line());
+        }
+    }
+
+    private static Set<Integer> doneShards(StoreLayout layout, Configuration conf) throws IOException {
+        Set<Integer> done = new TreeSet<>();
+        for (org.apache.hadoop.fs.Path p : StoreFs.list(layout.doneDir(), conf)) {
+            int s = StoreLayout.shardOf(p.getName());
+            if (s >= 0) done.add(s);
+        }
+        return done;
+    }
+
+    /** Sums every shard's marker; a missing marker means the run did not complete (it never should get here). */
+    private static HarvestCounts collectMarkers(StoreLayout layout, Configuration conf, int shards) throws IOException {
+        HarvestCounts total = new HarvestCounts();
+        for (int s = 0; s < shards; s++) {
+            org.apache.hadoop.fs.Path m = layout.marker(s);
+            if (!StoreFs.exists(m, conf)) throw new IllegalStateException("shard " + s + " has no done marker " + m);
+            total.merge(ShardSummary.fromJson(StoreFs.read(m, conf), m.toString()).counts());
+        }
+        return total;
+    }
+
+    private static ObjectNode shuffledNode(SparkSession spark, StoreLayout layout, HarvestOptions o) {
+        ObjectNode sh = JSON.createObjectNode();
+        sh.put("path", "shuffled");
+        sh.put("seed", o.shuffleSeed());
+        sh.put("order", "xxhash64(sample_id, seed)");
+        ObjectNode rows = sh.putObject("rows");
+        for (int layer : o.layers()) rows.put(Integer.toString(layer), spark.read().parquet(layout.shuffledLayer(layer).toString()).count());
+        return sh;
+    }
+
+    private static void requireSameSettings(HarvestOptions o, JsonNode stored, ObjectNode now, String where) {
+        if (stored != null && stored.equals(now)) return;
+        List<String> diff = new ArrayList<>();
+        if (stored == null) diff.add("(no settings recorded)");
+        else {
+            Set<String> keys = new TreeSet<>();
+            stored.fieldNames().forEachRemaining(keys::add);
+            now.fieldNames().forEachRemaining(keys::add);
+            for (String k : keys) if (!java.util.Objects.equals(stored.get(k), now.get(k))) diff.add(k + " " + stored.get(k) + " -> " + now.get(k));
+        }
+        throw new IllegalArgumentException(o.out() + " holds a harvest made with other settings (" + String.join("; ", diff)
+                + ", see " + where + "); use another --out or the same settings");
+    }
+
+    private static void requireEmptyOrAbsent(StoreLayout layout, Configuration conf) throws IOException {
+        FileSystem fs = StoreFs.fs(layout.root(), conf);
+        if (!fs.exists(layout.root())) return;
+        for (FileStatus s : fs.listStatus(layout.root())) {
+            if (!s.getPath().getName().equals("_harvest")) {
+                throw new IllegalArgumentException(layout.root() + " is not empty and holds no harvest; use a new --out");
+            }
+        }
+    }
+
+    /** Everything checked before any output is written. */
+    private record Preflight(String configShaA, String configShaB, String tokenizerSha, int dModel, int numLayers, int padId) {}
+
+    private static Preflight preflight(HarvestOptions o) throws IOException {
+        Path a = Path.of(o.modelA());
+        Path b = Path.of(o.modelB());
+        for (Path dir : List.of(a, b)) {
+            if (!Files.isDirectory(dir)) throw new IllegalArgumentException("model directory not found: " + dir);
+        }
+        ModelPair.check(a, b);
+        Qwen2Config cfg = Qwen2Config.load(a);
+        for (int layer : o.layers()) {
+            if (layer >= cfg.numHiddenLayers()) {
+                throw new IllegalArgumentException("layer " + layer + " does not exist: the models have " + cfg.numHiddenLayers()
+                        + " decoder layers (0.." + (cfg.numHiddenLayers() - 1) + ")");
+            }
+        }
+        int padId;
+        try (Tokenizer tok = Tokenizer.load(a)) {
+            if (tok.vocabSize() > cfg.vocabSize()) {
+                throw new IllegalArgumentException(a.resolve("tokenizer.json") + " produces ids up to " + (tok.vocabSize() - 1)
+                        + " but the models' vocab_size is " + cfg.vocabSize());
+            }
+            padId = tok.padTokenId() != null ? tok.padTokenId() : 0;
+        }
+        if (!Rendering.Mode.parse(o.rendering()).equals(Rendering.Mode.RAW)) ChatTemplate.load(a);
+        if (!o.prompts().contains("://") && !Files.exists(Path.of(o.prompts()))) {
+            throw new IllegalArgumentException("prompts not found: " + o.prompts());
+        }
+        return new Preflight(ModelPair.configSha256(a), ModelPair.configSha256(b), ModelPair.tokenizerSha256(a),
+                cfg.hiddenSize(), cfg.numHiddenLayers(), padId);
+    }
+
+    private static String seconds(long startNanos) {
+        return String.format("%.1f s", (System.nanoTime() - startNanos) / 1e9);
+    }
+
+    static int threadsPerTask(SparkConf c) {
+        return ExecutorRuntime.threadsPerTask(c.get("spark.master", "local[2]"), c.getInt("spark.executor.cores", 1),
+                c.getInt("spark.task.cpus", 1));
+    }
+
+    private static Path codeRoot() {
+        try {
+            return ProjectPaths.root();
+        } catch (IllegalStateException e) {
+            return Path.of("").toAbsolutePath();
+        }
+    }
+
+}

@@ -1,0 +1,112 @@
+package org.dfcspark.jobs.harvest;
+
+import ai.djl.Device;
+import ai.djl.ndarray.types.DataType;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.TaskContext;
+import org.apache.spark.api.java.function.FlatMapFunction;
+import org.apache.spark.sql.Row;
+import org.apache.spark.util.SerializableConfiguration;
+import org.dfcspark.harvest.HarvestCounts;
+import org.dfcspark.harvest.PairedHarvester;
+import org.dfcspark.harvest.PreparedSequence;
+import org.dfcspark.harvest.SinkDetector;
+import org.dfcspark.model.ModelCache;
+import org.dfcspark.model.Qwen2Model;
+import scala.Tuple2;
+
+/**
+ * One Spark task = one shard (the partitioner puts exactly one shard in each partition). The shard's rows go to
+ * one file per layer under a deterministic name, published by atomic rename; then the done marker is written.
+ * So a task retry, a speculative copy or a restarted harvest rewrites the same files with the same rows, and a
+ * shard whose marker exists is never redone. Models A and B come from the JVM's {@link ModelCache}: loaded once
+ * per executor and device, shared by its tasks.
+ */
+final class ShardTask implements FlatMapFunction<Iterator<Tuple2<Integer, Row>>, String> {
+    private static final long serialVersionUID = 1L;
+
+    private final HarvestOptions options;
+    private final StoreLayout layout;
+    private final SerializableConfiguration conf;
+    private final int threads;
+    private final int padId;
+
+    ShardTask(HarvestOptions options, StoreLayout layout, Configuration conf, int threads, int padId) {
+        this.options = options;
+        this.layout = layout;
+        this.conf = new SerializableConfiguration(conf);
+        this.threads = threads;
+        this.padId = padId;
+    }
+
+    @Override
+    public Iterator<String> call(Iterator<Tuple2<Integer, Row>> rows) throws Exception {
+        List<PreparedSequence> seqs = new ArrayList<>();
+        int shard = -1;
+        while (rows.hasNext()) {
+            Tuple2<Integer, Row> t = rows.next();
+            if (shard >= 0 && t._1() != shard) throw new IllegalStateException("partition holds shards " + shard + " and " + t._1());
+            shard = t._1();
+            seqs.add(HarvestPlan.fromRow(t._2()));
+        }
+        if (seqs.isEmpty()) return List.<String>of().iterator();
+        Configuration hadoop = conf.value();
+        if (StoreFs.exists(layout.marker(shard), hadoop)) return List.of(StoreFs.read(layout.marker(shard), hadoop)).iterator();
+        return List.of(run(shard, seqs, hadoop).toJson()).iterator();
+    }
+
+    private ShardSummary run(int shard, List<PreparedSequence> seqs, Configuration hadoop) throws IOException, InterruptedException {
+        long start = System.nanoTime();
+        TaskContext ctx = TaskContext.get();
+        int attempt = ctx == null ? 0 : ctx.attemptNumber();
+        String tag = "attempt" + (ctx == null ? 0 : ctx.taskAttemptId());
+        Device device = ExecutorRuntime.device(ctx);
+        DataType dtype = "f16".equals(options.computeDtype()) ? DataType.FLOAT16 : DataType.FLOAT32;
+        if (dtype == DataType.FLOAT16 && !device.isGpu()) {
+            throw new IllegalArgumentException("--compute-dtype f16 needs a GPU, but this task has no gpu resource (runs on " + device + ")");
+        }
+        Qwen2Model a = ModelCache.get(Path.of(options.modelA()), device, dtype);
+        Qwen2Model b = ModelCache.get(Path.of(options.modelB()), device, dtype);
+        ExecutorRuntime.configure(device, threads); // after the loads: libtorch is initialised by then
+        PairedHarvester harvester = new PairedHarvester(a, b, options.layers(), options.dtype(),
+                new SinkDetector(options.sinkFactor()), options.sinkPolicy(), padId);
+
+        // Similar lengths together: each forward pads to its longest sequence.
+        seqs.sort(Comparator.comparingInt(PreparedSequence::length).thenComparingLong(PreparedSequence::ordinal));
+        HarvestCounts counts = new HarvestCounts();
+        Map<Integer, ActivationFileWriter> writers = new LinkedHashMap<>();
+        try {
+            for (int layer : options.layers()) {
+                writers.put(layer, new ActivationFileWriter(layout.shardFile(layer, shard), tag, options.dtype(),
+                        a.config().hiddenSize(), layer, hadoop));
+            }
+            for (int from = 0; from < seqs.size(); from += options.batchSize()) {
+                List<PreparedSequence> batch = seqs.subList(from, Math.min(seqs.size(), from + options.batchSize()));
+                harvester.harvest(batch, row -> writers.get(row.layer()).write(row), counts);
+            }
+            if (options.testingShardDelayMs() > 0) Thread.sleep(options.testingShardDelayMs());
+            boolean first = true;
+            for (ActivationFileWriter w : writers.values()) {
+                w.commit();
+                if (first && shard == options.testingFailShard() && attempt == 0) {
+                    // Test hook: die after publishing part of the shard, the worst moment for exactly-once.
+                    throw new IllegalStateException("injected failure in shard " + shard + " (first attempt, after one layer's file)");
+                }
+                first = false;
+            }
+        } finally {
+            for (ActivationFileWriter w : writers.values()) w.close();
+        }
+        ShardSummary summary = new ShardSummary(shard, counts, device.toString(), attempt, (System.nanoTime() - start) / 1_000_000);
+        StoreFs.writeAtomically(layout.marker(shard), summary.toJson(), false, hadoop);
+        return summary;
+    }
+}

@@ -1,0 +1,115 @@
+package org.dfcspark.jobs.harvest;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import java.io.File;
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.apache.spark.sql.SparkSession;
+import org.dfcspark.cli.Args;
+import org.dfcspark.data.ActivationCodec;
+import org.dfcspark.data.ProjectPaths;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A harvest whose driver is killed (SIGKILL, as an OOM killer or a lost node would) and then restarted ends with
+ * exactly the rows of an uninterrupted run: the CLI runs as a separate JVM, exactly as bin/dfc starts it.
+ */
+class HarvestKillRestartTest {
+    private static final List<Integer> LAYERS = List.of(0, 2);
+
+    @TempDir
+    static Path dir;
+    static SparkSession spark;
+    static Path modelA;
+    static Path modelB;
+    static Path prompts;
+
+    @BeforeAll
+    static void setUp() throws IOException {
+        spark = SparkSession.builder().master("local[2]").appName("HarvestKillRestartTest").config("spark.ui.enabled", "false")
+                .config("spark.driver.host", "127.0.0.1").config("spark.driver.bindAddress", "127.0.0.1")
+                .config("spark.sql.shuffle.partitions", "2").getOrCreate();
+        modelA = HarvestFixture.modelDir(dir, "A", 0, 0);
+        modelB = HarvestFixture.modelDir(dir, "B", 0.05, 1);
+        prompts = HarvestFixture.promptsTable(spark, dir, 8);
+    }
+
+    @AfterAll
+    static void tearDown() {
+        spark.stop();
+    }
+
+    private static List<String> flags(Path out) {
+        return List.of("--model-a", modelA.toString(), "--model-b", modelB.toString(), "--prompts", prompts.toString(),
+                "--layers", "0,2", "--positions", "all", "--out", out.toString(), "--shard-size", "1", "--batch-size", "1",
+                "--max-length", "96");
+    }
+
+    /** {@code bin/dfc harvest ...} as a child JVM: the build's classpath and this JVM's flags (module opens, offline). */
+    private static Process cli(List<String> harvestFlags, Path log) throws IOException {
+        Path root = ProjectPaths.root();
+        String cp = String.join(File.pathSeparator, root.resolve("jobs/target/classes").toString(),
+                root.resolve("common/target/classes").toString(), Files.readString(root.resolve("jobs/target/classpath.txt")).trim());
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+        for (String a : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
+            if (a.startsWith("--add-") || a.startsWith("-D") || a.startsWith("-X")) cmd.add(a);
+        }
+        cmd.addAll(List.of("-Dspark.master=local[2]", "-Dspark.driver.host=127.0.0.1", "-Dspark.driver.bindAddress=127.0.0.1",
+                "-cp", cp, "org.dfcspark.cli.Main", "harvest"));
+        cmd.addAll(harvestFlags);
+        return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    }
+
+    private static long markers(Path out) throws IOException {
+        Path done = out.resolve("_harvest/done");
+        if (!Files.isDirectory(done)) return 0;
+        try (Stream<Path> s = Files.list(done)) {
+            return s.filter(p -> p.getFileName().toString().endsWith(".json")).count();
+        }
+    }
+
+    @Test
+    void aKilledDriverRestartedGivesExactlyTheRowsOfAnUninterruptedRun() throws Exception {
+        Path reference = dir.resolve("reference");
+        HarvestJob.run(spark, HarvestOptions.from(Args.parse(flags(reference).toArray(String[]::new),
+                HarvestOptions.valuedFlags(), HarvestOptions.switchFlags())), line -> {});
+        int shards = 8;
+
+        Path out = dir.resolve("killed");
+        List<String> slow = new ArrayList<>(flags(out));
+        slow.addAll(List.of("--testing-shard-delay-ms", "1500"));
+        Process first = cli(slow, dir.resolve("first.log"));
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
+        while (markers(out) < 2 && first.isAlive() && System.nanoTime() < deadline) Thread.sleep(100);
+        assertTrue(first.isAlive(), "the first run ended before it could be killed:\n" + Files.readString(dir.resolve("first.log")));
+        first.destroyForcibly().waitFor(); // SIGKILL: no shutdown hook, no cleanup
+        long doneBefore = markers(out);
+        assertTrue(doneBefore >= 2 && doneBefore < shards, "killed midway: " + doneBefore + " of " + shards + " shards done");
+        assertFalse(Files.exists(out.resolve("manifest.json")));
+
+        Process second = cli(flags(out), dir.resolve("second.log"));
+        assertTrue(second.waitFor(4, TimeUnit.MINUTES), "restart did not finish");
+        String log = Files.readString(dir.resolve("second.log"));
+        assertEquals(0, second.exitValue(), log);
+        assertTrue(log.contains("harvest: resuming the harvest in "), log);
+        assertTrue(log.contains("harvest: " + doneBefore + " of " + shards + " shards already done; running " + (shards - doneBefore)), log);
+
+        HarvestJobTest.assertValid(out);
+        HarvestJobTest.assertSameRows(HarvestFixture.rows(reference, "activations", LAYERS, ActivationCodec.F16, 64),
+                HarvestFixture.rows(out, "activations", LAYERS, ActivationCodec.F16, 64));
+        try (Stream<Path> s = Files.walk(out)) {
+            assertEquals(List.of(), s.filter(p -> p.getFileName().toString().endsWith(".tmp")).toList(), "no temporary files left");
+        }
+
+    }
+}
