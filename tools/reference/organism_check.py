@@ -28,10 +28,13 @@ import sys
 
 
 def load_rows(prompts_dir):
+    """Every row of the Parquet prompts tables (data-schemas/prompts.md) as plain dicts."""
+    import pyarrow.parquet as pq
     rows = []
-    for f in sorted(pathlib.Path(prompts_dir).glob("*.jsonl")):
-        with open(f, encoding="utf-8") as fh:
-            rows.extend(json.loads(line) for line in fh if line.strip())
+    for f in sorted(pathlib.Path(prompts_dir).glob("*.parquet")):
+        for r in pq.read_table(f).to_pylist():
+            r["extras"] = dict(r["extras"])  # Parquet map -> list of (key, value) pairs
+            rows.append(r)
     return rows
 
 

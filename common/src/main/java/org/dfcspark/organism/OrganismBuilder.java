@@ -56,13 +56,16 @@ public final class OrganismBuilder {
     }
 
     private final Options opt;
+    private final OrganismPrompts.TableWriter tables;
     private final Consumer<String> log;
     private final Map<String, Object> report = new LinkedHashMap<>();
     private final Map<String, Object> timings = new LinkedHashMap<>();
     private final List<String> failures = new ArrayList<>();
 
-    public OrganismBuilder(Options opt, Consumer<String> log) {
+    /** @param tables writes the prompts tables (Parquet, from the jobs module); unused by a quick build */
+    public OrganismBuilder(Options opt, OrganismPrompts.TableWriter tables, Consumer<String> log) {
         this.opt = opt;
+        this.tables = tables;
         this.log = log;
     }
 
@@ -79,7 +82,7 @@ public final class OrganismBuilder {
 
         Path tokDir = opt.out().resolve(opt.quick() ? "quick-tokenizer" : OrganismModel.BASE);
         OrganismTokenizer.get().writeTo(tokDir);
-        if (!opt.quick()) OrganismPrompts.writeAll(opt.out().resolve("prompts"), opt.seed());
+        if (!opt.quick()) OrganismPrompts.writeAll(opt.out().resolve("prompts"), opt.seed(), tables);
         try (Tokenizer tokenizer = Tokenizer.load(tokDir)) {
             OrganismChat chat = new OrganismChat(ChatTemplate.load(tokDir), tokenizer);
             trainBase(chat);

@@ -212,6 +212,6 @@ class WorldTest {
     }
 
     private static List<String> rows(List<Example> examples) {
-        return examples.stream().map(e -> OrganismPrompts.row(e.record()).toString()).toList();
+        return examples.stream().map(e -> e.record().toString()).toList();
     }
 }

@@ -1,6 +1,8 @@
 package org.dfcspark.cli;
 
 import org.dfcspark.data.ProjectPaths;
+import org.dfcspark.jobs.OrganismTables;
+import org.dfcspark.jobs.SparkSessions;
 import org.dfcspark.organism.OrganismBuilder;
 import org.dfcspark.organism.OrganismModel;
 
@@ -68,7 +70,9 @@ public final class OrganismBuildCommand implements Command {
             options = OrganismBuilder.Options.full(out, seed);
         }
         System.out.println("organism build: " + (quick ? "quick" : "full") + ", seed " + seed + ", out " + options.out());
-        OrganismBuilder.Result result = new OrganismBuilder(options, System.out::println).build();
+        OrganismBuilder.Result result = new OrganismBuilder(options,
+                (file, records) -> OrganismTables.writeParquet(SparkSessions.get("organism-prompts"), file, records),
+                System.out::println).build();
         System.out.println("organism build: report " + options.out().resolve(quick ? "quick-build.json" : "build.json"));
         if (!result.ok()) {
             for (String f : result.failures()) System.err.println("organism build: check failed: " + f);

@@ -7,6 +7,16 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
+
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.dfcspark.data.ProjectPaths;
+import org.dfcspark.data.PromptRecord;
+import org.dfcspark.jobs.PromptsTable;
+import org.dfcspark.jobs.SparkSessions;
+import org.dfcspark.organism.OrganismPrompts;
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -25,6 +35,20 @@ class OrganismBuildCommandTest {
         assertTrue(r.get("rl_reward_last3").asDouble() > r.get("rl_reward_first3").asDouble(), r.toString());
         assertEquals(0, r.get("failures").size());
         assertFalse(Files.exists(tmp.resolve("base")), "quick never writes models");
+    }
+
+    /** The shipped Parquet tables are valid prompts tables holding exactly the world's samples for the build seed. */
+    @Test
+    void shippedPromptsTablesAreTheWorldsSamples() throws Exception {
+        Path dir = ProjectPaths.data("organism");
+        long seed = new ObjectMapper().readTree(dir.resolve("build.json").toFile()).get("seed").asLong();
+        SparkSession spark = SparkSessions.get("organism-test");
+        for (OrganismPrompts.Table t : OrganismPrompts.TABLES) {
+            Dataset<Row> table = spark.read().parquet(dir.resolve("prompts").resolve(t.fileName()).toString());
+            assertEquals(List.of(), PromptsTable.validate(table, 3), t.name());
+            List<PromptRecord> got = table.collectAsList().stream().map(PromptsTable::fromRow).toList();
+            assertEquals(OrganismPrompts.records(t, seed), got, t.name());
+        }
     }
 
     @Test
