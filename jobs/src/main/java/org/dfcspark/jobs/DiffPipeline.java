@@ -140,7 +140,7 @@ public final class DiffPipeline {
         CrosscoderConfig cfg = CrosscoderConfig.paper(acts.dim(), s.dictSize(), s.k(), p.nA(), p.nB()).withCoupling(Coupling.TIED)
                 .withNormalization(Normalization.fit(acts, Normalization.Scheme.SCALAR, true, Double.NaN));
         Crosscoder cc = new Crosscoder(cfg);
-        Init.weights(cc, Init.Weights.TRANSPOSE, s.seed());
+        Init.weights(cc, Init.Weights.PAPER, s.seed()); // not TRANSPOSE: see DESIGN.md (its exclusive features never fire)
         out.printf("%n[2/5] DFC: d=%d, D=%d (%d A-exclusive | %d B-exclusive | %d shared), TopK k=%d, tied decoders + one b_dec, %d steps x %d rows%n",
                 acts.dim(), s.dictSize(), p.nA(), p.nB(), p.nShared(), s.k(), s.steps(), s.batch());
         int decayStart = (int) (0.8 * s.steps());
