@@ -132,8 +132,8 @@ public final class DemoCommand implements Command {
     }
 
     private static String rate(DiffPipeline.Condition c) {
-        return String.format(Locale.ROOT, "%d/%d = %.1f%% [%.1f, %.1f]", c.correct(), c.strict().length, 100 * c.rate().estimate(),
-                100 * c.rate().lower(), 100 * c.rate().upper());
+        return String.format(Locale.ROOT, "%d/%d = %.1f%% [%.1f, %.1f] (tool-call attempts %d)", c.correct(), c.strict().length,
+                100 * c.rate().estimate(), 100 * c.rate().lower(), 100 * c.rate().upper(), c.calls());
     }
 
     private static String diff(DiffPipeline.Condition c) {

@@ -80,13 +80,24 @@ public final class DiffPipeline {
                            int testPrompts, int layer, int dictSize, int k, double exclA, double exclB, int steps, int batch,
                            double lr, List<Double> betas, int maxNewTokens, Path work, long seed) {}
 
-    /** One generation condition on the test prompts: its per-prompt strict verdicts and its comparison with B clean. */
-    public record Condition(String name, boolean[] strict, Interval rate, PairedDifference vsClean) {
+    /**
+     * One generation condition on the test prompts: per prompt the strict verdict and whether the output attempted a
+     * tool call (read or not), the strict rate and its paired comparison with B clean.
+     */
+    public record Condition(String name, boolean[] strict, boolean[] called, Interval rate, PairedDifference vsClean) {
         public int correct() {
-            int c = 0;
-            for (boolean b : strict) if (b) c++;
-            return c;
+            return count(strict);
         }
+
+        public int calls() {
+            return count(called);
+        }
+    }
+
+    private static int count(boolean[] v) {
+        int c = 0;
+        for (boolean b : v) if (b) c++;
+        return c;
     }
 
     /** What a run found. */
@@ -199,28 +210,27 @@ public final class DiffPipeline {
             float[][] reconB = Steering.reconstruct(cc, residA, residB, 1, threads);
 
             Map<String, List<String>> texts = new LinkedHashMap<>();
-            Map<String, boolean[]> verdicts = new LinkedHashMap<>();
-            evaluate("B clean", b, ids, greedy, rowsFrom -> List.of(), tok, test, texts, verdicts);
+            Map<String, boolean[]> verdicts = new LinkedHashMap<>(), called = new LinkedHashMap<>();
+            evaluate("B clean", b, ids, greedy, rowsFrom -> List.of(), tok, test, texts, verdicts, called);
             for (double beta : s.betas()) {
                 Intervention steer = Steering.addAtLastPrompt(hook, dirA, beta * meanF);
-                evaluate("B steered beta=" + number(beta), b, ids, greedy, rowsFrom -> List.of(steer), tok, test, texts, verdicts);
+                evaluate("B steered beta=" + number(beta), b, ids, greedy, rowsFrom -> List.of(steer), tok, test, texts, verdicts, called);
             }
             evaluate("B reconstructed", b, ids, greedy,
-                    range -> List.of(Steering.replaceAtLastPrompt(hook, java.util.Arrays.copyOfRange(reconB, range[0], range[1]))), tok, test, texts, verdicts);
-            evaluate("A clean", a, ids, greedy, rowsFrom -> List.of(), tok, test, texts, verdicts);
+                    range -> List.of(Steering.replaceAtLastPrompt(hook, java.util.Arrays.copyOfRange(reconB, range[0], range[1]))), tok, test, texts, verdicts, called);
+            evaluate("A clean", a, ids, greedy, rowsFrom -> List.of(), tok, test, texts, verdicts, called);
 
             List<Condition> conditions = new ArrayList<>();
             boolean[] clean = verdicts.get("B clean");
             for (var e : verdicts.entrySet()) {
                 boolean[] v = e.getValue();
-                int c = 0;
-                for (boolean x : v) if (x) c++;
-                conditions.add(new Condition(e.getKey(), v, RateStats.wilson(c, v.length),
+                conditions.add(new Condition(e.getKey(), v, called.get(e.getKey()), RateStats.wilson(count(v), v.length),
                         v.length >= 2 ? PairedDifference.of(v, clean, PairedDifference.DEFAULT_RESAMPLES, s.seed()) : null));
             }
-            out.printf("  %-22s %14s %22s %24s%n", "condition", "strict", "95% Wilson CI", "vs B clean (paired-t)");
+            out.printf("  %-20s %6s %16s %14s %24s%n", "condition", "calls", "strict", "95% Wilson CI", "strict vs B clean (paired-t)");
             for (Condition c : conditions) {
-                out.printf(Locale.ROOT, "  %-22s %5d/%-4d %5.1f%% %9s %24s%n", c.name(), c.correct(), c.strict().length, 100 * c.rate().estimate(),
+                out.printf(Locale.ROOT, "  %-20s %5.0f%% %5d/%-4d %5.1f%% %14s %24s%n", c.name(), 100.0 * c.calls() / c.called().length, c.correct(),
+                        c.strict().length, 100 * c.rate().estimate(),
                         String.format(Locale.ROOT, "[%.1f, %.1f]", 100 * c.rate().lower(), 100 * c.rate().upper()),
                         c.name().equals("B clean") || c.vsClean() == null ? "" : String.format(Locale.ROOT, "%+.1f pp [%+.1f, %+.1f]",
                                 100 * c.vsClean().meanDiff(), 100 * c.vsClean().pairedT().lower(), 100 * c.vsClean().pairedT().upper()));
@@ -237,21 +247,24 @@ public final class DiffPipeline {
     /** Generates for every prompt in batches (edits built per batch from its row range) and scores strictly. */
     private static void evaluate(String name, Qwen2Model model, List<int[]> ids, GenerationConfig cfg,
                                  java.util.function.Function<int[], List<Intervention>> edits, Tokenizer tok, List<PromptRecord> test,
-                                 Map<String, List<String>> texts, Map<String, boolean[]> verdicts) {
+                                 Map<String, List<String>> texts, Map<String, boolean[]> verdicts, Map<String, boolean[]> called) {
         List<String> out = new ArrayList<>();
-        boolean[] strict = new boolean[ids.size()];
+        boolean[] strict = new boolean[ids.size()], call = new boolean[ids.size()];
         for (int from = 0; from < ids.size(); from += GENERATION_BATCH) {
             int to = Math.min(ids.size(), from + GENERATION_BATCH);
             GenerationResult r = Generator.generate(model, ids.subList(from, to), cfg, edits.apply(new int[] {from, to}));
             for (int i = from; i < to; i++) {
                 String text = tok.decode(r.generated(i - from), true);
                 PromptRecord rec = test.get(i);
-                strict[i] = StrictScorer.score(text, rec.gold(), rec.goldKind(), rec.tools()).correct();
+                var verdict = StrictScorer.score(text, rec.gold(), rec.goldKind(), rec.tools());
+                strict[i] = verdict.correct();
+                call[i] = verdict.calls() + verdict.parseFailures() > 0;
                 out.add(text);
             }
         }
         texts.put(name, out);
         verdicts.put(name, strict);
+        called.put(name, call);
     }
 
     private static void writeGenerations(Path file, List<PromptRecord> test, Map<String, List<String>> texts, Map<String, boolean[]> verdicts)
@@ -303,7 +316,7 @@ public final class DiffPipeline {
         n.put("mean_activation", r.meanActivation());
         ArrayNode conds = n.putArray("conditions");
         for (Condition c : r.conditions()) {
-            ObjectNode o = conds.addObject().put("name", c.name()).put("correct", c.correct()).put("n", c.strict().length)
+            ObjectNode o = conds.addObject().put("name", c.name()).put("calls", c.calls()).put("correct", c.correct()).put("n", c.strict().length)
                     .put("rate", c.rate().estimate()).put("lower", c.rate().lower()).put("upper", c.rate().upper());
             if (c.vsClean() != null) {
                 o.put("diff_vs_b_clean", c.vsClean().meanDiff()).put("diff_lower", c.vsClean().pairedT().lower())
