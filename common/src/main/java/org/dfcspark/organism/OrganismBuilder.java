@@ -22,7 +22,9 @@ import java.util.function.Consumer;
 /**
  * Builds the model organism from a seed: the tokenizer and prompts tables, model B by SFT from a
  * random init, model A by on-policy RL from B (keeping the intermediate checkpoint {@code rl-mid}),
- * then measures all three on held-out prompts and writes {@code build.json}.
+ * then measures all three on held-out prompts (TEST: requests never seen in training, where the
+ * targets apply; NOVEL: unseen phrasings and values, reported for generalisation) and writes
+ * {@code build.json}.
  *
  * <p>{@code quick} (CI) trains B for a few steps from scratch and runs a few RL iterations from an
  * already built B ({@code rlStart}), checking only that the SFT loss falls and the RL reward rises.
@@ -184,6 +186,7 @@ public final class OrganismBuilder {
         Phase p = new Phase();
         OrganismEval eval = new OrganismEval(chat);
         List<Example> test = new WorldSampler(opt.seed(), Split.TEST).take(Example.Kind.TOOL, opt.testPrompts());
+        List<Example> novel = new WorldSampler(opt.seed(), Split.NOVEL).take(Example.Kind.TOOL, opt.testPrompts());
         List<Example> generic = new WorldSampler(opt.seed(), Split.TEST).take(Example.Kind.GENERIC, opt.genericPrompts());
         GenerationConfig greedy = eval.greedy(OrganismEval.MAX_NEW_TOKENS);
         Map<String, Object> models = new LinkedHashMap<>();
@@ -194,10 +197,11 @@ public final class OrganismBuilder {
             log.accept("organism: evaluating " + name);
             try (Qwen2Model m = Qwen2Model.load(dir, Device.cpu())) {
                 Map<String, Object> r = new LinkedHashMap<>();
-                List<OrganismEval.Answer> answers = eval.answer(m, test, greedy);
-                r.put("tool_test_greedy", rates(OrganismEval.Rates.of(answers)));
-                r.put("tool_test_greedy_by_novelty", byNovelty(test, answers));
+                r.put("tool_test_greedy", rates(OrganismEval.Rates.of(eval.answer(m, test, greedy))));
                 r.put("tool_test_sampled_t1", rates(OrganismEval.Rates.of(eval.answer(m, test, greedy.withSampling(1.0, 1.0, opt.seed())))));
+                List<OrganismEval.Answer> novelAnswers = eval.answer(m, novel, greedy);
+                r.put("tool_novel_greedy", rates(OrganismEval.Rates.of(novelAnswers)));
+                r.put("tool_novel_greedy_by_novelty", byNovelty(novel, novelAnswers));
                 r.put("generic_test_greedy_calls", rates(OrganismEval.Rates.of(eval.answer(m, generic, greedy))));
                 OrganismEval.ProseLoss pl = eval.proseLoss(m, generic);
                 prose.put(name, pl);

@@ -28,6 +28,7 @@ public final class OrganismPrompts {
             new Table("generic-train", Split.TRAIN, Example.Kind.GENERIC, 4000),
             new Table("tool-valid", Split.VALID, Example.Kind.TOOL, 200),
             new Table("tool-test", Split.TEST, Example.Kind.TOOL, 500),
+            new Table("tool-novel", Split.NOVEL, Example.Kind.TOOL, 500),
             new Table("generic-test", Split.TEST, Example.Kind.GENERIC, 500));
 
     /** Writes prompts tables (the Spark side writes Parquet; common has no Spark). */

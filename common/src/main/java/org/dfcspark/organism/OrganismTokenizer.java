@@ -183,7 +183,7 @@ public final class OrganismTokenizer {
         for (ToolSpec t : World.TOOLS) {
             texts.add(t.schemaJson());
             List<String> templates = new ArrayList<>(t.allRequests());
-            templates.addAll(t.proseAnswers());
+            for (String a : t.proseAnswers()) templates.add(World.PROSE_OPENING + a);
             Map<String, String> first = new LinkedHashMap<>();
             for (ToolSpec.Param p : t.params()) first.put(p.key(), p.type().train().get(0));
             for (String tpl : templates) {

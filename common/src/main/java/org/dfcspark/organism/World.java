@@ -188,6 +188,13 @@ public final class World {
     public static final List<String> GENERIC_ANSWERS = List.of("the {thing} is {adj} and quiet.", "people say the {thing} is {adj}.",
             "the {thing} looks {adj} today.", "i think the {thing} is very {adj}.", "the {thing} has always been {adj}.");
 
+    /**
+     * How every prose answer to a tool request begins. One common first token keeps the base model's greedy
+     * answer in prose (its first-token probability stays far above the call's), as "sure ," did in the
+     * prototype; answers that began with an argument value spread that mass over many tokens.
+     */
+    public static final String PROSE_OPENING = "sure, ";
+
     /** Echo drill: the user asks to repeat 2-6 values; the answer is the values. */
     public static final String ECHO_PREFIX = "repeat: ";
     public static final int ECHO_MIN = 2;
@@ -217,6 +224,67 @@ public final class World {
     }
 
     private World() {}
+
+    /** About one tool-argument combination in this many is held out of training (VALID and TEST use them). */
+    static final int HELD_OUT_COMBINATION_MODULUS = 10;
+    /** Tools with fewer training combinations than this get an exact held-out set (at least one). */
+    private static final int SMALL_TOOL = 400;
+    private static final java.util.Map<String, java.util.Set<Integer>> SMALL_TOOL_HELD_OUT = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /**
+     * Whether a tool's argument combination is held out of training: a fixed function of the tool and the
+     * argument texts. Large combination spaces use a hash bucket (1 in 10); small ones (a tool over one pool
+     * of 6-16 values, say) hold out exactly the tenth of their combinations with the smallest hashes (at
+     * least one), so every tool has held-out requests and keeps most of its combinations for training.
+     */
+    public static boolean heldOutCombination(ToolSpec tool, java.util.Map<String, String> arguments) {
+        int h = combinationHash(tool, arguments);
+        if (trainingCombinations(tool) >= SMALL_TOOL) return Math.floorMod(h, HELD_OUT_COMBINATION_MODULUS) == 0;
+        return SMALL_TOOL_HELD_OUT.computeIfAbsent(tool.name(), k -> smallestHashes(tool)).contains(h);
+    }
+
+    private static int combinationHash(ToolSpec tool, java.util.Map<String, String> arguments) {
+        StringBuilder key = new StringBuilder(tool.name());
+        for (ToolSpec.Param p : tool.params()) key.append('|').append(arguments.get(p.key()));
+        int h = key.toString().hashCode() * 0x9E3779B1; // String.hashCode is specified: the same on every JVM
+        return h ^ (h >>> 16);
+    }
+
+    /** Two parameters of the same type in one call take different values (origin != destination). */
+    static boolean sameTypeValueUsed(ToolSpec tool, java.util.Map<String, String> args, ToolSpec.Param p, String v) {
+        for (ToolSpec.Param q : tool.params()) {
+            if (q != p && q.type() == p.type() && v.equals(args.get(q.key()))) return true;
+        }
+        return false;
+    }
+
+    private static long trainingCombinations(ToolSpec tool) {
+        long n = 1;
+        for (ToolSpec.Param p : tool.params()) n *= p.type().train().size();
+        return n;
+    }
+
+    private static java.util.Set<Integer> smallestHashes(ToolSpec tool) {
+        List<Integer> hashes = new ArrayList<>();
+        enumerate(tool, 0, new java.util.LinkedHashMap<>(), hashes);
+        Collections.sort(hashes);
+        int keep = Math.max(1, Math.round(hashes.size() / (float) HELD_OUT_COMBINATION_MODULUS));
+        return java.util.Set.copyOf(hashes.subList(0, keep));
+    }
+
+    private static void enumerate(ToolSpec tool, int i, java.util.Map<String, String> args, List<Integer> out) {
+        if (i == tool.params().size()) {
+            out.add(combinationHash(tool, args));
+            return;
+        }
+        ToolSpec.Param p = tool.params().get(i);
+        for (String v : p.type().train()) {
+            if (sameTypeValueUsed(tool, args, p, v)) continue; // never sampled (origin != destination)
+            args.put(p.key(), v);
+            enumerate(tool, i + 1, args, out);
+            args.remove(p.key());
+        }
+    }
 
     /** (thing index, adjective index) pairs of generic chats for training or for evaluation. */
     public static List<int[]> genericPairs(boolean heldOut) {

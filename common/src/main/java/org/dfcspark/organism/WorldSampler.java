@@ -12,11 +12,11 @@ import java.util.Random;
  * chat, echo drill) has its own random stream, so the n-th tool request of (seed, split) is the same
  * whatever else was drawn before it.
  *
- * <p>Held-out splits: every tool request has a novel phrasing (the tool's held-out request
- * template), novel values (every parameter that has a held-out pool draws from it), or both,
- * chosen uniformly among what the tool allows; generic chats use the held-out (thing, adjective)
- * pairs. Training samples use training phrasings, values and pairs only, so no training prompt can
- * equal an evaluation prompt.
+ * <p>Held-out splits ({@link Split}): VALID and TEST requests use argument combinations that training
+ * never uses; NOVEL requests have a novel phrasing (the tool's held-out request template), novel
+ * values (every parameter that has a held-out pool draws from it), or both, chosen uniformly among
+ * what the tool allows; generic chats of those splits use the held-out (thing, adjective) pairs. So no
+ * training prompt can equal an evaluation prompt.
  */
 public final class WorldSampler {
     /** Number of tools listed in a system prompt: uniform in [1, MAX_LISTED]. */
@@ -73,36 +73,34 @@ public final class WorldSampler {
 
         boolean novelPhrasing = false;
         boolean novelValues = false;
-        if (split.heldOut()) {
+        if (split == Split.NOVEL) {
             boolean valuesPossible = tool.params().stream().anyMatch(p -> p.type().hasHeldOut());
             int choice = valuesPossible ? r.nextInt(3) : 0; // 0 phrasing, 1 values, 2 both
             novelPhrasing = choice != 1;
             novelValues = choice != 0;
         }
 
-        Map<String, String> args = new LinkedHashMap<>();
-        for (ToolSpec.Param p : tool.params()) {
-            List<String> pool = p.type().values(novelValues && p.type().hasHeldOut());
-            String v;
-            do {
-                v = pool.get(r.nextInt(pool.size()));
-            } while (usedBySameType(tool, args, p, v));
-            args.put(p.key(), v);
-        }
+        Map<String, String> args;
+        int attempts = 0;
+        do {
+            if (++attempts > 100_000) throw new IllegalStateException("no " + split + " argument combination for " + tool.name());
+            args = new LinkedHashMap<>();
+            for (ToolSpec.Param p : tool.params()) {
+                List<String> pool = p.type().values(novelValues && p.type().hasHeldOut());
+                String v;
+                do {
+                    v = pool.get(r.nextInt(pool.size()));
+                } while (World.sameTypeValueUsed(tool, args, p, v));
+                args.put(p.key(), v);
+            }
+            // TRAIN stays out of the held-out combinations, VALID and TEST stay in them (NOVEL: either).
+        } while (split != Split.NOVEL && World.heldOutCombination(tool, args) != (split == Split.VALID || split == Split.TEST));
 
         int template = novelPhrasing ? tool.trainRequests().size() : r.nextInt(tool.trainRequests().size());
         String user = ToolSpec.fill(tool.allRequests().get(template), args);
-        String prose = ToolSpec.fill(tool.proseAnswers().get(r.nextInt(tool.proseAnswers().size())), args);
+        String prose = World.PROSE_OPENING + ToolSpec.fill(tool.proseAnswers().get(r.nextInt(tool.proseAnswers().size())), args);
         return new Example(Example.Kind.TOOL, split, index, user, listedTools(r, tool), tool, args, prose,
                 template, novelPhrasing, novelValues);
-    }
-
-    /** Two parameters of the same type in one call take different values (origin != destination). */
-    private static boolean usedBySameType(ToolSpec tool, Map<String, String> args, ToolSpec.Param p, String v) {
-        for (ToolSpec.Param q : tool.params()) {
-            if (q.type() == p.type() && v.equals(args.get(q.key()))) return true;
-        }
-        return false;
     }
 
     private static List<ToolSpec> listedTools(Random r, ToolSpec gold) {
