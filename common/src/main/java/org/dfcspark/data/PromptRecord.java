@@ -13,7 +13,7 @@ import java.util.Set;
  * so far, the tools offered, and what a correct answer is.
  *
  * @param id       unique within a table (e.g. {@code toolrl_test:17}, {@code simple_python_0})
- * @param source   reader that made it: toolrl | bfcl | sharegpt | text
+ * @param source   reader that made it: toolrl | bfcl | sharegpt | text | organism (the synthetic world)
  * @param split    test | train | ... (from the data when it says, else the reader's default)
  * @param category source-specific group (BFCL test category, ToolRL data_source, file name)
  * @param messages the conversation, oldest first; roles system | user | assistant | tool
@@ -31,7 +31,7 @@ public record PromptRecord(String id, String source, String split, String catego
     public static final String IRRELEVANCE = "irrelevance";
     public static final String NONE = "none";
 
-    public static final Set<String> SOURCES = Set.of("toolrl", "bfcl", "sharegpt", "text");
+    public static final Set<String> SOURCES = Set.of("toolrl", "bfcl", "sharegpt", "text", "organism");
     public static final Set<String> GOLD_KINDS = Set.of(TOOL_CALL, RESPONSE, IRRELEVANCE, NONE);
     public static final Set<String> ROLES = Set.of("system", "user", "assistant", "tool");
 

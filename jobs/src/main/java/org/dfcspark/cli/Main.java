@@ -14,6 +14,7 @@ public final class Main {
 
     static {
         // Registered in pipeline order. Each line: name -> command class.
+        COMMANDS.put("organism build", OrganismBuildCommand::new);
         COMMANDS.put("demo", DemoCommand::new);
         COMMANDS.put("forward", ForwardCommand::new);
         COMMANDS.put("generate", GenerateCommand::new);
