@@ -1,6 +1,7 @@
 package org.dfcspark.organism;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.ndarray.NDManager;
 
 import java.util.ArrayList;
@@ -26,6 +27,10 @@ public final class AdamW implements AutoCloseable {
         this.beta2 = (float) beta2;
         this.eps = (float) eps;
         this.state = params.get(0).getManager().newSubManager();
+        // Record autograd only inside GradientCollector blocks. libtorch's grad mode is per thread and DJL turns it
+        // off only on the thread that started the engine: on any other thread (e.g. after Spark tasks started the
+        // engine) the in-place updates below would fail on leaves that require grad, and sampling would build graphs.
+        JniUtils.setGradMode(false);
         for (NDArray p : params) {
             p.setRequiresGradient(true);
             m.add(state.zeros(p.getShape(), p.getDataType()));
