@@ -1,6 +1,6 @@
 package org.dfcspark.data;
 
-import org.dfcspark.text.PyJson;
+import org.dfcspark.py.PythonJson;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -22,7 +22,7 @@ public final class BfclAnswers {
                 Map<?, ?> m = JsonFields.object(item.json());
                 String id = JsonFields.string(m, "id");
                 JsonFields.list(m, "ground_truth");
-                if (byId.put(id, PyJson.dumps(m.get("ground_truth"))) != null) throw new BadRowException("duplicate id " + id);
+                if (byId.put(id, PythonJson.dumps(m.get("ground_truth"))) != null) throw new BadRowException("duplicate id " + id);
             } catch (BadRowException e) {
                 problems.add("line " + (item.row() + 1) + ": " + e.getMessage());
             }

@@ -1,7 +1,7 @@
 package org.dfcspark.data;
 
 import org.dfcspark.data.PromptRecord.Message;
-import org.dfcspark.text.PyJson;
+import org.dfcspark.py.PythonJson;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -67,7 +67,7 @@ public final class BfclConverter implements PromptConverter {
         List<String> tools = new ArrayList<>();
         for (Object f : JsonFields.list(m, "function")) {
             if (!(f instanceof Map<?, ?> fn) || !(fn.get("name") instanceof String)) throw new BadRowException("a function has no name");
-            tools.add(PyJson.dumps(fn));
+            tools.add(PythonJson.dumps(fn));
         }
 
         Map<String, String> extras = new LinkedHashMap<>();
@@ -81,7 +81,7 @@ public final class BfclConverter implements PromptConverter {
             String answer = answersById.get(id);
             if (answer == null) throw new BadRowException("no possible answer for id " + id);
             goldKind = PromptRecord.TOOL_CALL;
-            gold = PyJson.dumps(representativeCalls(answer));
+            gold = PythonJson.dumps(representativeCalls(answer));
             extras.put("possible_answer", answer);
         }
         return List.of(new PromptRecord(id, source(), "test", category, messages, tools, gold, goldKind, extras));

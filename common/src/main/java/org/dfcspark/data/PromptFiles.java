@@ -1,5 +1,6 @@
 package org.dfcspark.data;
 
+import org.dfcspark.py.PythonJson;
 import org.dfcspark.text.PyJson;
 
 import java.io.BufferedReader;
@@ -111,7 +112,7 @@ public final class PromptFiles {
         }
         List<Item> items = new ArrayList<>();
         long row = 0;
-        for (Object element : (List<?>) parsed) items.add(new Item(row++, PyJson.dumps(element)));
+        for (Object element : (List<?>) parsed) items.add(new Item(row++, PythonJson.dumps(element)));
         return items;
     }
 }

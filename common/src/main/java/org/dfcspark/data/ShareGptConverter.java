@@ -1,7 +1,7 @@
 package org.dfcspark.data;
 
 import org.dfcspark.data.PromptRecord.Message;
-import org.dfcspark.text.PyJson;
+import org.dfcspark.py.PythonJson;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -57,7 +57,7 @@ public final class ShareGptConverter implements PromptConverter {
                 }
                 case "function_call" -> {
                     List<Map<String, Object>> calls = calls(turn, value);
-                    out.add(record(id, history, tools, PyJson.dumps(calls), PromptRecord.TOOL_CALL, Map.of()));
+                    out.add(record(id, history, tools, PythonJson.dumps(calls), PromptRecord.TOOL_CALL, Map.of()));
                     history.add(new Message("assistant", hermes(calls)));
                 }
                 default -> throw new BadRowException("turn " + turn + ": unknown speaker '" + from + "'");
@@ -86,7 +86,7 @@ public final class ShareGptConverter implements PromptConverter {
         for (Object t : list) {
             Object fn = t instanceof Map<?, ?> w && "function".equals(w.get("type")) && w.get("function") instanceof Map ? w.get("function") : t;
             if (!(fn instanceof Map<?, ?> f) || !(f.get("name") instanceof String)) throw new BadRowException("a tool has no name");
-            tools.add(PyJson.dumps(f));
+            tools.add(PythonJson.dumps(f));
         }
         return tools;
     }
@@ -116,7 +116,7 @@ public final class ShareGptConverter implements PromptConverter {
         StringBuilder sb = new StringBuilder();
         for (Map<String, Object> c : calls) {
             if (sb.length() > 0) sb.append('\n');
-            sb.append("<tool_call>\n").append(PyJson.dumps(c)).append("\n</tool_call>");
+            sb.append("<tool_call>\n").append(PythonJson.dumps(c)).append("\n</tool_call>");
         }
         return sb.toString();
     }

@@ -5,6 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.dfcspark.text.ChatTemplate;
+import org.dfcspark.py.PythonJson;
 import org.dfcspark.text.PyJson;
 
 /**
@@ -90,7 +91,7 @@ public final class TeacherForcing {
             Map<String, Object> line = new LinkedHashMap<>();
             line.put("name", c.get("name"));
             line.put("parameters", c.get("arguments"));
-            sb.append(PyJson.dumps(line)).append('\n');
+            sb.append(PythonJson.dumps(line)).append('\n');
         }
         return sb.append("</tool_call>").toString();
     }

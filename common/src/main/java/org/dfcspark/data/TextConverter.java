@@ -1,7 +1,7 @@
 package org.dfcspark.data;
 
 import org.dfcspark.data.PromptRecord.Message;
-import org.dfcspark.text.PyJson;
+import org.dfcspark.py.PythonJson;
 
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -38,7 +38,7 @@ public final class TextConverter implements PromptConverter {
         for (Map.Entry<?, ?> e : m.entrySet()) {
             String k = e.getKey().toString();
             if (k.equals("text") || k.equals("id") || e.getValue() == null) continue;
-            extras.put(k, e.getValue() instanceof String s ? s : PyJson.dumps(e.getValue()));
+            extras.put(k, e.getValue() instanceof String s ? s : PythonJson.dumps(e.getValue()));
         }
         return List.of(new PromptRecord(id, source(), split, fileStem, List.of(new Message("user", text)),
                 List.of(), null, PromptRecord.NONE, extras));

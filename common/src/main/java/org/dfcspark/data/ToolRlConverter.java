@@ -1,7 +1,7 @@
 package org.dfcspark.data;
 
 import org.dfcspark.data.PromptRecord.Message;
-import org.dfcspark.text.PyJson;
+import org.dfcspark.py.PythonJson;
 
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -90,7 +90,7 @@ public final class ToolRlConverter implements PromptConverter {
         if (!calls.isEmpty()) goldKind = PromptRecord.TOOL_CALL;
         else if (answer.contains("<response>")) goldKind = PromptRecord.RESPONSE;
         else throw new BadRowException("ground truth has neither a <tool_call> block nor a <response>");
-        String gold = calls.isEmpty() ? null : PyJson.dumps(calls);
+        String gold = calls.isEmpty() ? null : PythonJson.dumps(calls);
         return List.of(new PromptRecord(id, source(), split, category, messages, tools, gold, goldKind, extras));
     }
 

@@ -1,6 +1,7 @@
 package org.dfcspark.data;
 
 import org.dfcspark.data.PromptRecord.Message;
+import org.dfcspark.py.PythonJson;
 import org.dfcspark.text.PyJson;
 
 import java.util.ArrayList;
@@ -56,7 +57,7 @@ public final class ToolRlFormat {
             sb.append(i + 1).append(". Name: ").append(t.get("name"))
                     .append("\nDescription: ").append(t.get("description") == null ? "" : t.get("description"))
                     // ToolRL wrote the parameters with Python's default json.dumps (ASCII only).
-                    .append("\nParameters: ").append(PyJson.dumpsAscii(t.get("parameters") == null ? Map.of() : t.get("parameters")));
+                    .append("\nParameters: ").append(PythonJson.dumpsAscii(t.get("parameters") == null ? Map.of() : t.get("parameters")));
         }
         return sb.append(STEPS).toString();
     }
@@ -83,7 +84,7 @@ public final class ToolRlFormat {
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException("tool " + m.group(2) + ": parameters are not JSON");
             }
-            tools.add(PyJson.dumps(tool));
+            tools.add(PythonJson.dumps(tool));
         }
         return tools;
     }

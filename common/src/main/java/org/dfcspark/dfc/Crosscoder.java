@@ -116,9 +116,14 @@ public final class Crosscoder {
 
     /** {@code W_enc (2, d, D)} flattened. */
     public float[] wEnc() {
-        float[] out = new float[2 * d * dictSize];
+        return paperEncLayout(encT);
+    }
+
+    /** An encoder-shaped array stored as (D, 2d) here, in the paper's (2, d, D) layout (weights and gradients alike). */
+    float[] paperEncLayout(float[] byFeature) {
+        float[] out = new float[width * dictSize];
         for (int j = 0; j < dictSize; j++) {
-            for (int c = 0; c < width; c++) out[c * dictSize + j] = encT[j * width + c];
+            for (int c = 0; c < width; c++) out[c * dictSize + j] = byFeature[j * width + c];
         }
         return out;
     }

@@ -57,9 +57,7 @@ public final class Gradients {
 
     /** The paper's {@code W_enc} gradient layout (2, d, D). */
     public float[] wEncPaperLayout(Crosscoder cc) {
-        float[] out = new float[encT.length];
-        for (int j = 0; j < cc.dictSize; j++) for (int c = 0; c < cc.width; c++) out[c * cc.dictSize + j] = encT[j * cc.width + c];
-        return out;
+        return cc.paperEncLayout(encT);
     }
 
     public float[] wDec() {

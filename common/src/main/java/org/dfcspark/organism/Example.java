@@ -1,6 +1,6 @@
 package org.dfcspark.organism;
 
-import org.dfcspark.text.PyJson;
+import org.dfcspark.py.PythonJson;
 
 import org.dfcspark.data.PromptRecord;
 
@@ -57,7 +57,7 @@ public record Example(Kind kind, Split split, int index, String user, List<ToolS
     /** The correct assistant message: a hermes tool call exactly as Qwen2.5's chat template writes one. */
     public String callAnswer() {
         requireTool();
-        return "<tool_call>\n{\"name\": \"" + gold.name() + "\", \"arguments\": " + PyJson.dumps(jsonArguments()) + "}\n</tool_call>";
+        return "<tool_call>\n{\"name\": \"" + gold.name() + "\", \"arguments\": " + PythonJson.dumps(jsonArguments()) + "}\n</tool_call>";
     }
 
     /** Gold calls for the scorers: {@code [{"name": ..., "arguments": {...}}]}. */
@@ -66,7 +66,7 @@ public record Example(Kind kind, Split split, int index, String user, List<ToolS
         Map<String, Object> call = new LinkedHashMap<>();
         call.put("name", gold.name());
         call.put("arguments", jsonArguments());
-        return PyJson.dumps(List.of(call));
+        return PythonJson.dumps(List.of(call));
     }
 
     /**
@@ -75,7 +75,7 @@ public record Example(Kind kind, Split split, int index, String user, List<ToolS
      */
     public List<String> toolsJson() {
         List<String> out = new ArrayList<>();
-        for (ToolSpec t : tools) out.add(PyJson.dumps(t.function()));
+        for (ToolSpec t : tools) out.add(PythonJson.dumps(t.function()));
         return out;
     }
 

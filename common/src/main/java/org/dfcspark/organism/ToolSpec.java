@@ -1,6 +1,6 @@
 package org.dfcspark.organism;
 
-import org.dfcspark.text.PyJson;
+import org.dfcspark.py.PythonJson;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -96,6 +96,6 @@ public record ToolSpec(String name, String description, List<Param> params,
 
     /** The schema as one JSON line, byte-identical to the chat template's {@code tool | tojson}. */
     public String schemaJson() {
-        return PyJson.dumps(schema());
+        return PythonJson.dumps(schema());
     }
 }

@@ -8,6 +8,7 @@ import com.hubspot.jinjava.interpret.RenderResult;
 import com.hubspot.jinjava.interpret.TemplateError;
 import com.hubspot.jinjava.lib.filter.Filter;
 import com.hubspot.jinjava.lib.fn.ELFunctionDefinition;
+import org.dfcspark.py.PythonJson;
 
 import java.nio.file.Path;
 import java.time.LocalDateTime;
@@ -143,7 +144,7 @@ public final class ChatTemplate {
 
         @Override
         public Object filter(Object var, JinjavaInterpreter interpreter, String... args) {
-            return PyJson.dumps(var, args.length > 0 ? indent(args[0]) : null);
+            return PythonJson.dumps(var, args.length > 0 ? indent(args[0]) : null);
         }
 
         @Override
@@ -152,7 +153,7 @@ public final class ChatTemplate {
                 if (!k.equals("indent")) throw new IllegalArgumentException("tojson: unsupported argument '" + k + "'");
             }
             Object indent = kwargs.containsKey("indent") ? kwargs.get("indent") : (args.length > 0 ? args[0] : null);
-            return PyJson.dumps(var, indent(indent));
+            return PythonJson.dumps(var, indent(indent));
         }
 
         private static Integer indent(Object o) {

@@ -1,6 +1,6 @@
 package org.dfcspark.toolcall;
 
-import org.dfcspark.toolcall.py.PyStrings;
+import org.dfcspark.py.PyStrings;
 
 import java.util.ArrayList;
 import java.util.List;

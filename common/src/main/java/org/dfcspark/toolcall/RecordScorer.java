@@ -2,8 +2,8 @@ package org.dfcspark.toolcall;
 
 import org.dfcspark.toolcall.bfcl.BfclScorer;
 import org.dfcspark.toolcall.bfcl.BfclVerdict;
-import org.dfcspark.toolcall.py.PyRepr;
-import org.dfcspark.toolcall.py.PythonJson;
+import org.dfcspark.py.PyRepr;
+import org.dfcspark.py.PythonJson;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

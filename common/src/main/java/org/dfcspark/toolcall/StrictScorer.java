@@ -1,10 +1,10 @@
 package org.dfcspark.toolcall;
 
 import org.dfcspark.toolcall.bfcl.BfclStrings;
-import org.dfcspark.toolcall.py.PyError;
-import org.dfcspark.toolcall.py.PyRepr;
-import org.dfcspark.toolcall.py.PyValues;
-import org.dfcspark.toolcall.py.PythonJson;
+import org.dfcspark.py.PyError;
+import org.dfcspark.py.PyRepr;
+import org.dfcspark.py.PyValues;
+import org.dfcspark.py.PythonJson;
 
 import java.math.BigDecimal;
 import java.math.BigInteger;

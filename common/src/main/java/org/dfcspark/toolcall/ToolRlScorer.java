@@ -1,9 +1,9 @@
 package org.dfcspark.toolcall;
 
-import org.dfcspark.toolcall.py.PyError;
-import org.dfcspark.toolcall.py.PyStrings;
-import org.dfcspark.toolcall.py.PyValues;
-import org.dfcspark.toolcall.py.PythonJson;
+import org.dfcspark.py.PyError;
+import org.dfcspark.py.PyStrings;
+import org.dfcspark.py.PyValues;
+import org.dfcspark.py.PythonJson;
 
 import java.util.ArrayList;
 import java.util.HashSet;

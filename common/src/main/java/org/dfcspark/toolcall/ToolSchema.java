@@ -1,7 +1,7 @@
 package org.dfcspark.toolcall;
 
-import org.dfcspark.toolcall.py.PyError;
-import org.dfcspark.toolcall.py.PythonJson;
+import org.dfcspark.py.PyError;
+import org.dfcspark.py.PythonJson;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

@@ -3,6 +3,7 @@ package org.dfcspark.data;
 import org.dfcspark.data.PromptRecord.Message;
 import org.dfcspark.data.Rendering.Mode;
 import org.dfcspark.text.ChatTemplate;
+import org.dfcspark.py.PythonJson;
 import org.dfcspark.text.PyJson;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -71,13 +72,13 @@ class RenderingTest {
             if (m.get("tool_calls") instanceof List<?> calls) {
                 // an assistant's calls are kept as the Hermes text the template writes for them
                 List<String> blocks = new ArrayList<>();
-                for (Object c : calls) blocks.add("<tool_call>\n" + PyJson.dumps(((Map<?, ?>) c).get("function")) + "\n</tool_call>");
+                for (Object c : calls) blocks.add("<tool_call>\n" + PythonJson.dumps(((Map<?, ?>) c).get("function")) + "\n</tool_call>");
                 content = String.join("\n", blocks);
             }
             messages.add(new Message((String) m.get("role"), content));
         }
         List<String> tools = new ArrayList<>();
-        for (Map<String, Object> t : (List<Map<String, Object>>) input.get("tools")) tools.add(PyJson.dumps(t.get("function")));
+        for (Map<String, Object> t : (List<Map<String, Object>>) input.get("tools")) tools.add(PythonJson.dumps(t.get("function")));
         PromptRecord r = new PromptRecord("qwen-doc", "sharegpt", "test", "doc", messages, tools, null, "response", Map.of());
         String out = Rendering.of(Mode.CHAT, qwen).render(r);
         assertEquals(golden + "<|im_start|>assistant\n", out);

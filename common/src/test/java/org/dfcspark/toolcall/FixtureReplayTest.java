@@ -2,7 +2,7 @@ package org.dfcspark.toolcall;
 
 import org.dfcspark.toolcall.bfcl.BfclScorer;
 import org.dfcspark.toolcall.bfcl.BfclVerdict;
-import org.dfcspark.toolcall.py.PyValues;
+import org.dfcspark.py.PyValues;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;

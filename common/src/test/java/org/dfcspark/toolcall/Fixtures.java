@@ -1,6 +1,6 @@
 package org.dfcspark.toolcall;
 
-import org.dfcspark.toolcall.py.PythonJson;
+import org.dfcspark.py.PythonJson;
 
 import java.io.BufferedReader;
 import java.io.IOException;

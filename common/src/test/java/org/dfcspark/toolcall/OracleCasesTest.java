@@ -4,9 +4,9 @@ import org.dfcspark.toolcall.bfcl.BfclScorer;
 import org.dfcspark.toolcall.bfcl.BfclVerdict;
 import org.dfcspark.toolcall.bfcl.DecodedCall;
 import org.dfcspark.toolcall.bfcl.QwenHermesDecoder;
-import org.dfcspark.toolcall.py.PyError;
-import org.dfcspark.toolcall.py.PyValues;
-import org.dfcspark.toolcall.py.PythonJson;
+import org.dfcspark.py.PyError;
+import org.dfcspark.py.PyValues;
+import org.dfcspark.py.PythonJson;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;

@@ -1,8 +1,8 @@
 package org.dfcspark.cli;
 
 import org.dfcspark.toolcall.RecordScorer;
-import org.dfcspark.toolcall.py.PyError;
-import org.dfcspark.toolcall.py.PythonJson;
+import org.dfcspark.py.PyError;
+import org.dfcspark.py.PythonJson;
 import org.dfcspark.toolcall.stats.Interval;
 import org.dfcspark.toolcall.stats.RateStats;
 

@@ -15,7 +15,7 @@ import org.dfcspark.data.QuarantinedRow;
 import org.dfcspark.data.ShareGptConverter;
 import org.dfcspark.data.TextConverter;
 import org.dfcspark.data.ToolRlConverter;
-import org.dfcspark.text.PyJson;
+import org.dfcspark.py.PythonJson;
 
 import java.io.IOException;
 import java.io.Serializable;
@@ -221,7 +221,7 @@ public final class PromptsImportJob {
         summary.put("prompts", prompts);
         summary.put("quarantined", quarantined);
         try {
-            Files.writeString(file, PyJson.dumps(summary, 1) + "\n", StandardCharsets.UTF_8);
+            Files.writeString(file, PythonJson.dumps(summary, 1) + "\n", StandardCharsets.UTF_8);
         } catch (IOException e) {
             throw new UncheckedIOException(file + ": cannot write: " + e.getMessage(), e);
         }

@@ -4,11 +4,13 @@ import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 import org.dfcspark.data.PromptRecord;
 import org.dfcspark.data.PromptRecord.Message;
+import org.dfcspark.data.PromptTableJson;
 import org.dfcspark.data.QuarantinedRow;
 
 import scala.jdk.javaapi.CollectionConverters;
@@ -101,6 +103,27 @@ public final class PromptsTable {
             problems.add("id " + dup.getString(0) + " appears " + dup.getLong(1) + " times");
         }
         return problems;
+    }
+
+    /**
+     * The first {@code limit} records (all when limit < 0) of a prompts table on the driver, in file order: a Parquet
+     * table (file or directory; validated as {@link #validate} does) or its JSON Lines form ({@code .jsonl},
+     * {@link PromptTableJson}). For prompt sets that fit in memory (evaluation sets, a demo's training prompts).
+     */
+    public static List<PromptRecord> readLocal(SparkSession spark, String path, int limit) throws java.io.IOException {
+        if (path.endsWith(".jsonl")) return PromptTableJson.read(java.nio.file.Path.of(path), limit);
+        if (!path.contains("://") && !java.nio.file.Files.exists(java.nio.file.Path.of(path))) {
+            throw new IllegalArgumentException("prompts table not found: " + path);
+        }
+        Dataset<Row> table = spark.read().parquet(path);
+        List<String> problems = validate(table, 3);
+        if (!problems.isEmpty()) throw new IllegalArgumentException(path + ": not a valid prompts table: " + String.join("; ", problems));
+        List<PromptRecord> out = new ArrayList<>();
+        for (Row r : table.collectAsList()) {
+            if (limit >= 0 && out.size() >= limit) break;
+            out.add(fromRow(r));
+        }
+        return out;
     }
 
     /** Types equal up to nullability (Parquet reads every column back as nullable). */

@@ -4,9 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -31,22 +28,6 @@ class CrosscoderCliTest {
     Path data;
     SyntheticActivations.Data synth;
 
-    record Run(int code, String out, String err) {}
-
-    static Run dfc(String... argv) {
-        PrintStream oldOut = System.out, oldErr = System.err;
-        ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
-        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-        try {
-            int code = Main.run(argv);
-            return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(oldOut);
-            System.setErr(oldErr);
-        }
-    }
-
     @BeforeEach
     void writeData() throws Exception {
         synth = SyntheticActivations.fineTuned(8, 12, 0.2, 0.01, 0.3, 2.0, 120, 5);
@@ -58,7 +39,7 @@ class CrosscoderCliTest {
     @Test
     void trainInspectEncodeRoundTrip() throws Exception {
         Path out = tmp.resolve("ckpt");
-        Run t = dfc("crosscoder", "train", "--data", data + "#acts", "--steps", "12", "--batch", "16", "--dict-size", "24", "--k", "3",
+        CliRun t = CliRun.run("crosscoder", "train", "--data", data + "#acts", "--steps", "12", "--batch", "16", "--dict-size", "24", "--k", "3",
                 "--excl-a", "0.25", "--excl-b", "0.125", "--lr", "1e-2", "--coupling", "tied", "--bias-init", "geomedian",
                 "--log-every", "4", "--threads", "1", "--out", out.toString());
         assertEquals(0, t.code(), t.err());
@@ -71,7 +52,7 @@ class CrosscoderCliTest {
         assertEquals(Coupling.TIED, cc.config().coupling());
         assertTrue(cc.config().normalization().shared());
 
-        Run i = dfc("crosscoder", "inspect", "--checkpoint", out.toString(), "--data", data + "#acts");
+        CliRun i = CliRun.run("crosscoder", "inspect", "--checkpoint", out.toString(), "--data", data + "#acts");
         assertEquals(0, i.code(), i.err());
         assertTrue(i.out().contains("partition: A-exclusive 6 | B-exclusive 3 | shared 15 (D = 24)"), i.out());
         assertTrue(i.out().contains("partition integrity: max forbidden |w| = 0.0, max tied-half difference = 0.0"), i.out());
@@ -80,7 +61,7 @@ class CrosscoderCliTest {
         assertTrue(i.out().matches("(?s).*mean A-B difference over 120 rows.*decoder bias +0\\.000 .*A-exclusive .*"), i.out());
 
         Path enc = tmp.resolve("enc.safetensors");
-        Run e = dfc("crosscoder", "encode", "--checkpoint", out.toString(), "--input", data + "#acts", "--out", enc.toString());
+        CliRun e = CliRun.run("crosscoder", "encode", "--checkpoint", out.toString(), "--input", data + "#acts", "--out", enc.toString());
         assertEquals(0, e.code(), e.err());
         try (SafeTensors st = SafeTensors.open(enc); SafeTensors in = SafeTensors.open(data)) {
             assertArrayEquals(new long[] {120, 24}, st.info("features").shape());
@@ -101,7 +82,7 @@ class CrosscoderCliTest {
     void noShuffleUsesConsecutiveRowsInFileOrderWrapping() throws Exception {
         // 120 rows, batch 50, 3 steps: rows 0-49, 50-99, then 100-119 followed by 0-29
         Path out = tmp.resolve("ns");
-        Run t = dfc("crosscoder", "train", "--data", data + "#acts", "--steps", "3", "--batch", "50", "--dict-size", "16", "--k", "2",
+        CliRun t = CliRun.run("crosscoder", "train", "--data", data + "#acts", "--steps", "3", "--batch", "50", "--dict-size", "16", "--k", "2",
                 "--no-shuffle", "--normalization", "none", "--seed", "9", "--lr", "1e-2", "--threads", "1", "--out", out.toString());
         assertEquals(0, t.code(), t.err());
         Crosscoder viaCli = Checkpoint.load(out);
@@ -128,9 +109,9 @@ class CrosscoderCliTest {
     @Test
     void trainFromInitKeepsItsConfigUnlessOverridden() throws Exception {
         Path first = tmp.resolve("first"), second = tmp.resolve("second");
-        assertEquals(0, dfc("crosscoder", "train", "--data", data + "#acts", "--steps", "4", "--batch", "16", "--dict-size", "24",
+        assertEquals(0, CliRun.run("crosscoder", "train", "--data", data + "#acts", "--steps", "4", "--batch", "16", "--dict-size", "24",
                 "--k", "3", "--sparsity", "batchtopk", "--loss", "reference", "--threshold-start", "1", "--threads", "1", "--out", first.toString()).code());
-        Run r = dfc("crosscoder", "train", "--data", data + "#acts", "--init", first.toString(), "--steps", "4", "--batch", "16", "--k", "4",
+        CliRun r = CliRun.run("crosscoder", "train", "--data", data + "#acts", "--init", first.toString(), "--steps", "4", "--batch", "16", "--k", "4",
                 "--threads", "1", "--out", second.toString());
         assertEquals(0, r.code(), r.err());
         Crosscoder a = Checkpoint.load(first), b = Checkpoint.load(second);
@@ -139,7 +120,7 @@ class CrosscoderCliTest {
         assertEquals(4, b.config().k());
         assertArrayEquals(a.config().normalization().mean(), b.config().normalization().mean());
         assertEquals(first.toString(), b.config().provenance().get("init_checkpoint"));
-        Run bad = dfc("crosscoder", "train", "--data", data + "#acts", "--init", first.toString(), "--steps", "4", "--batch", "16",
+        CliRun bad = CliRun.run("crosscoder", "train", "--data", data + "#acts", "--init", first.toString(), "--steps", "4", "--batch", "16",
                 "--dict-size", "32", "--out", tmp.resolve("x").toString());
         assertEquals(2, bad.code());
         assertTrue(bad.err().contains("--dict-size cannot be changed when training from --init"), bad.err());
@@ -162,7 +143,7 @@ class CrosscoderCliTest {
                 {"crosscoder", "inspect", "--checkpoint", o, "extra"},
         };
         for (String[] argv : cases) {
-            Run r = dfc(argv);
+            CliRun r = CliRun.run(argv);
             assertEquals(2, r.code(), String.join(" ", argv) + " -> " + r.err());
             assertEquals(1, r.err().strip().lines().count(), "one line: " + r.err());
         }
@@ -171,7 +152,7 @@ class CrosscoderCliTest {
     @Test
     void failuresExitOneWithOneLineNamingTheInput() throws Exception {
         Path ckpt = tmp.resolve("c");
-        assertEquals(0, dfc("crosscoder", "train", "--data", data + "#acts", "--steps", "2", "--batch", "8", "--dict-size", "16", "--k", "2",
+        assertEquals(0, CliRun.run("crosscoder", "train", "--data", data + "#acts", "--steps", "2", "--batch", "8", "--dict-size", "16", "--k", "2",
                 "--threads", "1", "--out", ckpt.toString()).code());
         Path nan = tmp.resolve("nan.safetensors");
         float[] rows = synth.rows().clone();
@@ -190,7 +171,7 @@ class CrosscoderCliTest {
         String[] expect = {"missing.safetensors: file not found", "no tensor named 'nope'", "not a checkpoint directory",
                 "activation dim 4 but the crosscoder", "row 0 contains NaN", "not a checkpoint directory"};
         for (int i = 0; i < cases.length; i++) {
-            Run r = dfc(cases[i]);
+            CliRun r = CliRun.run(cases[i]);
             assertEquals(1, r.code(), String.join(" ", cases[i]) + " -> " + r.err());
             assertTrue(r.err().contains(expect[i]), "expected '" + expect[i] + "' in " + r.err());
             assertEquals(1, r.err().strip().lines().count(), "one line: " + r.err());
@@ -200,9 +181,9 @@ class CrosscoderCliTest {
 
     @Test
     void benchRunsOnSmallSettings() {
-        Run r = dfc("bench", "crosscoder", "--d", "16", "--dict-size", "64", "--k", "4", "--batch", "32", "--steps", "2", "--warmup", "1", "--threads", "1");
+        CliRun r = CliRun.run("bench", "crosscoder", "--d", "16", "--dict-size", "64", "--k", "4", "--batch", "32", "--steps", "2", "--warmup", "1", "--threads", "1");
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().matches("(?s).*dfc-spark \\(Java \\+ libtorch matmul\\): +\\d+ rows/s.*engine matmul 2048\\^3.*GFLOP/s.*sparse decode.*"), r.out());
-        assertEquals(2, dfc("bench", "crosscoder", "--k", "0").code());
+        assertEquals(2, CliRun.run("bench", "crosscoder", "--k", "0").code());
     }
 }

@@ -1,14 +1,12 @@
 package org.dfcspark.cli;
 
+import static org.dfcspark.cli.CliRun.run;
 import static org.junit.jupiter.api.Assertions.*;
 
 import ai.djl.Device;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -63,9 +61,9 @@ class ModelCommandsTest {
     void forwardWritesHfHiddenStatesAndLogits() throws IOException {
         Path out = tmp.resolve("fw.safetensors");
         String all = ids("seq1.input_ids") + ";" + ids("seq2.input_ids") + ";" + ids("seq3.input_ids");
-        Captured c = run("forward", "--model", tiny.toString(), "--ids", all, "--out", out.toString(), "--batch-size", "2");
-        assertEquals(0, c.code, c.err);
-        assertTrue(c.out.contains("forward: 3 sequences, 40 tokens"), c.out);
+        CliRun c = run("forward", "--model", tiny.toString(), "--ids", all, "--out", out.toString(), "--batch-size", "2");
+        assertEquals(0, c.code(), c.err());
+        assertTrue(c.out().contains("forward: 3 sequences, 40 tokens"), c.out());
         try (SafeTensors st = SafeTensors.open(out)) {
             assertEquals(9, st.names().size());
             for (int i = 0; i < 3; i++) {
@@ -81,24 +79,24 @@ class ModelCommandsTest {
     @Test
     void forwardBadInputs() {
         String out = tmp.resolve("x.safetensors").toString();
-        assertEquals(0, run("forward", "--help").code);
-        assertTrue(run("forward", "--help").out.contains("hidden_states.i"));
-        Captured unknown = run("forward", "--model", tiny.toString(), "--ids", "1 2", "--out", out, "--bogus", "1");
-        assertEquals(2, unknown.code);
-        assertEquals("dfc forward: unknown flag --bogus", unknown.err.strip());
-        assertEquals(2, run("forward", "--model", tiny.toString(), "--ids", "1 x 2", "--out", out).code);
-        Captured empty = run("forward", "--model", tiny.toString(), "--ids", "1 2;;3", "--out", out);
-        assertEquals(2, empty.code);
-        assertTrue(empty.err.contains("sequence 1 is empty"), empty.err);
-        assertEquals(2, run("forward", "--model", tiny.toString(), "--out", out).code, "no input");
-        assertEquals(2, run("forward", "--model", tiny.toString(), "--ids", "1", "--text", "a", "--out", out).code, "two inputs");
-        Captured vocab = run("forward", "--model", tiny.toString(), "--ids", "1 2 512", "--out", out);
-        assertEquals(1, vocab.code);
-        assertEquals("dfc forward: error: token id 512 at sequence 0 position 2 is outside the vocabulary [0, 512)", vocab.err.strip());
-        Captured missing = run("forward", "--model", tmp.resolve("none").toString(), "--ids", "1", "--out", out);
-        assertEquals(1, missing.code);
-        assertTrue(missing.err.contains("config.json: file not found"), missing.err);
-        assertEquals(1, missing.err.strip().lines().count());
+        assertEquals(0, run("forward", "--help").code());
+        assertTrue(run("forward", "--help").out().contains("hidden_states.i"));
+        CliRun unknown = run("forward", "--model", tiny.toString(), "--ids", "1 2", "--out", out, "--bogus", "1");
+        assertEquals(2, unknown.code());
+        assertEquals("dfc forward: unknown flag --bogus", unknown.err().strip());
+        assertEquals(2, run("forward", "--model", tiny.toString(), "--ids", "1 x 2", "--out", out).code());
+        CliRun empty = run("forward", "--model", tiny.toString(), "--ids", "1 2;;3", "--out", out);
+        assertEquals(2, empty.code());
+        assertTrue(empty.err().contains("sequence 1 is empty"), empty.err());
+        assertEquals(2, run("forward", "--model", tiny.toString(), "--out", out).code(), "no input");
+        assertEquals(2, run("forward", "--model", tiny.toString(), "--ids", "1", "--text", "a", "--out", out).code(), "two inputs");
+        CliRun vocab = run("forward", "--model", tiny.toString(), "--ids", "1 2 512", "--out", out);
+        assertEquals(1, vocab.code());
+        assertEquals("dfc forward: error: token id 512 at sequence 0 position 2 is outside the vocabulary [0, 512)", vocab.err().strip());
+        CliRun missing = run("forward", "--model", tmp.resolve("none").toString(), "--ids", "1", "--out", out);
+        assertEquals(1, missing.code());
+        assertTrue(missing.err().contains("config.json: file not found"), missing.err());
+        assertEquals(1, missing.err().strip().lines().count());
         assertFalse(Files.exists(Path.of(out)), "nothing written on failure");
     }
 
@@ -124,8 +122,8 @@ class ModelCommandsTest {
     void generateBatchedGreedyEqualsHf() throws IOException {
         Path out = tmp.resolve("gen.jsonl");
         String all = ids("seq1.input_ids") + ";" + ids("seq2.input_ids") + ";" + ids("seq3.input_ids");
-        Captured c = run("generate", "--model", tiny.toString(), "--ids", all, "--max-new-tokens", "12", "--out", out.toString());
-        assertEquals(0, c.code, c.err);
+        CliRun c = run("generate", "--model", tiny.toString(), "--ids", all, "--max-new-tokens", "12", "--out", out.toString());
+        assertEquals(0, c.code(), c.err());
         List<JsonNode> rows = lines(out);
         assertEquals(3, rows.size());
         int[] want = ints(longs("batch.new_tokens"));
@@ -158,13 +156,13 @@ class ModelCommandsTest {
         Path v = vectors();
         Path add = tmp.resolve("add.jsonl"), rep = tmp.resolve("rep.jsonl");
         String seq1 = ids("seq1.input_ids");
-        Captured a = run("generate", "--model", tiny.toString(), "--ids", seq1, "--max-new-tokens", "10",
+        CliRun a = run("generate", "--model", tiny.toString(), "--ids", seq1, "--max-new-tokens", "10",
                 "--intervene", "add:layer=1:vector=" + v + "#add_v:scale=1:positions=all", "--out", add.toString());
-        assertEquals(0, a.code, a.err);
+        assertEquals(0, a.code(), a.err());
         assertArrayEquals(ints(longs("add.greedy10")), ints(lines(add).get(0).get("generated_ids")));
-        Captured r = run("generate", "--model", tiny.toString(), "--ids", seq1, "--max-new-tokens", "10",
+        CliRun r = run("generate", "--model", tiny.toString(), "--ids", seq1, "--max-new-tokens", "10",
                 "--intervene", "replace:layer=1:vector=" + v + "#replace_r:positions=last:phase=prefill", "--out", rep.toString());
-        assertEquals(0, r.code, r.err);
+        assertEquals(0, r.code(), r.err());
         assertArrayEquals(ints(longs("replace.greedy10")), ints(lines(rep).get(0).get("generated_ids")));
     }
 
@@ -172,7 +170,7 @@ class ModelCommandsTest {
     void generateBadSpecsAndInputs() throws IOException {
         Path v = vectors();
         String out = tmp.resolve("bad.jsonl").toString();
-        assertEquals(0, run("generate", "--help").code);
+        assertEquals(0, run("generate", "--help").code());
         String[] malformed = {
             "scale:layer=1:vector=" + v + "#add_v",                 // unknown kind
             "add:layer=1",                                            // no vector
@@ -188,21 +186,21 @@ class ModelCommandsTest {
             "add:layer=3:vector=" + v + "#add_v",                     // layer beyond the model (3 layers)
         };
         for (String spec : malformed) {
-            Captured c = run("generate", "--model", tiny.toString(), "--ids", "1 2 3", "--max-new-tokens", "2", "--intervene", spec, "--out", out);
-            assertEquals(2, c.code, spec + " -> " + c.err);
-            assertEquals(1, c.err.strip().lines().count(), c.err);
+            CliRun c = run("generate", "--model", tiny.toString(), "--ids", "1 2 3", "--max-new-tokens", "2", "--intervene", spec, "--out", out);
+            assertEquals(2, c.code(), spec + " -> " + c.err());
+            assertEquals(1, c.err().strip().lines().count(), c.err());
         }
-        Captured wrongSize = run("generate", "--model", tiny.toString(), "--ids", "1 2 3", "--max-new-tokens", "2",
+        CliRun wrongSize = run("generate", "--model", tiny.toString(), "--ids", "1 2 3", "--max-new-tokens", "2",
                 "--intervene", "add:layer=1:vector=" + v + "#short", "--out", out);
-        assertEquals(1, wrongSize.code);
-        assertTrue(wrongSize.err.contains("#short: expected a float vector of 64 values"), wrongSize.err);
-        Captured missingFile = run("generate", "--model", tiny.toString(), "--ids", "1 2 3", "--max-new-tokens", "2",
+        assertEquals(1, wrongSize.code());
+        assertTrue(wrongSize.err().contains("#short: expected a float vector of 64 values"), wrongSize.err());
+        CliRun missingFile = run("generate", "--model", tiny.toString(), "--ids", "1 2 3", "--max-new-tokens", "2",
                 "--intervene", "add:layer=1:vector=" + tmp.resolve("none.safetensors") + "#v", "--out", out);
-        assertEquals(1, missingFile.code);
-        assertTrue(missingFile.err.contains("none.safetensors: file not found"), missingFile.err);
-        assertEquals(2, run("generate", "--model", tiny.toString(), "--ids", "1 2", "--out", out).code, "no --max-new-tokens");
+        assertEquals(1, missingFile.code());
+        assertTrue(missingFile.err().contains("none.safetensors: file not found"), missingFile.err());
+        assertEquals(2, run("generate", "--model", tiny.toString(), "--ids", "1 2", "--out", out).code(), "no --max-new-tokens");
         assertEquals(2, run("generate", "--model", tiny.toString(), "--ids", "1 2", "--max-new-tokens", "2", "--temperature", "0.7",
-                "--out", out).code, "--temperature without --sample");
+                "--out", out).code(), "--temperature without --sample");
         assertFalse(Files.exists(Path.of(out)));
     }
 
@@ -211,8 +209,8 @@ class ModelCommandsTest {
         Path a = tmp.resolve("a.jsonl"), b = tmp.resolve("b.jsonl");
         String[] common = {"generate", "--model", tiny.toString(), "--ids", ids("seq2.input_ids"), "--max-new-tokens", "12",
                 "--sample", "--temperature", "1.5", "--top-p", "0.95", "--seed", "9"};
-        assertEquals(0, run(concat(common, "--out", a.toString())).code);
-        assertEquals(0, run(concat(common, "--out", b.toString())).code);
+        assertEquals(0, run(concat(common, "--out", a.toString())).code());
+        assertEquals(0, run(concat(common, "--out", b.toString())).code());
         assertEquals(Files.readString(a), Files.readString(b));
     }
 
@@ -236,9 +234,9 @@ class ModelCommandsTest {
         Path tokDir = ProjectPaths.data("tokenizers/qwen2.5");
         String text = "Hello, world! Steering tool calls.";
         Path out = tmp.resolve("t.jsonl");
-        Captured c = run("generate", "--model", model.toString(), "--tokenizer", tokDir.toString(), "--text", text,
+        CliRun c = run("generate", "--model", model.toString(), "--tokenizer", tokDir.toString(), "--text", text,
                 "--max-new-tokens", "4", "--out", out.toString());
-        assertEquals(0, c.code, c.err);
+        assertEquals(0, c.code(), c.err());
         JsonNode row = lines(out).get(0);
         try (Tokenizer tok = Tokenizer.load(tokDir)) {
             assertArrayEquals(tok.encode(text), ints(row.get("prompt_ids")));
@@ -250,9 +248,9 @@ class ModelCommandsTest {
                     + " \"tools\": [{\"type\": \"function\", \"function\": {\"name\": \"get_weather\", \"description\": \"Weather\","
                     + " \"parameters\": {\"type\": \"object\", \"properties\": {\"city\": {\"type\": \"string\"}}}}}]}");
             Path gen = tmp.resolve("chat.jsonl");
-            Captured g = run("generate", "--model", model.toString(), "--tokenizer", tokDir.toString(), "--chat", chat.toString(),
+            CliRun g = run("generate", "--model", model.toString(), "--tokenizer", tokDir.toString(), "--chat", chat.toString(),
                     "--max-new-tokens", "1", "--out", gen.toString());
-            assertEquals(0, g.code, g.err);
+            assertEquals(0, g.code(), g.err());
             var messages = List.of(java.util.Map.<String, Object>of("role", "user", "content", "What is the weather in Paris?"));
             String rendered = ChatTemplate.load(tokDir).render(messages, JSON.convertValue(JSON.readTree(chat.toFile()).get("tools"),
                     new com.fasterxml.jackson.core.type.TypeReference<>() {}), true);
@@ -265,42 +263,28 @@ class ModelCommandsTest {
 
     @Test
     void demoGeneratesWithAndWithoutInterventions() {
-        Captured c = run("demo", "--max-new-tokens", "6");
-        assertEquals(0, c.code, c.err);
-        assertTrue(c.out.contains("1) without intervention"), c.out);
-        assertTrue(c.out.contains("2) with intervention: add a steering vector at blocks.1.hook_resid_post"), c.out);
-        assertTrue(c.out.contains("3) with intervention: replace blocks.1.hook_resid_post"), c.out);
-        assertTrue(c.out.matches("(?s).*steering changed [1-9]\\d* of 18 generated tokens.*"), c.out);
-        assertEquals(2, run("demo", "--layer", "7").code);
-        assertEquals(0, run("demo", "--help").code);
+        CliRun c = run("demo", "--max-new-tokens", "6", "--skip-organism");
+        assertEquals(0, c.code(), c.err());
+        assertTrue(c.out().contains("1) without intervention"), c.out());
+        assertTrue(c.out().contains("2) with intervention: add a steering vector at blocks.1.hook_resid_post"), c.out());
+        assertTrue(c.out().contains("3) with intervention: replace blocks.1.hook_resid_post"), c.out());
+        assertTrue(c.out().matches("(?s).*steering changed [1-9]\\d* of 18 generated tokens.*"), c.out());
+        assertTrue(c.out().contains("part 2, the diff of the model organism, skipped"), c.out());
+        assertEquals(2, run("demo", "--layer", "7").code());
+        assertEquals(0, run("demo", "--help").code());
     }
 
     // ---------------------------------------------------------------- bench (tiny shape; CI has no Python)
 
     @Test
     void benchForwardRunsOnATinyShape() {
-        Captured c = run("bench", "forward", "--layers", "1", "--hidden", "32", "--heads", "2", "--kv-heads", "1",
+        CliRun c = run("bench", "forward", "--layers", "1", "--hidden", "32", "--heads", "2", "--kv-heads", "1",
                 "--intermediate", "64", "--vocab", "100", "--batch", "2", "--prompt-len", "8", "--decode-steps", "2", "--repeats", "1");
-        assertEquals(0, c.code, c.err);
-        assertTrue(c.out.matches("(?s).*dfc \\(DJL/libtorch\\): +prefill +[0-9.]+ tok/s.*decode +[0-9.]+ tok/s.*"), c.out);
-        assertEquals(2, run("bench", "forward", "--heads", "3", "--hidden", "32", "--kv-heads", "2").code, "heads not a multiple of kv heads");
-        assertEquals(2, run("bench", "forward", "--batch", "0").code);
-        assertEquals(0, run("bench", "forward", "--help").code);
+        assertEquals(0, c.code(), c.err());
+        assertTrue(c.out().matches("(?s).*dfc \\(DJL/libtorch\\): +prefill +[0-9.]+ tok/s.*decode +[0-9.]+ tok/s.*"), c.out());
+        assertEquals(2, run("bench", "forward", "--heads", "3", "--hidden", "32", "--kv-heads", "2").code(), "heads not a multiple of kv heads");
+        assertEquals(2, run("bench", "forward", "--batch", "0").code());
+        assertEquals(0, run("bench", "forward", "--help").code());
     }
 
-    private record Captured(int code, String out, String err) {}
-
-    private static Captured run(String... argv) {
-        PrintStream oldOut = System.out, oldErr = System.err;
-        ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
-        try {
-            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-            int code = Main.run(argv);
-            return new Captured(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(oldOut);
-            System.setErr(oldErr);
-        }
-    }
 }

@@ -1,13 +1,11 @@
 package org.dfcspark.cli;
 
-import org.dfcspark.toolcall.py.PyValues;
-import org.dfcspark.toolcall.py.PythonJson;
+import org.dfcspark.py.PyValues;
+import org.dfcspark.py.PythonJson;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,6 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
+import static org.dfcspark.cli.CliRun.run;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -46,9 +45,9 @@ class ScoreCommandTest {
     /** Runs the command on a fixture file and checks every expected field of every line; returns the line count. */
     private int runOnFixture(String scorer, String file) throws IOException {
         Path input = repoRoot().resolve("common/src/test/resources/toolcall-scoring").resolve(file);
-        Path out = tmp.resolve(scorer + ".out.jsonl");
-        Captured c = run("score", "--scorer", scorer, "--input", input.toString(), "--out", out.toString());
-        assertEquals(0, c.code, c.err);
+        Path out = tmp.resolve(scorer + ".out().jsonl");
+        CliRun c = run("score", "--scorer", scorer, "--input", input.toString(), "--out", out.toString());
+        assertEquals(0, c.code(), c.err());
         List<String> inLines = Files.readAllLines(input, StandardCharsets.UTF_8);
         List<Map<String, Object>> outRows = readJsonl(out);
         assertEquals(inLines.size(), outRows.size());
@@ -70,7 +69,7 @@ class ScoreCommandTest {
             }
         }
         assertEquals(List.of(), bad);
-        assertTrue(c.out.contains(outRows.size() + " record(s) scored, 0 malformed"), c.out);
+        assertTrue(c.out().contains(outRows.size() + " record(s) scored, 0 malformed"), c.out());
         return outRows.size();
     }
 
@@ -84,15 +83,15 @@ class ScoreCommandTest {
                 "{\"id\": 2, \"output\": \"<tool_call>\\n{\\\"name\\\": \\\"f\\\", \\\"arguments\\\": {\\\"x\\\": 2.0}}\\n</tool_call>\", "
                         + "\"gold\": \"[{\\\"name\\\": \\\"f\\\", \\\"arguments\\\": {\\\"x\\\": 2}}]\", \"gold_kind\": \"tool_call\"}",
                 "{\"id\": 3, \"output\": \"No tool fits.\", \"gold\": null, \"gold_kind\": \"irrelevance\"}") + "\n");
-        Path out = tmp.resolve("strict.out.jsonl");
-        Captured c = run("score", "--scorer", "strict", "--input", input.toString(), "--out", out.toString());
-        assertEquals(0, c.code, c.err);
+        Path out = tmp.resolve("strict.out().jsonl");
+        CliRun c = run("score", "--scorer", "strict", "--input", input.toString(), "--out", out.toString());
+        assertEquals(0, c.code(), c.err());
         List<Map<String, Object>> rows = readJsonl(out);
         assertEquals(List.of(true, false, true), rows.stream().map(r -> r.get("correct")).toList());
         assertEquals("type_error", rows.get(1).get("error_type"));
         assertEquals("hermes", rows.get(0).get("output_format"));
         assertEquals(1L, rows.get(0).get("n_called"));
-        assertTrue(c.out.contains("correct 2/3 = 66.7% ["), c.out);
+        assertTrue(c.out().contains("correct 2/3 = 66.7% ["), c.out());
     }
 
     @Test
@@ -106,9 +105,9 @@ class ScoreCommandTest {
                 "{\"prompt\": \"x\"}",
                 "{\"prompt\": 5, \"response\": \"y\"}",
                 "{\"prompt\": \"1. Name: a\", \"response\": \"\\\"name\\\": \\\"a\\\"\"}") + "\n");
-        Path out = tmp.resolve("mixed.out.jsonl");
-        Captured c = run("score", "--scorer", "paper", "--input", input.toString(), "--out", out.toString());
-        assertEquals(0, c.code);
+        Path out = tmp.resolve("mixed.out().jsonl");
+        CliRun c = run("score", "--scorer", "paper", "--input", input.toString(), "--out", out.toString());
+        assertEquals(0, c.code());
         List<Map<String, Object>> rows = readJsonl(out);
         assertEquals(6, rows.size());
         assertEquals(2L, rows.get(0).get("overall_score"));
@@ -123,8 +122,8 @@ class ScoreCommandTest {
         assertEquals("field 'prompt' must be a string", rows.get(4).get("error"));
         assertEquals(1L, rows.get(5).get("overall_score"));
         assertFalse(rows.get(0).containsKey("error"));
-        assertTrue(c.out.contains("2 record(s) scored, 4 malformed, 1 blank"), c.out);
-        assertTrue(c.err.contains("warning: 4 malformed line(s); first: " + input + " line 2: invalid JSON"), c.err);
+        assertTrue(c.out().contains("2 record(s) scored, 4 malformed, 1 blank"), c.out());
+        assertTrue(c.err().contains("warning: 4 malformed line(s); first: " + input + " line 2: invalid JSON"), c.err());
     }
 
     @Test
@@ -133,8 +132,8 @@ class ScoreCommandTest {
         Files.writeString(input, String.join("\n",
                 "{\"solution_str\": \"<|im_start|>assistant\\nx<|im_end|>\", \"ground_truth\": \"y\", \"env\": {\"EXPERIMENT_NAME\": \"qwen\", \"WITHLENGTH\": \"1\"}}",
                 "{\"solution_str\": \"x\", \"ground_truth\": \"y\", \"env\": {\"EXPERIMENT_NAME\": \"gpt\"}}") + "\n");
-        Path out = tmp.resolve("bad.out.jsonl");
-        assertEquals(0, run("score", "--scorer", "toolrl", "--input", input.toString(), "--out", out.toString()).code);
+        Path out = tmp.resolve("bad.out().jsonl");
+        assertEquals(0, run("score", "--scorer", "toolrl", "--input", input.toString(), "--out", out.toString()).code());
         List<Map<String, Object>> rows = readJsonl(out);
         assertEquals("ToolRL reward switch WITHLENGTH=1 is not supported (only the training default is reproduced)",
                 rows.get(0).get("error"));
@@ -143,8 +142,8 @@ class ScoreCommandTest {
         Path bfclIn = tmp.resolve("bfcl.jsonl");
         Files.writeString(bfclIn, "{\"category\": \"multi_turn_base\", \"functions\": [], \"possible_answer\": [], \"model_result_raw\": \"\"}\n"
                 + "{\"category\": \"simple_python\", \"functions\": [], \"model_result_raw\": \"\"}\n");
-        Path bfclOut = tmp.resolve("bfcl.out.jsonl");
-        assertEquals(0, run("score", "--scorer", "bfcl", "--input", bfclIn.toString(), "--out", bfclOut.toString()).code);
+        Path bfclOut = tmp.resolve("bfcl.out().jsonl");
+        assertEquals(0, run("score", "--scorer", "bfcl", "--input", bfclIn.toString(), "--out", bfclOut.toString()).code());
         List<Map<String, Object>> b = readJsonl(bfclOut);
         assertEquals("BFCL category 'multi_turn_base' is not scored by the AST checker", b.get(0).get("error"));
         assertEquals("field 'possible_answer' must be a list for category simple_python", b.get(1).get("error"));
@@ -152,38 +151,21 @@ class ScoreCommandTest {
 
     @Test
     void badCommandLinesExitWithOneLine() {
-        Captured unknown = run("score", "--scorer", "exact", "--input", "x", "--out", "y");
-        assertEquals(2, unknown.code);
-        assertEquals("dfc score: --scorer must be one of paper, toolrl, bfcl, strict, got 'exact'", unknown.err.strip());
-        Captured missingOut = run("score", "--scorer", "paper", "--input", "x");
-        assertEquals(2, missingOut.code);
-        assertEquals("dfc score: missing required flag --out", missingOut.err.strip());
-        Captured noFile = run("score", "--scorer", "paper", "--input", tmp.resolve("nope.jsonl").toString(),
+        CliRun unknown = run("score", "--scorer", "exact", "--input", "x", "--out", "y");
+        assertEquals(2, unknown.code());
+        assertEquals("dfc score: --scorer must be one of paper, toolrl, bfcl, strict, got 'exact'", unknown.err().strip());
+        CliRun missingOut = run("score", "--scorer", "paper", "--input", "x");
+        assertEquals(2, missingOut.code());
+        assertEquals("dfc score: missing required flag --out", missingOut.err().strip());
+        CliRun noFile = run("score", "--scorer", "paper", "--input", tmp.resolve("nope.jsonl").toString(),
                 "--out", tmp.resolve("o.jsonl").toString());
-        assertEquals(1, noFile.code);
-        assertEquals("dfc score: error: cannot read input " + tmp.resolve("nope.jsonl") + ": no such file", noFile.err.strip());
+        assertEquals(1, noFile.code());
+        assertEquals("dfc score: error: cannot read input " + tmp.resolve("nope.jsonl") + ": no such file", noFile.err().strip());
         assertFalse(Files.exists(tmp.resolve("o.jsonl")));
     }
 
     // ------------------------------------------------------------------------------------------- helpers
 
-    private record Captured(int code, String out, String err) {}
-
-    private static Captured run(String... argv) {
-        PrintStream oldOut = System.out;
-        PrintStream oldErr = System.err;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        try {
-            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-            int code = Main.run(argv);
-            return new Captured(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(oldOut);
-            System.setErr(oldErr);
-        }
-    }
 
     private static List<Map<String, Object>> readJsonl(Path p) throws IOException {
         List<Map<String, Object>> rows = new ArrayList<>();

@@ -1,6 +1,6 @@
 package org.dfcspark.toolcall.bfcl;
 
-import org.dfcspark.toolcall.py.PyError;
+import org.dfcspark.py.PyError;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -22,7 +22,7 @@ public final class BfclScorer {
      * Scores one output.
      *
      * @param category        BFCL test category, e.g. {@code simple_python}, {@code live_parallel}, {@code irrelevance}
-     * @param functions       the entry's {@code function} docs (list of dicts), as parsed by {@link org.dfcspark.toolcall.py.PythonJson}
+     * @param functions       the entry's {@code function} docs (list of dicts), as parsed by {@link org.dfcspark.py.PythonJson}
      * @param possibleAnswer  the possible-answer {@code ground_truth} list (ignored for relevance categories)
      * @param modelResultRaw  the raw model output text
      * @param underscoreToDot the model config's {@code underscore_to_dot} ({@code false} for every Qwen FC model)

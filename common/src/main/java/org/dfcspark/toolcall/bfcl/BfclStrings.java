@@ -1,6 +1,6 @@
 package org.dfcspark.toolcall.bfcl;
 
-import org.dfcspark.toolcall.py.PyStrings;
+import org.dfcspark.py.PyStrings;
 
 import java.util.regex.Pattern;
 

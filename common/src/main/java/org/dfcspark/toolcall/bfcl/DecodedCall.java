@@ -1,6 +1,6 @@
 package org.dfcspark.toolcall.bfcl;
 
-import org.dfcspark.toolcall.py.PythonJson;
+import org.dfcspark.py.PythonJson;
 
 import java.util.LinkedHashMap;
 import java.util.Map;

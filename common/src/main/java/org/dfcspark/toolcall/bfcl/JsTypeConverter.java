@@ -1,8 +1,8 @@
 package org.dfcspark.toolcall.bfcl;
 
-import org.dfcspark.toolcall.py.PyError;
-import org.dfcspark.toolcall.py.PyNumbers;
-import org.dfcspark.toolcall.py.PyStrings;
+import org.dfcspark.py.PyError;
+import org.dfcspark.py.PyNumbers;
+import org.dfcspark.py.PyStrings;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

@@ -1,8 +1,8 @@
 package org.dfcspark.toolcall.bfcl;
 
-import org.dfcspark.toolcall.py.PyError;
-import org.dfcspark.toolcall.py.PyValues;
-import org.dfcspark.toolcall.py.PythonJson;
+import org.dfcspark.py.PyError;
+import org.dfcspark.py.PyValues;
+import org.dfcspark.py.PythonJson;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

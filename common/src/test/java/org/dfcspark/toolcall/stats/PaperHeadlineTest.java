@@ -1,6 +1,6 @@
 package org.dfcspark.toolcall.stats;
 
-import org.dfcspark.toolcall.py.PythonJson;
+import org.dfcspark.py.PythonJson;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;

@@ -1,4 +1,4 @@
-package org.dfcspark.toolcall.py;
+package org.dfcspark.py;
 
 /**
  * A Python exception raised by one of the ported functions (KeyError, TypeError, JSONDecodeError, ...).

@@ -1,4 +1,4 @@
-package org.dfcspark.toolcall.py;
+package org.dfcspark.py;
 
 import java.math.BigDecimal;
 import java.math.BigInteger;

@@ -1,10 +1,13 @@
-package org.dfcspark.toolcall.py;
+package org.dfcspark.py;
 
+import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BiConsumer;
 
 /**
  * Python's {@code json.loads} / {@code json.dumps}, reproduced to the byte where the scorers depend on it.
@@ -293,45 +296,24 @@ public final class PythonJson {
      * so that the result is valid UTF-16 text.
      */
     public static String dumps(Object value) {
+        return dumps(value, null);
+    }
+
+    /**
+     * {@code json.dumps(value, ensure_ascii=False, indent=indent)} (HF's {@code tojson}); with an indent
+     * Python's item separator becomes {@code ","} (the newline carries the spacing). {@code null} = one line.
+     */
+    public static String dumps(Object value, Integer indent) {
         StringBuilder sb = new StringBuilder();
-        write(sb, value);
+        new Writer(indent, false).write(sb, value, 0);
         return sb.toString();
     }
 
-    private static void write(StringBuilder sb, Object v) {
-        if (v == null) {
-            sb.append("null");
-        } else if (v instanceof Boolean b) {
-            sb.append(b ? "true" : "false");
-        } else if (v instanceof Double d) {
-            if (d.isNaN()) sb.append("NaN");
-            else if (d.isInfinite()) sb.append(d > 0 ? "Infinity" : "-Infinity");
-            else sb.append(PyRepr.floatRepr(d));
-        } else if (PyValues.isInt(v)) {
-            sb.append(v.toString());
-        } else if (v instanceof String str) {
-            writeString(sb, str);
-        } else if (v instanceof List<?> list) {
-            sb.append('[');
-            for (int i = 0; i < list.size(); i++) {
-                if (i > 0) sb.append(", ");
-                write(sb, list.get(i));
-            }
-            sb.append(']');
-        } else if (v instanceof Map<?, ?> map) {
-            sb.append('{');
-            boolean first = true;
-            for (Map.Entry<?, ?> e : map.entrySet()) {
-                if (!first) sb.append(", ");
-                first = false;
-                writeString(sb, jsonKey(e.getKey()));
-                sb.append(": ");
-                write(sb, e.getValue());
-            }
-            sb.append('}');
-        } else {
-            throw new IllegalArgumentException("not a JSON value: " + v.getClass().getName());
-        }
+    /** Python's default {@code json.dumps(value)}: one line, every non-ASCII character as {@code \\uXXXX}. */
+    public static String dumpsAscii(Object value) {
+        StringBuilder sb = new StringBuilder();
+        new Writer(null, true).write(sb, value, 0);
+        return sb.toString();
     }
 
     /** How {@code json.dumps} turns a non-string dict key into a string. */
@@ -339,38 +321,99 @@ public final class PythonJson {
         if (key instanceof String str) return str;
         if (key == null) return "null";
         if (key instanceof Boolean b) return b ? "true" : "false";
-        if (key instanceof Double d) {
-            if (d.isNaN()) return "NaN";
-            if (d.isInfinite()) return d > 0 ? "Infinity" : "-Infinity";
-            return PyRepr.floatRepr(d);
-        }
+        if (key instanceof Double d) return floatLiteral(d);
         if (PyValues.isInt(key)) return key.toString();
         throw PyError.typeError("keys must be str, int, float, bool or None, not " + PyValues.typeName(key));
     }
 
-    private static void writeString(StringBuilder sb, String s) {
-        sb.append('"');
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            switch (c) {
-                case '"' -> sb.append("\\\"");
-                case '\\' -> sb.append("\\\\");
-                case '\n' -> sb.append("\\n");
-                case '\r' -> sb.append("\\r");
-                case '\t' -> sb.append("\\t");
-                case '\b' -> sb.append("\\b");
-                case '\f' -> sb.append("\\f");
-                default -> {
-                    boolean lone = Character.isSurrogate(c) && !isPairedSurrogate(s, i);
-                    if (c < 0x20 || lone) {
-                        sb.append(String.format("\\u%04x", (int) c));
-                    } else {
-                        sb.append(c);
+    /** A float as json.dumps writes it: repr, but {@code NaN}/{@code Infinity}/{@code -Infinity} literals. */
+    private static String floatLiteral(double d) {
+        if (Double.isNaN(d)) return "NaN";
+        if (Double.isInfinite(d)) return d > 0 ? "Infinity" : "-Infinity";
+        return PyRepr.floatRepr(d);
+    }
+
+    /**
+     * One json.dumps call's settings: indent (null = one line) and ensure_ascii. Besides the value model above
+     * it takes what the chat templates hand over: any CharSequence, Float/BigDecimal (as floats), other
+     * Numbers (as ints), any Iterable or array (as lists).
+     */
+    private record Writer(Integer indent, boolean ensureAscii) {
+
+        void write(StringBuilder sb, Object v, int depth) {
+            if (v == null) {
+                sb.append("null");
+            } else if (v instanceof CharSequence s) {
+                writeString(sb, s.toString());
+            } else if (v instanceof Boolean b) {
+                sb.append(b ? "true" : "false");
+            } else if (v instanceof Double || v instanceof Float || v instanceof BigDecimal) {
+                sb.append(floatLiteral(((Number) v).doubleValue()));
+            } else if (v instanceof Number n) {
+                sb.append(n);
+            } else if (v instanceof Map<?, ?> m) {
+                writeContainer(sb, '{', '}', m.entrySet(), depth, (e, b) -> {
+                    Map.Entry<?, ?> en = (Map.Entry<?, ?>) e;
+                    writeString(b, jsonKey(en.getKey()));
+                    b.append(": ");
+                    write(b, en.getValue(), depth + 1);
+                });
+            } else if (v instanceof Iterable<?> it) {
+                writeContainer(sb, '[', ']', it, depth, (x, b) -> write(b, x, depth + 1));
+            } else if (v instanceof Object[] arr) {
+                writeContainer(sb, '[', ']', Arrays.asList(arr), depth, (x, b) -> write(b, x, depth + 1));
+            } else {
+                throw new IllegalArgumentException("Object of type " + v.getClass().getSimpleName()
+                        + " is not JSON serializable");
+            }
+        }
+
+        private void writeContainer(StringBuilder sb, char open, char close, Iterable<?> items, int depth,
+                                    BiConsumer<Object, StringBuilder> item) {
+            sb.append(open);
+            boolean first = true;
+            for (Object x : items) {
+                if (!first) sb.append(indent == null ? ", " : ",");
+                if (indent != null) newline(sb, depth + 1);
+                item.accept(x, sb);
+                first = false;
+            }
+            if (!first && indent != null) newline(sb, depth);
+            sb.append(close);
+        }
+
+        private void newline(StringBuilder sb, int depth) {
+            sb.append('\n').append(" ".repeat(indent * depth));
+        }
+
+        /**
+         * Python's string escaping: '"', '\\' and control characters always; with ensure_ascii everything
+         * from 0x7f up; lone surrogates always (so the text stays valid UTF-16).
+         */
+        private void writeString(StringBuilder sb, String s) {
+            sb.append('"');
+            for (int i = 0; i < s.length(); i++) {
+                char c = s.charAt(i);
+                switch (c) {
+                    case '"' -> sb.append("\\\"");
+                    case '\\' -> sb.append("\\\\");
+                    case '\n' -> sb.append("\\n");
+                    case '\r' -> sb.append("\\r");
+                    case '\t' -> sb.append("\\t");
+                    case '\b' -> sb.append("\\b");
+                    case '\f' -> sb.append("\\f");
+                    default -> {
+                        boolean lone = Character.isSurrogate(c) && !isPairedSurrogate(s, i);
+                        if (c < 0x20 || (ensureAscii && c > 0x7e) || lone) {
+                            sb.append(String.format("\\u%04x", (int) c));
+                        } else {
+                            sb.append(c);
+                        }
                     }
                 }
             }
+            sb.append('"');
         }
-        sb.append('"');
     }
 
     private static boolean isPairedSurrogate(String s, int i) {

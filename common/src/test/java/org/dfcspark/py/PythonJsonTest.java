@@ -1,4 +1,4 @@
-package org.dfcspark.toolcall.py;
+package org.dfcspark.py;
 
 import org.junit.jupiter.api.Test;
 
@@ -65,6 +65,8 @@ class PythonJsonTest {
         assertEquals("1234567890123456.0", PyRepr.floatRepr(1234567890123456.0));
         assertEquals("0.1", PyRepr.floatRepr(0.1));
         assertEquals("100.0", PyRepr.floatRepr(100.0));
+        // A power of two has a lopsided rounding interval: the shortest repr is the farther 16-digit neighbour.
+        assertEquals("7.120236347223045e-307", PyRepr.floatRepr(Math.scalb(1.0, -1017)));
         assertTrue(PyValues.eq(1L, 1.0) && PyValues.eq(true, 1L) && PyValues.eq(List.of(1L), List.of(1.0)));
         assertFalse(PyValues.eq(Double.NaN, Double.NaN));
         assertFalse(PyValues.eq(new BigInteger("10000000000000000000000000000000"), 1e31));
