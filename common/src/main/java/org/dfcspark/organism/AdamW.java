@@ -79,8 +79,13 @@ public final class AdamW implements AutoCloseable {
                 NDArray denom = v.get(i).div(bc2);
                 denom.attach(tmp);
                 update.divi(denom.sqrt().addi(eps)).muli((float) lr);
-                if (weightDecay != 0) p.muli((float) (1 - lr * weightDecay));
-                p.subi(update);
+                // Update through a detached view (same storage): libtorch's grad mode is per thread and DJL turns it
+                // off only on the thread that started the engine, so an in-place op on the leaf itself can fail
+                // ("a leaf Variable that requires grad is being used in an in-place operation") on other threads.
+                NDArray w = p.stopGradient();
+                w.attach(tmp);
+                if (weightDecay != 0) w.muli((float) (1 - lr * weightDecay));
+                w.subi(update);
                 g.subi(g); // zero the accumulated gradient in place
             }
             return norm;

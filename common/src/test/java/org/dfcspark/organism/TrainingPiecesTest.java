@@ -73,6 +73,31 @@ class TrainingPiecesTest {
         }
     }
 
+    /**
+     * libtorch's grad mode is per thread and DJL switches it off only on the thread that started the engine:
+     * a fresh thread has it on. The update must work there too (it goes through a detached view of each weight).
+     */
+    @Test
+    void adamWWorksOnAThreadWithGradModeOn() throws Exception {
+        try (NDManager m = NDManager.newBaseManager()) {
+            m.create(0f).close(); // the engine is up on this thread
+            NDArray p = m.create(new float[] {2f, -0.5f});
+            Throwable[] failure = new Throwable[1];
+            Thread t = new Thread(() -> {
+                try (AdamW adam = new AdamW(Map.of("p", p), 0.9, 0.98, 1e-8)) {
+                    backwardHalfSquare(p);
+                    adam.step(0.1, 0.0, 1.0);
+                } catch (Throwable e) {
+                    failure[0] = e;
+                }
+            });
+            t.start();
+            t.join();
+            assertNull(failure[0], () -> String.valueOf(failure[0]));
+            assertArrayEquals(new float[] {1.9f, -0.4f}, p.toFloatArray(), 1e-5f);
+        }
+    }
+
     /** An overflowing gradient (norm inf) is skipped: weights unchanged, gradient zeroed, the norm reported. */
     @Test
     void adamWSkipsNonFiniteGradients() {
