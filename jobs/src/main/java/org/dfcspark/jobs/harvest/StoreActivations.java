@@ -27,6 +27,7 @@ public final class StoreActivations implements ActivationSource {
     private final String name;
     private final int d;
     private final float[] data;
+    private final ArrayActivations inMemory; // the row reads over data
     private final List<String> promptIds;
     private final long[] sampleIds;
     private final int[] positions;
@@ -35,6 +36,7 @@ public final class StoreActivations implements ActivationSource {
         this.name = name;
         this.d = d;
         this.data = data;
+        this.inMemory = new ArrayActivations(data, sampleIds.length, d, name);
         this.promptIds = promptIds;
         this.sampleIds = sampleIds;
         this.positions = positions;
@@ -86,7 +88,7 @@ public final class StoreActivations implements ActivationSource {
 
     @Override
     public int rows() {
-        return sampleIds.length;
+        return inMemory.rows();
     }
 
     @Override
@@ -96,8 +98,12 @@ public final class StoreActivations implements ActivationSource {
 
     @Override
     public void read(int[] rowIds, int count, float[] out) {
-        int w = 2 * d;
-        for (int r = 0; r < count; r++) System.arraycopy(data, rowIds[r] * w, out, r * w, w);
+        inMemory.read(rowIds, count, out);
+    }
+
+    @Override
+    public void readRange(int start, int count, float[] out) {
+        inMemory.readRange(start, count, out);
     }
 
     @Override
