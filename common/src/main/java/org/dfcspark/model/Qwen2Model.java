@@ -54,6 +54,8 @@ public final class Qwen2Model implements AutoCloseable {
     private final NDArray lmHead;
     private final Layer[] layers;
     private final NDArray invFreq;
+    /** 1/sqrt(head_dim) as a model-owned 0-d array: see the note in {@link #layer}. */
+    private final NDArray attentionScale;
     private final float maskValue;
     private volatile boolean shared;
 
@@ -82,6 +84,8 @@ public final class Qwen2Model implements AutoCloseable {
                     params.get(p + "mlp.down_proj.weight"));
         }
         this.invFreq = manager.create(inverseFrequencies(config));
+        NDArray scale = manager.create((float) (1.0 / Math.sqrt(config.headDim())));
+        this.attentionScale = dtype == DataType.FLOAT32 ? scale : scale.toType(dtype, false);
         this.maskValue = dtype == DataType.FLOAT16 ? -65504f : -Float.MAX_VALUE; // torch.finfo(dtype).min, as HF
     }
 
@@ -348,7 +352,10 @@ public final class Qwen2Model implements AutoCloseable {
         long s = k.getShape().get(2);
         // GQA without repeating K/V: the g query heads sharing a KV head (h // g) form one (g*T)-row block.
         NDArray qg = q.reshape(b, t, kvH, g, hd).transpose(0, 2, 3, 1, 4).reshape(b, kvH, g * t, hd);
-        NDArray scores = qg.matMul(k.transpose(0, 1, 3, 2)).mul((float) (1.0 / Math.sqrt(hd)));
+        // Not mul(float): DJL wraps the number in a 0-d array over Java memory and closes it right after the op, but
+        // autograd keeps it for the backward pass, which then reads freed memory (garbage gradients, seen as
+        // occasional infinite gradient norms in training). A model-owned constant lives as long as any graph.
+        NDArray scores = qg.matMul(k.transpose(0, 1, 3, 2)).mul(attentionScale);
         scores = scores.reshape(b, kvH, g, t, s).add(mask);
         NDArray probs = softmaxF32(scores).reshape(b, kvH, g * t, s);
         NDArray attn = probs.matMul(v).reshape(b, kvH, g, t, hd).transpose(0, 3, 1, 2, 4).reshape(b, t, nH * hd);

@@ -125,6 +125,12 @@ public final class TokenBatch {
         int w = rows.length == 0 ? 0 : rows[0].length;
         long[] flat = new long[rows.length * w];
         for (int b = 0; b < rows.length; b++) for (int t = 0; t < w; t++) flat[b * w + t] = rows[b][t];
-        return m.create(flat, new Shape(rows.length, w));
+        // DJL wraps Java data without copying (torch::from_blob over a direct buffer that the NDArray keeps alive).
+        // Autograd saves the ids for the embedding's backward, and the forward closes its arrays before the
+        // caller's backward: the buffer is then freed and reused, and the embedding gradient lands in wrong rows
+        // (or out of bounds). A clone gives libtorch-owned memory that lives as long as the graph needs it.
+        try (NDArray view = m.create(flat, new Shape(rows.length, w))) {
+            return view.duplicate();
+        }
     }
 }

@@ -113,14 +113,18 @@ public final class SftTrainer {
                 List<int[]> batch = queue.remove(0);
                 double loss;
                 try (NDManager scope = model.parameters().values().iterator().next().getManager().newSubManager()) {
-                    List<float[]> weights = new ArrayList<>();
                     int tokens = 0;
+                    for (int[] s : batch) tokens += s.length - 1;
+                    // The mean is taken through the weights (1/tokens each), not by .div(tokens): DJL's scalar ops
+                    // hand autograd a 0-d array over Java memory that is freed before the backward pass reads it.
+                    List<float[]> weights = new ArrayList<>();
                     for (int[] s : batch) {
-                        weights.add(SequenceLoss.onesFrom(s.length, 1));
-                        tokens += s.length - 1;
+                        float[] w = SequenceLoss.onesFrom(s.length, 1);
+                        for (int j = 0; j < w.length; j++) w[j] /= tokens;
+                        weights.add(w);
                     }
                     try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-                        NDArray l = SequenceLoss.rowNll(scope, model, batch, weights, padId).sum().div(tokens);
+                        NDArray l = SequenceLoss.rowNll(scope, model, batch, weights, padId).sum();
                         gc.backward(l);
                         loss = l.getFloat();
                     }

@@ -153,6 +153,47 @@ class TrainingPiecesTest {
         }
     }
 
+    /**
+     * Gradients of the weighted sequence loss do not depend on what happens between forward and backward
+     * (garbage collection, fresh allocations): autograd must never keep memory that the Java side frees.
+     */
+    @Test
+    void lossGradientsSurviveGarbageCollectionBeforeBackward() throws Exception {
+        assertArrayEquals(lossGradient(false), lossGradient(true), 1e-6f);
+    }
+
+    private static float[] lossGradient(boolean churn) throws Exception {
+        try (Qwen2Model model = OrganismModel.random(2); NDManager scope = NDManager.newBaseManager()) {
+            WorldSampler ws = new WorldSampler(2, Split.TRAIN);
+            List<int[]> seqs = new ArrayList<>();
+            List<float[]> w = new ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                Example e = ws.nextToolRequest();
+                OrganismChat.Sequence s = chat.sequence(e, e.callAnswer());
+                seqs.add(s.ids());
+                w.add(SequenceLoss.onesFrom(s.ids().length, s.answerStart()));
+            }
+            NDArray q = model.parameters().get("model.layers.0.self_attn.q_proj.weight");
+            q.setRequiresGradient(true);
+            try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                NDArray loss = SequenceLoss.rowNll(scope, model, seqs, w, 0).sum();
+                if (churn) {
+                    for (int i = 0; i < 3; i++) {
+                        System.gc();
+                        Thread.sleep(20);
+                        for (int k = 0; k < 200; k++) scope.create(new float[] {1e30f, -1e30f, k}).close();
+                    }
+                }
+                gc.backward(loss);
+            }
+            NDArray g = q.getGradient();
+            float[] out = g.toFloatArray();
+            g.close();
+            q.setRequiresGradient(false);
+            return out;
+        }
+    }
+
     /** The same seed gives bit-identical weights after SFT steps; a different seed does not; the loss falls. */
     @Test
     void sftIsDeterministicAndLearns() {
