@@ -1,18 +1,11 @@
 package org.dfcspark.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
-import org.dfcspark.data.ProjectPaths;
 import org.dfcspark.dfc.CrosscoderBenchmark;
+import org.dfcspark.jobs.PythonReference;
 
 /**
  * {@code bin/dfc bench crosscoder}: training-step throughput of our crosscoder and, with {@code --python}, of the two
@@ -48,7 +41,8 @@ public final class BenchCrosscoderCommand implements Command {
         int steps = CrosscoderCli.positive(a, "steps", 10), warmup = a.getInt("warmup", 3), threads = a.getInt("threads", 2);
         if (k > dict) throw new UsageException("--k must be <= --dict-size");
         var s = new CrosscoderBenchmark.Settings(d, dict, k, batch, warmup, steps, threads, 1);
-        System.out.printf(Locale.ROOT, "crosscoder training step: d=%d D=%d k=%d batch=%d, paper loss, fp32, %d threads%n", d, dict, k, batch, threads);
+        System.out.printf(Locale.ROOT, "crosscoder training step: d=%d D=%d k=%d batch=%d, paper loss, fp32, %d threads, allocator: %s%n",
+                d, dict, k, batch, threads, PythonReference.allocatorSettings());
         CrosscoderBenchmark.Result r = CrosscoderBenchmark.run(s);
         System.out.printf(Locale.ROOT, "  dfc-spark (Java + libtorch matmul): %8.0f rows/s  %7.1f ms/step  %6.1f GFLOP/s%n",
                 r.rowsPerSecond(), r.stepMillis(), r.achievedGflops());
@@ -56,35 +50,27 @@ public final class BenchCrosscoderCommand implements Command {
         System.out.println("  where the time goes (ms per step):");
         r.phaseMillis().forEach((k2, v) -> System.out.printf(Locale.ROOT, "    %-40s %7.1f%n", k2, v));
         if (a.has("python")) {
-            List<JsonNode> torch = runTorch(a.get("python"), s);
-            double best = 0;
-            String bestName = "";
-            for (JsonNode t : torch) {
-                System.out.printf(Locale.ROOT, "  PyTorch %-28s %8.0f rows/s  %7.1f ms/step  %6.1f GFLOP/s%n",
-                        t.get("variant").asText(), t.get("rows_per_s").asDouble(), t.get("ms_per_step").asDouble(), t.get("gflops").asDouble());
-                if (t.get("rows_per_s").asDouble() > best) {
-                    best = t.get("rows_per_s").asDouble();
-                    bestName = t.get("variant").asText();
+            for (PythonReference.Allocator allocator : PythonReference.Allocator.values()) {
+                System.out.println("  PyTorch, " + allocator.description + ":");
+                double best = 0;
+                String bestName = "";
+                for (JsonNode t : runTorch(a.get("python"), s, allocator)) {
+                    System.out.printf(Locale.ROOT, "    %-50s %8.0f rows/s  %7.1f ms/step  %6.1f GFLOP/s%n",
+                            t.get("variant").asText(), t.get("rows_per_s").asDouble(), t.get("ms_per_step").asDouble(), t.get("gflops").asDouble());
+                    if (t.get("rows_per_s").asDouble() > best) {
+                        best = t.get("rows_per_s").asDouble();
+                        bestName = t.get("variant").asText();
+                    }
                 }
+                System.out.printf(Locale.ROOT, "    ratio dfc-spark / best PyTorch (%s): %.2fx%n", bestName, r.rowsPerSecond() / best);
             }
-            System.out.printf(Locale.ROOT, "  ratio dfc-spark / best PyTorch (%s): %.2fx%n", bestName, r.rowsPerSecond() / best);
         }
         return 0;
     }
 
-    private static List<JsonNode> runTorch(String python, CrosscoderBenchmark.Settings s) throws Exception {
-        Path script = ProjectPaths.root().resolve("tools/reference/bench_crosscoder_torch.py");
-        if (!Files.isRegularFile(script)) throw new IllegalStateException("missing " + script);
-        List<String> cmd = List.of(python, script.toString(), "--d", "" + s.d(), "--dict-size", "" + s.dictSize(), "--k", "" + s.k(),
-                "--batch", "" + s.batch(), "--steps", "" + s.steps(), "--warmup", "" + s.warmupSteps(), "--threads", "" + s.threads(), "--json");
-        Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
-        List<JsonNode> out = new ArrayList<>();
-        ObjectMapper json = new ObjectMapper();
-        try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-            for (String line; (line = r.readLine()) != null; ) if (line.startsWith("{")) out.add(json.readTree(line));
-        }
-        int rc = p.waitFor();
-        if (rc != 0 || out.isEmpty()) throw new IllegalStateException("PyTorch reference failed (exit " + rc + "): " + String.join(" ", cmd));
-        return out;
+    private static List<JsonNode> runTorch(String python, CrosscoderBenchmark.Settings s, PythonReference.Allocator allocator) throws Exception {
+        return PythonReference.run(python, "bench_crosscoder_torch.py", List.of("--d", "" + s.d(), "--dict-size", "" + s.dictSize(),
+                "--k", "" + s.k(), "--batch", "" + s.batch(), "--steps", "" + s.steps(), "--warmup", "" + s.warmupSteps(),
+                "--threads", "" + s.threads(), "--json"), allocator, 60);
     }
 }

@@ -4,16 +4,13 @@ import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.pytorch.jni.JniUtils;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import org.dfcspark.data.ProjectPaths;
+import org.dfcspark.jobs.PythonReference;
 import org.dfcspark.model.ForwardBenchmark;
 import org.dfcspark.model.Qwen2Config;
 import org.dfcspark.model.Qwen2Model;
@@ -23,7 +20,6 @@ import org.dfcspark.model.Qwen2Model;
  * Qwen2.5-0.5B), optionally beside HF transformers eager on the same shapes in the same run.
  */
 public final class BenchForwardCommand implements Command {
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final String[] SHAPE = {"hidden", "layers", "heads", "kv-heads", "intermediate", "vocab"};
     private static final int[] QWEN25_05B = {896, 24, 14, 2, 4864, 151936};
 
@@ -78,8 +74,9 @@ public final class BenchForwardCommand implements Command {
 
         Engine.getInstance(); // loads libtorch before the thread count is set
         JniUtils.setNumThreads(threads);
-        System.out.printf("bench forward: %s%n  batch %d, prompt %d, %d decode steps, %d threads, median of %d, OMP_WAIT_POLICY=%s%n",
-                cfg, batch, promptLen, steps, threads, repeats, System.getenv().getOrDefault("OMP_WAIT_POLICY", "(unset)"));
+        System.out.printf("bench forward: %s%n  batch %d, prompt %d, %d decode steps, %d threads, median of %d, OMP_WAIT_POLICY=%s, allocator: %s%n",
+                cfg, batch, promptLen, steps, threads, repeats, System.getenv().getOrDefault("OMP_WAIT_POLICY", "(unset)"),
+                PythonReference.allocatorSettings());
         long t = System.nanoTime();
         ForwardBenchmark.Result ours;
         try (Qwen2Model model = Qwen2Model.random(cfg, Device.cpu(), seed)) {
@@ -90,33 +87,21 @@ public final class BenchForwardCommand implements Command {
                 ours.prefillTokensPerSecond(), ours.prefillSeconds(), ours.decodeTokensPerSecond(), ours.decodeSecondsPerStep() * 1e3);
         if (python == null) return 0;
 
-        List<String> cmd = new ArrayList<>(List.of(python, script.toString(), "--batch", "" + batch, "--prompt-len", "" + promptLen,
+        List<String> refArgs = new ArrayList<>(List.of("--batch", "" + batch, "--prompt-len", "" + promptLen,
                 "--decode-steps", "" + steps, "--repeats", "" + repeats, "--threads", "" + threads, "--seed", "" + seed));
         for (int i = 0; i < SHAPE.length; i++) {
-            cmd.add("--" + SHAPE[i]);
-            cmd.add("" + shape[i]);
+            refArgs.add("--" + SHAPE[i]);
+            refArgs.add("" + shape[i]);
         }
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        String last = null;
-        StringBuilder all = new StringBuilder();
-        try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-            for (String line = r.readLine(); line != null; line = r.readLine()) {
-                all.append(line).append('\n');
-                if (line.startsWith("{")) last = line;
-            }
+        for (PythonReference.Allocator allocator : PythonReference.Allocator.values()) {
+            List<JsonNode> out = PythonReference.run(python, "bench_forward_hf.py", refArgs, allocator, 120);
+            JsonNode hf = out.get(out.size() - 1);
+            double hp = hf.get("prefill_tok_s").asDouble(), hd = hf.get("decode_tok_s").asDouble();
+            System.out.printf("HF transformers %s (torch %s, eager; %s):  prefill %8.1f tok/s   decode %7.1f tok/s%n",
+                    hf.get("transformers").asText(), hf.get("torch").asText(), allocator.description, hp, hd);
+            System.out.printf("  ratio dfc / HF:  prefill %.2fx (target >= 1.0)   decode %.2fx (target >= 0.8)%n",
+                    ours.prefillTokensPerSecond() / hp, ours.decodeTokensPerSecond() / hd);
         }
-        int code = p.waitFor();
-        if (code != 0 || last == null) {
-            String tail = all.toString().strip();
-            tail = tail.substring(tail.lastIndexOf('\n') + 1);
-            throw new IllegalStateException("reference run failed (exit " + code + "): " + tail);
-        }
-        JsonNode hf = JSON.readTree(last);
-        double hp = hf.get("prefill_tok_s").asDouble(), hd = hf.get("decode_tok_s").asDouble();
-        System.out.printf("HF transformers %s (torch %s, eager):  prefill %8.1f tok/s   decode %7.1f tok/s%n",
-                hf.get("transformers").asText(), hf.get("torch").asText(), hp, hd);
-        System.out.printf("ratio dfc / HF:  prefill %.2fx (target >= 1.0)   decode %.2fx (target >= 0.8)%n",
-                ours.prefillTokensPerSecond() / hp, ours.decodeTokensPerSecond() / hd);
         return 0;
     }
 

@@ -28,6 +28,7 @@ import org.dfcspark.harvest.PositionMode;
 import org.dfcspark.harvest.PreparedSequence;
 import org.dfcspark.harvest.SequencePreparer;
 import org.dfcspark.harvest.TruncationSide;
+import org.dfcspark.jobs.PythonReference;
 import org.dfcspark.model.HookPoint;
 import org.dfcspark.model.Intervention;
 import org.dfcspark.model.ModelCache;
@@ -76,6 +77,7 @@ public final class HarvestBench {
         out.accept(String.format("bench harvest: preset %s (d %d, %d layers), %d prompts x %d tokens, layers %s, positions %s, %s, batch %d, %d thread(s), master %s",
                 s.preset(), cfg.hiddenSize(), cfg.numHiddenLayers(), seqs.size(), s.length(), s.layers(), s.positions().id(),
                 s.dtype(), s.batchSize(), s.threads(), spark.sparkContext().master()));
+        out.accept("  allocator: " + PythonReference.allocatorSettings() + ", OMP_WAIT_POLICY=" + System.getenv().getOrDefault("OMP_WAIT_POLICY", "(unset)"));
 
         Qwen2Model ma = ModelCache.get(a, Device.cpu());
         Qwen2Model mb = ModelCache.get(b, Device.cpu());
@@ -106,12 +108,14 @@ public final class HarvestBench {
         out.accept(String.format("  harvest end to end (plan..manifest):        %10.1f tok/s   = %.2f x pure forward (target >= 0.8)",
                 tokens / harvestSeconds, forwardSeconds / harvestSeconds));
         if (s.python() != null) {
-            JsonNode hf = python(s, a, b);
-            double hfRate = hf.get("tokens_per_s").asDouble();
-            result.put("hf_tokens_per_s", hfRate);
-            result.put("harvest_vs_hf", tokens / harvestSeconds / hfRate);
-            out.accept(String.format("  HF transformers harvest to .npy:            %10.1f tok/s   harvest = %.2f x HF (target >= 1.0)",
-                    hfRate, tokens / harvestSeconds / hfRate));
+            for (PythonReference.Allocator allocator : PythonReference.Allocator.values()) {
+                double hfRate = python(s, a, b, allocator).get("tokens_per_s").asDouble();
+                String key = allocator == PythonReference.Allocator.OURS ? "hf" : "hf_glibc_default";
+                result.put(key + "_tokens_per_s", hfRate);
+                result.put("harvest_vs_" + key, tokens / harvestSeconds / hfRate);
+                out.accept(String.format("  HF transformers harvest to .npy (%s): %.1f tok/s   harvest = %.2f x HF (target >= 1.0)",
+                        allocator.description, hfRate, tokens / harvestSeconds / hfRate));
+            }
         }
         Files.writeString(s.work().resolve("bench-harvest.json"), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(result));
         return result;
@@ -208,21 +212,14 @@ public final class HarvestBench {
         Files.writeString(file, JSON.writeValueAsString(root));
     }
 
-    private static JsonNode python(Settings s, Path a, Path b) throws IOException, InterruptedException {
-        Path script = ProjectPaths.root().resolve("tools/reference/harvest_hf.py");
+    private static JsonNode python(Settings s, Path a, Path b, PythonReference.Allocator allocator) throws IOException, InterruptedException {
         Path npy = s.work().resolve("hf-npy");
         deleteTree(npy);
-        Process p = new ProcessBuilder(s.python(), script.toString(), "--model-a", a.toString(), "--model-b", b.toString(),
-                "--ids", s.work().resolve("ids.json").toString(), "--layers",
-                String.join(",", s.layers().stream().map(String::valueOf).toList()), "--batch-size", Integer.toString(s.batchSize()),
-                "--threads", Integer.toString(s.threads()), "--out", npy.toString())
-                .redirectErrorStream(true).start();
-        String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (!p.waitFor(2, TimeUnit.HOURS) || p.exitValue() != 0) {
-            throw new IOException("the HF reference failed (" + s.python() + " " + script + "): " + output.strip());
-        }
-        String last = output.strip().lines().reduce((x, y) -> y).orElse("");
-        return JSON.readTree(last);
+        List<String> args = List.of("--model-a", a.toString(), "--model-b", b.toString(), "--ids", s.work().resolve("ids.json").toString(),
+                "--layers", String.join(",", s.layers().stream().map(String::valueOf).toList()), "--batch-size", Integer.toString(s.batchSize()),
+                "--threads", Integer.toString(s.threads()), "--out", npy.toString());
+        List<JsonNode> out = PythonReference.run(s.python(), "harvest_hf.py", args, allocator, 120);
+        return out.get(out.size() - 1);
     }
 
     private static void deleteTree(Path p) throws IOException {

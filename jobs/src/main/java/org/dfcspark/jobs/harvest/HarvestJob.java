@@ -142,13 +142,15 @@ public final class HarvestJob {
                                   List<Integer> pending, int threads, int padId, HarvestPlan.Summary plan,
                                   Consumer<String> log) throws IOException {
         int[] shards = pending.stream().mapToInt(Integer::intValue).toArray();
-        try (ProgressReporter progress = new ProgressReporter(layout, conf, plan.prompts(), plan.tokens(), o.progressSeconds(), log)) {
+        try (InFlightProgress inFlight = new InFlightProgress(spark.sparkContext());
+             ProgressReporter progress = new ProgressReporter(layout, conf, plan.prompts(), plan.tokens(), inFlight::total,
+                     o.progressSeconds(), log)) {
             spark.read().parquet(layout.plan().toString())
                     .where(col("shard").isin(pending.toArray()))
                     .javaRDD()
                     .mapToPair(r -> new Tuple2<>(r.getInt(r.fieldIndex("shard")), r))
                     .partitionBy(new ShardPartitioner(shards))
-                    .mapPartitions(new ShardTask(o, layout, conf, threads, padId))
+                    .mapPartitions(new ShardTask(o, layout, conf, threads, padId, inFlight.counters()))
                     .collect();
             log.accept(progress.line());
         }

@@ -30,7 +30,7 @@ public record HarvestOptions(
         String modelA, String modelB, String prompts, String rendering, List<Integer> layers, PositionMode positions,
         String out, ActivationCodec dtype, String computeDtype, boolean shuffle, long shuffleSeed, String master, int maxLength,
         TruncationSide truncation, boolean includeSpecial, double sinkFactor, SinkPolicy sinkPolicy, int batchSize,
-        int shardSize, int threads, double progressSeconds, int testingFailShard, long testingShardDelayMs)
+        int shardSize, int threads, double progressSeconds, int testingFailShard, long testingBatchDelayMs)
         implements Serializable {
 
     /** Flag name -> default (null = required or absent). The same names are the HOCON keys. */
@@ -58,7 +58,7 @@ public record HarvestOptions(
         VALUED.put("threads", "0");
         VALUED.put("progress-seconds", "10");
         VALUED.put("testing-fail-shard", "-1");
-        VALUED.put("testing-shard-delay-ms", "0");
+        VALUED.put("testing-batch-delay-ms", "0");
     }
 
     public static Set<String> valuedFlags() {
@@ -92,7 +92,7 @@ public record HarvestOptions(
                     Double.parseDouble(v.get("sink-factor").trim()), SinkPolicy.parse(v.get("sink-policy")),
                     positiveInt("batch-size", v), positiveInt("shard-size", v), Integer.parseInt(v.get("threads").trim()),
                     Double.parseDouble(v.get("progress-seconds").trim()), Integer.parseInt(v.get("testing-fail-shard").trim()),
-                    Long.parseLong(v.get("testing-shard-delay-ms").trim()));
+                    Long.parseLong(v.get("testing-batch-delay-ms").trim()));
             if (o.sinkFactor < 0 || Double.isNaN(o.sinkFactor)) throw new UsageException("--sink-factor must be >= 0 (0 disables sink detection)");
             if (o.progressSeconds <= 0) throw new UsageException("--progress-seconds must be > 0");
             if (o.threads < 0) throw new UsageException("--threads must be >= 0 (0 = cores / concurrent tasks)");

@@ -7,31 +7,35 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
 
 /**
  * The driver's progress line, printed every few seconds while shards run: prompts done / total, tokens per
- * second in this run, and the ETA from the tokens left. It reads the shard done markers, so it counts what is
- * really committed (on a cluster as locally) and nothing a failed attempt did.
+ * second in this run, and the ETA from the tokens left. Done = the committed shards (their done markers, on a
+ * cluster as locally) plus what running shard tasks last reported ({@link InFlightProgress}); a failed attempt's
+ * work stops counting when the attempt ends.
  */
 final class ProgressReporter implements AutoCloseable {
     private final StoreLayout layout;
     private final Configuration conf;
     private final long totalPrompts;
     private final long totalTokens;
+    private final Supplier<long[]> inFlight;
     private final Consumer<String> out;
     private final Map<String, long[]> seen = new HashMap<>(); // marker name -> {prompts, tokens}
     private final long startNanos = System.nanoTime();
     private final long baselineTokens;
     private final ScheduledExecutorService timer;
 
-    ProgressReporter(StoreLayout layout, Configuration conf, long totalPrompts, long totalTokens, double seconds,
-                     Consumer<String> out) throws IOException {
+    ProgressReporter(StoreLayout layout, Configuration conf, long totalPrompts, long totalTokens, Supplier<long[]> inFlight,
+                     double seconds, Consumer<String> out) throws IOException {
         this.layout = layout;
         this.conf = conf;
         this.totalPrompts = totalPrompts;
         this.totalTokens = totalTokens;
+        this.inFlight = inFlight;
         this.out = out;
         this.baselineTokens = poll()[1];
         this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -68,7 +72,9 @@ final class ProgressReporter implements AutoCloseable {
     }
 
     String line() throws IOException {
-        long[] done = poll();
+        long[] committed = poll(), running = inFlight.get();
+        // A shard can be seen both ways for a moment (marker written, task end not yet processed): clamp.
+        long[] done = {Math.min(totalPrompts, committed[0] + running[0]), Math.min(totalTokens, committed[1] + running[1])};
         double seconds = (System.nanoTime() - startNanos) / 1e9;
         double rate = (done[1] - baselineTokens) / Math.max(seconds, 1e-9);
         String eta = rate > 0 ? duration((totalTokens - done[1]) / rate) : "unknown";

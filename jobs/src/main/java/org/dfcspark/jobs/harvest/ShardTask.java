@@ -38,13 +38,16 @@ final class ShardTask implements FlatMapFunction<Iterator<Tuple2<Integer, Row>>,
     private final SerializableConfiguration conf;
     private final int threads;
     private final int padId;
+    private final InFlightProgress.Counters progress;
 
-    ShardTask(HarvestOptions options, StoreLayout layout, Configuration conf, int threads, int padId) {
+    ShardTask(HarvestOptions options, StoreLayout layout, Configuration conf, int threads, int padId,
+              InFlightProgress.Counters progress) {
         this.options = options;
         this.layout = layout;
         this.conf = new SerializableConfiguration(conf);
         this.threads = threads;
         this.padId = padId;
+        this.progress = progress;
     }
 
     @Override
@@ -90,9 +93,11 @@ final class ShardTask implements FlatMapFunction<Iterator<Tuple2<Integer, Row>>,
             }
             for (int from = 0; from < seqs.size(); from += options.batchSize()) {
                 List<PreparedSequence> batch = seqs.subList(from, Math.min(seqs.size(), from + options.batchSize()));
+                long prompts = counts.prompts, tokens = counts.tokens;
                 harvester.harvest(batch, row -> writers.get(row.layer()).write(row), counts);
+                progress.add(counts.prompts - prompts, counts.tokens - tokens);
+                if (options.testingBatchDelayMs() > 0) Thread.sleep(options.testingBatchDelayMs()); // test hook: a slow model
             }
-            if (options.testingShardDelayMs() > 0) Thread.sleep(options.testingShardDelayMs());
             boolean first = true;
             for (ActivationFileWriter w : writers.values()) {
                 w.commit();

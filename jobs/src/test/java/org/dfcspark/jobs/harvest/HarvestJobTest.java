@@ -68,7 +68,8 @@ class HarvestJobTest {
     static void setUp() throws IOException {
         spark = SparkSession.builder().master("local[2,2]").appName("HarvestJobTest")
                 .config("spark.ui.enabled", "false").config("spark.driver.host", "127.0.0.1")
-                .config("spark.driver.bindAddress", "127.0.0.1").config("spark.sql.shuffle.partitions", "2").getOrCreate();
+                .config("spark.driver.bindAddress", "127.0.0.1").config("spark.sql.shuffle.partitions", "2")
+                .config("spark.executor.heartbeatInterval", "200ms").getOrCreate();
         modelA = HarvestFixture.modelDir(dir, "A", 0, 0);
         modelB = HarvestFixture.modelDir(dir, "B", 0.05, 1);
         prompts = HarvestFixture.promptsTable(spark, dir, PROMPTS);
@@ -169,6 +170,29 @@ class HarvestJobTest {
         }
         // Progress lines: prompts done/total, tokens/s, ETA.
         assertTrue(log.stream().anyMatch(l -> l.matches("harvest: 10/10 prompts \\(100\\.0%\\), \\d+ tok/s, ETA \\S+")), String.join("\n", log));
+    }
+
+    /**
+     * The progress line counts the prompts inside a shard that is still running (its task's accumulators reach the
+     * driver with each executor heartbeat), not only committed shards: one shard of 5 slow batches shows partial
+     * counts before it commits, and the final line shows all prompts.
+     */
+    @Test
+    void progressCountsPromptsOfAShardStillRunning() throws Exception {
+        List<String> log = java.util.Collections.synchronizedList(new ArrayList<>());
+        harvest(options(dir.resolve("progress").toString(), "--shard-size", "10", "--progress-seconds", "0.1",
+                "--testing-batch-delay-ms", "500"), log);
+        java.util.regex.Pattern line = java.util.regex.Pattern.compile("harvest: (\\d+)/10 prompts");
+        List<Integer> done = new ArrayList<>();
+        synchronized (log) {
+            for (String l : log) {
+                java.util.regex.Matcher m = line.matcher(l);
+                if (m.find()) done.add(Integer.parseInt(m.group(1)));
+            }
+        }
+        assertTrue(done.stream().anyMatch(n -> n > 0 && n < 10), "partial progress inside the one shard: " + done);
+        assertEquals(10, done.get(done.size() - 1), "the last line: " + done);
+        for (int i = 1; i < done.size(); i++) assertTrue(done.get(i) >= done.get(i - 1), "never backwards: " + done);
     }
 
     @Test

@@ -87,7 +87,7 @@ class HarvestKillRestartTest {
 
         Path out = dir.resolve("killed");
         List<String> slow = new ArrayList<>(flags(out));
-        slow.addAll(List.of("--testing-shard-delay-ms", "1500"));
+        slow.addAll(List.of("--testing-batch-delay-ms", "1500"));
         Process first = cli(slow, dir.resolve("first.log"));
         long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
         while (markers(out) < 2 && first.isAlive() && System.nanoTime() < deadline) Thread.sleep(100);
