@@ -205,6 +205,24 @@ class TrainingPiecesTest {
         assertFalse(java.util.Arrays.equals(a, c));
     }
 
+    /**
+     * On-policy RL from the shipped base is bit-reproducible: the same seed samples the same completions and makes
+     * the same updates (a regression test for autograd reading freed memory, which once made rebuilds diverge).
+     */
+    @Test
+    void rlIsDeterministic() throws Exception {
+        RlTrainer.Config cfg = RlTrainer.Config.recipe().withIterations(2).withPrompts(4, 4);
+        float[] a = rlTrainedRow(cfg, 7), b = rlTrainedRow(cfg, 7);
+        assertArrayEquals(a, b);
+    }
+
+    private static float[] rlTrainedRow(RlTrainer.Config cfg, long seed) throws Exception {
+        try (Qwen2Model m = Qwen2Model.load(org.dfcspark.data.ProjectPaths.data("organism").resolve(OrganismModel.BASE), ai.djl.Device.cpu())) {
+            new RlTrainer(cfg, chat, seed).train(m, null, (it, model) -> {});
+            return m.parameters().get("model.layers.3.mlp.down_proj.weight").toFloatArray();
+        }
+    }
+
     private static float[] trainedEmbeddingRow(SftTrainer.Config cfg, long seed) {
         try (Qwen2Model m = OrganismModel.random(seed)) {
             List<Double> losses = new SftTrainer(cfg, chat, seed).train(m, null);
