@@ -212,7 +212,8 @@ class TrainingPiecesTest {
     @Test
     void rlIsDeterministic() throws Exception {
         RlTrainer.Config cfg = RlTrainer.Config.recipe().withIterations(2).withPrompts(4, 4);
-        float[] a = rlTrainedRow(cfg, 7), b = rlTrainedRow(cfg, 7);
+        float[] a = rlTrainedRow(cfg, 7), b = rlTrainedRow(cfg, 7), base = rlTrainedRow(cfg.withIterations(0), 7);
+        assertFalse(java.util.Arrays.equals(a, base), "RL changed the weights");
         assertArrayEquals(a, b);
     }
 

@@ -50,7 +50,7 @@ public final class BenchCrosscoderCommand implements Command {
         System.out.println("  where the time goes (ms per step):");
         r.phaseMillis().forEach((k2, v) -> System.out.printf(Locale.ROOT, "    %-40s %7.1f%n", k2, v));
         if (a.has("python")) {
-            for (PythonReference.Allocator allocator : PythonReference.Allocator.values()) {
+            for (PythonReference.Allocator allocator : PythonReference.allocators()) {
                 System.out.println("  PyTorch, " + allocator.description + ":");
                 double best = 0;
                 String bestName = "";

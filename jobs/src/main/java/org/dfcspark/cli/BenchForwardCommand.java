@@ -4,12 +4,9 @@ import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.pytorch.jni.JniUtils;
 import com.fasterxml.jackson.databind.JsonNode;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
-import org.dfcspark.data.ProjectPaths;
 import org.dfcspark.jobs.PythonReference;
 import org.dfcspark.model.ForwardBenchmark;
 import org.dfcspark.model.Qwen2Config;
@@ -61,9 +58,8 @@ public final class BenchForwardCommand implements Command {
         int batch = positive(args, "batch", 8), promptLen = positive(args, "prompt-len", 256);
         int steps = positive(args, "decode-steps", 32), repeats = positive(args, "repeats", 3), threads = positive(args, "threads", 2);
         long seed = args.getLong("seed", 0);
-        Path script = ProjectPaths.root().resolve("tools/reference/bench_forward_hf.py");
         String python = args.get("with-reference");
-        if (python != null && !Files.isRegularFile(script)) throw new UsageException("reference script not found: " + script);
+        if (python != null) PythonReference.script("bench_forward_hf.py"); // fail before our half of the run
         Qwen2Config cfg;
         try {
             cfg = Qwen2Config.builder().hiddenSize(shape[0]).numHiddenLayers(shape[1]).numAttentionHeads(shape[2])
@@ -93,7 +89,7 @@ public final class BenchForwardCommand implements Command {
             refArgs.add("--" + SHAPE[i]);
             refArgs.add("" + shape[i]);
         }
-        for (PythonReference.Allocator allocator : PythonReference.Allocator.values()) {
+        for (PythonReference.Allocator allocator : PythonReference.allocators()) {
             List<JsonNode> out = PythonReference.run(python, "bench_forward_hf.py", refArgs, allocator, 120);
             JsonNode hf = out.get(out.size() - 1);
             double hp = hf.get("prefill_tok_s").asDouble(), hd = hf.get("decode_tok_s").asDouble();

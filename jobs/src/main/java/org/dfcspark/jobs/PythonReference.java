@@ -40,6 +40,22 @@ public final class PythonReference {
 
     private PythonReference() {}
 
+    /**
+     * The environments to run a reference in: both, or only {@link Allocator#OURS} when this JVM has none of the
+     * settings (started without bin/dfc), since the two runs would then be the same.
+     */
+    public static List<Allocator> allocators() {
+        boolean any = ALLOCATOR_VARIABLES.stream().anyMatch(v -> System.getenv(v) != null);
+        return any ? List.of(Allocator.values()) : List.of(Allocator.OURS);
+    }
+
+    /** {@code tools/reference/NAME}; fails when the checkout has no such script. */
+    public static Path script(String name) throws IOException {
+        Path file = ProjectPaths.root().resolve("tools/reference").resolve(name);
+        if (!Files.isRegularFile(file)) throw new IOException("reference script not found: " + file);
+        return file;
+    }
+
     /** This JVM's allocator settings as {@code NAME=value} pairs, or "glibc defaults" when none is set. */
     public static String allocatorSettings() {
         List<String> set = new ArrayList<>();
@@ -53,9 +69,7 @@ public final class PythonReference {
      */
     public static List<JsonNode> run(String python, String script, List<String> args, Allocator allocator, long timeoutMinutes)
             throws IOException, InterruptedException {
-        Path file = ProjectPaths.root().resolve("tools/reference").resolve(script);
-        if (!Files.isRegularFile(file)) throw new IOException("reference script not found: " + file);
-        List<String> cmd = new ArrayList<>(List.of(python, file.toString()));
+        List<String> cmd = new ArrayList<>(List.of(python, script(script).toString()));
         cmd.addAll(args);
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
         if (allocator == Allocator.GLIBC_DEFAULT) {

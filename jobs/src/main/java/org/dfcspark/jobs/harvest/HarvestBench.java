@@ -108,7 +108,7 @@ public final class HarvestBench {
         out.accept(String.format("  harvest end to end (plan..manifest):        %10.1f tok/s   = %.2f x pure forward (target >= 0.8)",
                 tokens / harvestSeconds, forwardSeconds / harvestSeconds));
         if (s.python() != null) {
-            for (PythonReference.Allocator allocator : PythonReference.Allocator.values()) {
+            for (PythonReference.Allocator allocator : PythonReference.allocators()) {
                 double hfRate = python(s, a, b, allocator).get("tokens_per_s").asDouble();
                 String key = allocator == PythonReference.Allocator.OURS ? "hf" : "hf_glibc_default";
                 result.put(key + "_tokens_per_s", hfRate);
