@@ -59,6 +59,24 @@ public enum ActivationCodec {
     }
 
     /**
+     * Decodes {@code d} values from {@code blob} (little endian, from its position; the position is not moved) into
+     * {@code out[offset..offset+d)}, without allocating: the training reader's hot path.
+     */
+    public void decodeInto(java.nio.ByteBuffer blob, int d, float[] out, int offset) {
+        if (blob.remaining() != d * bytesPerValue) {
+            throw new IllegalArgumentException("activation blob of " + blob.remaining() + " bytes, expected " + d * bytesPerValue
+                    + " (" + d + " x " + id() + ")");
+        }
+        ByteBuffer b = blob.duplicate().order(ByteOrder.LITTLE_ENDIAN);
+        int p = b.position();
+        switch (this) {
+            case F16 -> { for (int i = 0; i < d; i++) out[offset + i] = HalfFloats.f16ToFloat(b.getShort(p + 2 * i)); }
+            case BF16 -> { for (int i = 0; i < d; i++) out[offset + i] = HalfFloats.bf16ToFloat(b.getShort(p + 2 * i)); }
+            case F32 -> { for (int i = 0; i < d; i++) out[offset + i] = b.getFloat(p + 4 * i); }
+        }
+    }
+
+    /**
      * True when every value survives encoding as a finite number. Float32 values beyond the f16 range
      * (|x| >= 65520) become infinities in f16: such rows are counted as overflow and not written.
      */

@@ -34,6 +34,28 @@ public final class Adam {
         vBDec = new float[cc.bDec.length];
     }
 
+    /** Names of the moment arrays of {@link #moments()}, as stored in a training checkpoint's optimizer.safetensors. */
+    public static final java.util.List<String> MOMENT_NAMES = java.util.List.of("exp_avg.W_enc_T", "exp_avg_sq.W_enc_T",
+            "exp_avg.b_enc", "exp_avg_sq.b_enc", "exp_avg.W_dec", "exp_avg_sq.W_dec", "exp_avg.b_dec", "exp_avg_sq.b_dec");
+
+    /** The live moment arrays (first and second moment of each parameter, in {@link #MOMENT_NAMES} order). */
+    public float[][] moments() {
+        return new float[][] {mEnc, vEnc, mBEnc, vBEnc, mDec, vDec, mBDec, vBDec};
+    }
+
+    /** Restores a checkpointed optimiser: its step count and moments (copied). */
+    public void restore(long steps, float[][] moments) {
+        float[][] mine = moments();
+        if (moments.length != mine.length) throw new IllegalArgumentException("expected " + mine.length + " moment arrays, got " + moments.length);
+        for (int i = 0; i < mine.length; i++) {
+            if (moments[i].length != mine[i].length) {
+                throw new IllegalArgumentException(MOMENT_NAMES.get(i) + " has " + moments[i].length + " values, expected " + mine[i].length);
+            }
+            System.arraycopy(moments[i], 0, mine[i], 0, mine[i].length);
+        }
+        this.step = steps;
+    }
+
     /** Number of steps taken. */
     public long steps() {
         return step;

@@ -28,13 +28,26 @@ public final class Checkpoint {
     public static final String WEIGHTS = "crosscoder.safetensors";
     public static final String CONFIG = "config.json";
     public static final String METRICS = "metrics.jsonl";
-    private static final Set<String> OURS = Set.of(WEIGHTS, CONFIG, METRICS);
+    /** A training checkpoint's optimiser state (Adam moments, dead-latent counters) and run state (step, data position). */
+    public static final String OPTIMIZER = "optimizer.safetensors";
+    public static final String STATE = "state.json";
+    private static final Set<String> OURS = Set.of(WEIGHTS, CONFIG, METRICS, OPTIMIZER, STATE);
+
+    /** Writes one extra file of a checkpoint into the temporary directory (same atomic swap as the weights). */
+    public interface ExtraFile {
+        void write(Path file) throws IOException;
+    }
     private static final List<String> TENSORS = List.of("W_enc", "b_enc", "W_dec", "b_dec", "enc_mask", "dec_mask");
 
     private Checkpoint() {}
 
     /** Writes {@code cc} (and, when given, the metrics lines) as the checkpoint directory {@code dir}. */
     public static void save(Crosscoder cc, Path dir, List<String> metricsLines) throws IOException {
+        save(cc, dir, metricsLines, Map.of());
+    }
+
+    /** As {@link #save(Crosscoder, Path, List)}, plus extra files (by name) written inside the same atomic swap. */
+    public static void save(Crosscoder cc, Path dir, List<String> metricsLines, Map<String, ExtraFile> extras) throws IOException {
         Path target = dir.toAbsolutePath().normalize();
         Path parent = target.getParent();
         Files.createDirectories(parent);
@@ -56,6 +69,10 @@ public final class Checkpoint {
                     .write(tmp.resolve(WEIGHTS));
             Files.writeString(tmp.resolve(CONFIG), cfg.toJson(), StandardCharsets.UTF_8);
             if (metricsLines != null) Files.write(tmp.resolve(METRICS), metricsLines, StandardCharsets.UTF_8);
+            for (var e : extras.entrySet()) {
+                if (!OURS.contains(e.getKey())) throw new IllegalArgumentException("not a checkpoint file name: " + e.getKey());
+                e.getValue().write(tmp.resolve(e.getKey()));
+            }
             if (Files.exists(target)) {
                 Path old = parent.resolve("." + target.getFileName() + ".old-" + UUID.randomUUID());
                 Files.move(target, old, StandardCopyOption.ATOMIC_MOVE);

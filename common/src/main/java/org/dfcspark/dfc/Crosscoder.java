@@ -216,6 +216,25 @@ public final class Crosscoder {
         System.arraycopy(bDec, 0, bDec, d, d);
     }
 
+    /**
+     * The live parameter arrays {W_encᵀ (D × 2d), b_enc, W_dec (D × 2d), b_dec} in this class's internal layout, for
+     * collectives that average or hash them (data-parallel training). Whoever writes into them must call
+     * {@link #parametersChanged()} afterwards.
+     */
+    public float[][] parameterArrays() {
+        return new float[][] {encT, bEnc, dec, bDec};
+    }
+
+    /** Tells cached copies of the weights that the arrays of {@link #parameterArrays()} were modified. */
+    public void parametersChanged() {
+        touch();
+    }
+
+    /** Replaces the config (same shapes), e.g. a resumed run's learned BatchTopK threshold. */
+    public void replaceConfig(CrosscoderConfig c) {
+        setConfig(c);
+    }
+
     /** A deep copy (same config). */
     public Crosscoder copy() {
         Crosscoder c = new Crosscoder(config);

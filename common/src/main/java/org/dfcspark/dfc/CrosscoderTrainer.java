@@ -70,6 +70,11 @@ public final class CrosscoderTrainer {
         return batchStep.lastFired();
     }
 
+    /** Continues a checkpointed run: the next step is {@code steps} (restore the optimiser with {@link Adam#restore}). */
+    public void resumeAt(long steps) {
+        t = steps;
+    }
+
     /** Steps taken so far (0-based index of the next step). */
     public long stepsTaken() {
         return t;

@@ -72,6 +72,15 @@ public final class Gradients {
         return bDec.clone();
     }
 
+    /** The live gradient arrays, in the order and layout of {@link Crosscoder#parameterArrays()} (for all-reduce). */
+    public float[][] buffers() {
+        return arrays();
+    }
+
+    public void zero() {
+        for (float[] a : arrays()) java.util.Arrays.fill(a, 0f);
+    }
+
     float[][] arrays() {
         return new float[][] {encT, bEnc, dec, bDec};
     }

@@ -119,7 +119,7 @@ public final class Normalization {
     }
 
     /** Builds the statistics from per-channel means and (Bessel-corrected) variances. */
-    static Normalization fromMoments(Scheme scheme, boolean shared, int d, double[] mu, double[] var, double targetRms) {
+    public static Normalization fromMoments(Scheme scheme, boolean shared, int d, double[] mu, double[] var, double targetRms) {
         int w = 2 * d;
         float[] mean = new float[w], scale = new float[w];
         for (int i = 0; i < w; i++) mean[i] = (float) mu[i];

@@ -129,7 +129,7 @@ public final class TrainingRun {
         if (o.out() != null) Checkpoint.save(cc, o.out(), metrics);
     }
 
-    static String progressLine(String jsonLine, int totalSteps) {
+    public static String progressLine(String jsonLine, int totalSteps) {
         try {
             var n = JSON.readTree(jsonLine);
             return String.format(Locale.ROOT, "step %d/%d  loss %.5g  FVU A %.4f B %.4f  L0 %.1f  dead %.1f%%  |w_forbidden| %.1g  %.0f rows/s",

@@ -24,6 +24,7 @@ public final class Main {
         COMMANDS.put("harvest validate", HarvestValidateCommand::new);
         COMMANDS.put("bench harvest", HarvestBenchCommand::new);
         COMMANDS.put("score", ScoreCommand::new);
+        COMMANDS.put("train", TrainCommand::new);
         COMMANDS.put("crosscoder train", CrosscoderTrainCommand::new);
         COMMANDS.put("crosscoder encode", CrosscoderEncodeCommand::new);
         COMMANDS.put("crosscoder inspect", CrosscoderInspectCommand::new);

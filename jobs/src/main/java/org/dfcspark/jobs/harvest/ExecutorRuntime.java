@@ -11,12 +11,12 @@ import org.apache.spark.resource.ResourceInformation;
  * Spark resource scheduling, the CPU otherwise) and libtorch's intra-op thread count, chosen so that
  * threads x concurrent tasks <= cores. Both are reported once per JVM.
  */
-final class ExecutorRuntime {
+public final class ExecutorRuntime {
     private static volatile String reported;
 
     private ExecutorRuntime() {}
 
-    static Device device(TaskContext ctx) {
+    public static Device device(TaskContext ctx) {
         Map<String, ResourceInformation> res = ctx == null ? Map.of() : ctx.resourcesJMap();
         ResourceInformation gpu = res.get("gpu");
         if (gpu != null && gpu.addresses().length > 0) return Device.gpu(Integer.parseInt(gpu.addresses()[0].trim()));
@@ -24,7 +24,7 @@ final class ExecutorRuntime {
     }
 
     /** Sets libtorch's intra-op threads (a process-wide setting) and logs the choice once per JVM. */
-    static synchronized void configure(Device device, int threads) {
+    public static synchronized void configure(Device device, int threads) {
         if (JniUtils.getNumThreads() != threads) JniUtils.setNumThreads(threads);
         String line = "harvest: tasks in this JVM run on " + device
                 + (device.isGpu() ? " (the task's gpu resource)" : " (no gpu resource assigned)")
@@ -39,7 +39,7 @@ final class ExecutorRuntime {
      * Threads per task so that threads x concurrent tasks <= cores: {@code local[N]} runs N tasks in one JVM on
      * this machine's cores; a cluster executor runs executor.cores / task.cpus tasks on executor.cores cores.
      */
-    static int threadsPerTask(String master, int executorCores, int taskCpus) {
+    public static int threadsPerTask(String master, int executorCores, int taskCpus) {
         int cores = Runtime.getRuntime().availableProcessors();
         if (master != null && master.startsWith("local")) {
             int slots = localSlots(master, cores);

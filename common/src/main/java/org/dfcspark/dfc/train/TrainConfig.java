@@ -1,0 +1,288 @@
+package org.dfcspark.dfc.train;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigException;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigParseOptions;
+import com.typesafe.config.ConfigValueFactory;
+import java.io.File;
+import java.io.Serializable;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import org.dfcspark.dfc.Coupling;
+import org.dfcspark.dfc.CrosscoderConfig;
+import org.dfcspark.dfc.CrosscoderTrainer;
+import org.dfcspark.dfc.Init;
+import org.dfcspark.dfc.LossKind;
+import org.dfcspark.dfc.LrSchedule;
+import org.dfcspark.dfc.Normalization;
+import org.dfcspark.dfc.Partition;
+import org.dfcspark.dfc.Sparsity;
+
+/**
+ * Everything one crosscoder training run is made of, as data: the store and hook, the crosscoder's hyperparameters,
+ * the optimiser and schedule, the batch and steps, the checkpoint policy and the data-parallel layout. The defaults
+ * live in one place only, {@code defaults.conf} beside this class; HOCON files ({@code conf/train/*.conf}, keys at the
+ * top level or inside a {@code train { }} block) and {@code --set key=value} override them, in that order. A key that
+ * is not a default's key is refused. {@link #toJson()} and {@link #fromJson} round-trip exactly.
+ */
+public record TrainConfig(
+        String store, String hook, int shuffleBlock, int streams, long maxBadRows,
+        int dictSize, int k, double exclA, double exclB, Coupling coupling, Sparsity sparsity, LossKind loss,
+        double l1Shared, double l1Excl, double auxkAlpha, long deadTokens, String normalization, Init.Weights init,
+        Init.DecoderBias biasInit,
+        double lr, double clip, int warmup, int decayStart, long thresholdStart, double thresholdBeta,
+        int steps, int batch, long seed,
+        int checkpointEvery, int logEvery, int replicas, SyncMode sync, int hashEvery, int threads, int testingFailAtStep)
+        implements Serializable {
+
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    private static final Config DEFAULTS = ConfigFactory.parseResources(TrainConfig.class, "defaults.conf",
+            ConfigParseOptions.defaults().setAllowMissing(false));
+
+    public TrainConfig {
+        require(shuffleBlock >= 1, "shuffle_block must be >= 1, got " + shuffleBlock);
+        require(streams >= 0, "streams must be >= 0, got " + streams);
+        require(maxBadRows >= 0, "max_bad_rows must be >= 0, got " + maxBadRows);
+        require(dictSize > 0, "dict_size must be positive, got " + dictSize);
+        require(steps > 0, "steps must be positive, got " + steps);
+        require(batch > 0, "batch must be positive, got " + batch);
+        require(replicas >= 1, "replicas must be >= 1, got " + replicas);
+        require(logEvery >= 1, "log_every must be >= 1, got " + logEvery);
+        require(checkpointEvery >= 0, "checkpoint_every must be >= 0, got " + checkpointEvery);
+        require(hashEvery >= 1, "hash_every must be >= 1, got " + hashEvery);
+        require(threads >= 0, "threads must be >= 0, got " + threads);
+        require(Set.of("scalar", "zscore", "none").contains(normalization),
+                "normalization must be scalar, zscore or none, got '" + normalization + "'");
+        require(clip >= 0, "clip must be >= 0, got " + clip);
+        int s = effectiveStreams(streams, replicas);
+        require(s % replicas == 0, "streams (" + s + ") must be a multiple of replicas (" + replicas + ")");
+        require(batch % s == 0, "batch (" + batch + ") must be divisible by the number of streams (" + s + ")");
+        require(sync.every() == 1 || checkpointEvery % sync.every() == 0,
+                "checkpoint_every (" + checkpointEvery + ") must be a multiple of sync's H (" + sync.every() + ")");
+        // The crosscoder's own checks (k against the dictionary, shares, coefficients) run here too, so a bad
+        // config is refused before any data is read.
+        crosscoderConfig(1, null);
+        new LrSchedule(lr, warmup, decayStart, steps);
+    }
+
+    private static void require(boolean ok, String message) {
+        if (!ok) throw new IllegalArgumentException(message);
+    }
+
+    private static int effectiveStreams(int streams, int replicas) {
+        return streams == 0 ? replicas : streams;
+    }
+
+    // ---- derived settings ----
+
+    /** Number of data sub-streams: each global batch takes {@link #microBatch()} rows from each of them. */
+    public int streamCount() {
+        return effectiveStreams(streams, replicas);
+    }
+
+    /** Rows per stream per step. */
+    public int microBatch() {
+        return batch / streamCount();
+    }
+
+    /** The TransformerLens hook's layer ({@code blocks.L.hook_resid_post} → L); -1 without a hook. */
+    public int layer() {
+        return hookLayer(hook);
+    }
+
+    public static int hookLayer(String hook) {
+        if (hook == null) return -1;
+        var m = java.util.regex.Pattern.compile("blocks\\.(\\d+)\\.hook_resid_post").matcher(hook);
+        if (!m.matches()) {
+            throw new IllegalArgumentException("hook must be a TransformerLens residual hook 'blocks.L.hook_resid_post', got '" + hook + "'");
+        }
+        return Integer.parseInt(m.group(1));
+    }
+
+    public Partition partition() {
+        return Partition.ofShares(dictSize, exclA, exclB);
+    }
+
+    /** The crosscoder's config for activations of dimension {@code d} with the given (fitted) normalisation. */
+    public CrosscoderConfig crosscoderConfig(int d, Normalization norm) {
+        Partition p = partition();
+        double l1 = loss == LossKind.REFERENCE ? CrosscoderConfig.DEFAULT_L1 : l1Shared;
+        return CrosscoderConfig.paper(d, dictSize, k, p.nA(), p.nB())
+                .withSparsity(sparsity).withCoupling(coupling).withLoss(loss, l1, l1Excl).withAuxK(auxkAlpha, deadTokens)
+                .withNormalization(norm);
+    }
+
+    public CrosscoderTrainer.Options trainerOptions() {
+        return new CrosscoderTrainer.Options(new LrSchedule(lr, warmup, decayStart, steps), clip, biasInit, thresholdStart, thresholdBeta);
+    }
+
+    /** The normalisation scheme, or null for none. */
+    public Normalization.Scheme normalizationScheme() {
+        return normalization.equals("none") ? null : Normalization.Scheme.parse(normalization);
+    }
+
+    // ---- reading and writing ----
+
+    /** The defaults alone. */
+    public static TrainConfig defaults() {
+        return from(ConfigFactory.empty());
+    }
+
+    /** A HOCON file over the defaults (keys at the top level or in a {@code train { }} block). */
+    public static TrainConfig fromFile(String path) {
+        File f = new File(path);
+        if (!f.isFile()) throw new IllegalArgumentException("config file not found: " + path);
+        try {
+            return from(unwrap(ConfigFactory.parseFile(f, ConfigParseOptions.defaults().setAllowMissing(false)), path));
+        } catch (ConfigException e) {
+            throw new IllegalArgumentException(path + ": " + e.getMessage());
+        }
+    }
+
+    /** JSON as written by {@link #toJson()} (or any subset of keys) over the defaults. */
+    public static TrainConfig fromJson(String json, String where) {
+        try {
+            return from(unwrap(ConfigFactory.parseString(json), where));
+        } catch (ConfigException e) {
+            throw new IllegalArgumentException(where + ": " + e.getMessage());
+        }
+    }
+
+    private static Config unwrap(Config c, String where) {
+        if (c.hasPath("train") && c.getValue("train").valueType() == com.typesafe.config.ConfigValueType.OBJECT) {
+            if (c.root().size() != 1) throw new IllegalArgumentException(where + ": keys outside the train { } block: " + c.root().keySet());
+            return c.getConfig("train");
+        }
+        return c;
+    }
+
+    /** This config with {@code key=value} pairs applied ({@code --set}); unknown keys and bad values are refused. */
+    public TrainConfig with(Map<String, String> overrides) {
+        Config c = asHocon();
+        for (var e : overrides.entrySet()) {
+            String v = e.getValue();
+            c = c.withValue(e.getKey(), v == null || v.equals("null") ? ConfigValueFactory.fromAnyRef(null) : ConfigValueFactory.fromAnyRef(v));
+        }
+        return from(c);
+    }
+
+    /** Parses {@code key=value} (the CLI's --set). */
+    public static Map.Entry<String, String> parseAssignment(String s) {
+        int eq = s.indexOf('=');
+        if (eq <= 0) throw new IllegalArgumentException("--set expects key=value, got '" + s + "'");
+        return Map.entry(s.substring(0, eq).trim(), s.substring(eq + 1).trim());
+    }
+
+    /** Every key, in the defaults' order. */
+    public static Set<String> keys() {
+        return new TreeSet<>(DEFAULTS.root().keySet());
+    }
+
+    private static TrainConfig from(Config user) {
+        for (String key : user.root().keySet()) {
+            if (!DEFAULTS.root().containsKey(key)) {
+                throw new IllegalArgumentException("unknown training key '" + key + "' (known: " + keys() + ")");
+            }
+        }
+        Config c = user.withFallback(DEFAULTS).resolve();
+        try {
+            return new TrainConfig(str(c, "store"), str(c, "hook"), c.getInt("shuffle_block"), c.getInt("streams"), c.getLong("max_bad_rows"),
+                    c.getInt("dict_size"), c.getInt("k"), c.getDouble("excl_a"), c.getDouble("excl_b"),
+                    Coupling.parse(c.getString("coupling")), Sparsity.parse(c.getString("sparsity")), LossKind.parse(c.getString("loss")),
+                    c.getDouble("l1_shared"), c.getDouble("l1_excl"), c.getDouble("auxk_alpha"), c.getLong("dead_tokens"),
+                    c.getString("normalization"), Init.Weights.parse(c.getString("init")), Init.DecoderBias.parse(c.getString("bias_init")),
+                    c.getDouble("lr"), c.getDouble("clip"), c.getInt("warmup"), c.getInt("decay_start"), c.getLong("threshold_start"),
+                    c.getDouble("threshold_beta"), c.getInt("steps"), c.getInt("batch"), c.getLong("seed"),
+                    c.getInt("checkpoint_every"), c.getInt("log_every"), c.getInt("replicas"), SyncMode.parse(c.getString("sync")),
+                    c.getInt("hash_every"), c.getInt("threads"), c.getInt("testing_fail_at_step"));
+        } catch (ConfigException e) {
+            throw new IllegalArgumentException(e.getMessage().replaceFirst("^[^:]*: ", ""));
+        }
+    }
+
+    private static String str(Config c, String key) {
+        return c.getIsNull(key) ? null : c.getString(key);
+    }
+
+    /** Key → value, snake_case, in the defaults' key order. */
+    public Map<String, Object> toMap() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("store", store);
+        m.put("hook", hook);
+        m.put("shuffle_block", shuffleBlock);
+        m.put("streams", streams);
+        m.put("max_bad_rows", maxBadRows);
+        m.put("dict_size", dictSize);
+        m.put("k", k);
+        m.put("excl_a", exclA);
+        m.put("excl_b", exclB);
+        m.put("coupling", coupling.id());
+        m.put("sparsity", sparsity.id());
+        m.put("loss", loss.id());
+        m.put("l1_shared", l1Shared);
+        m.put("l1_excl", l1Excl);
+        m.put("auxk_alpha", auxkAlpha);
+        m.put("dead_tokens", deadTokens);
+        m.put("normalization", normalization);
+        m.put("init", init.id());
+        m.put("bias_init", biasInit.id());
+        m.put("lr", lr);
+        m.put("clip", clip);
+        m.put("warmup", warmup);
+        m.put("decay_start", decayStart);
+        m.put("threshold_start", thresholdStart);
+        m.put("threshold_beta", thresholdBeta);
+        m.put("steps", steps);
+        m.put("batch", batch);
+        m.put("seed", seed);
+        m.put("checkpoint_every", checkpointEvery);
+        m.put("log_every", logEvery);
+        m.put("replicas", replicas);
+        m.put("sync", sync.id());
+        m.put("hash_every", hashEvery);
+        m.put("threads", threads);
+        m.put("testing_fail_at_step", testingFailAtStep);
+        return m;
+    }
+
+    private Config asHocon() {
+        return ConfigFactory.parseMap(toMap());
+    }
+
+    public String toJson() {
+        try {
+            return JSON.writeValueAsString(toMap()) + "\n";
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * The settings that decide the trained parameters (everything but the checkpoint/log cadence, threads and test
+     * hooks): a resumed run must match them.
+     */
+    public Map<String, Object> identity() {
+        Map<String, Object> m = toMap();
+        for (String k : new String[] {"checkpoint_every", "log_every", "hash_every", "threads", "testing_fail_at_step", "max_bad_rows"}) m.remove(k);
+        return m;
+    }
+
+    /** A one-line description of the settings that differ between {@code this} and {@code other}'s identity. */
+    public String identityDifference(Map<String, Object> other) {
+        StringBuilder sb = new StringBuilder();
+        Map<String, Object> mine = identity();
+        for (String key : mine.keySet()) {
+            Object a = mine.get(key), b = other.get(key);
+            if (!String.valueOf(a).equals(String.valueOf(b))) {
+                if (sb.length() > 0) sb.append(", ");
+                sb.append(key).append(' ').append(b).append(" -> ").append(a);
+            }
+        }
+        return sb.toString();
+    }
+}

@@ -1,0 +1,103 @@
+package org.dfcspark.jobs.train;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.Serializable;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import ml.dmlc.xgboost4j.java.RabitTracker;
+import org.apache.spark.BarrierTaskContext;
+import org.dfcspark.dfc.CrosscoderConfig;
+import org.dfcspark.dfc.train.AllReduce;
+import org.dfcspark.dfc.train.ReplicaTrainer;
+import org.dfcspark.dfc.train.TrainConfig;
+import org.dfcspark.dfc.train.UnitSource;
+import org.dfcspark.jobs.harvest.ExecutorRuntime;
+import scala.collection.Iterator;
+import scala.jdk.javaapi.CollectionConverters;
+import scala.runtime.AbstractFunction1;
+
+/**
+ * One replica of a data-parallel training run: a task of a barrier stage. Replica 0 starts the all-reduce tracker on
+ * its executor and tells the others where it is through the barrier's allGather (a few bytes; the gradients go through
+ * the all-reduce ring, never through the driver); every replica joins, runs {@link ReplicaTrainer} (which resumes from
+ * the checkpoint in {@code out} if there is one) and returns its result as JSON. A new stage attempt after a failure
+ * starts a new tracker, so Spark's retry of the barrier stage continues from the last checkpoint.
+ */
+final class ReplicaTask extends AbstractFunction1<Iterator<Integer>, Iterator<String>> implements Serializable {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final int TRACKER_TIMEOUT_S = 300;
+
+    private final String trainConfigJson;
+    private final String crosscoderConfigJson;
+    private final TrainData data;
+    private final String out;
+    private final int threads;
+
+    ReplicaTask(TrainConfig cfg, CrosscoderConfig ccConfig, TrainData data, Path out, int threads) {
+        this.trainConfigJson = cfg.toJson();
+        this.crosscoderConfigJson = ccConfig.toJson();
+        this.data = data;
+        this.out = out.toString();
+        this.threads = threads;
+    }
+
+    @Override
+    public Iterator<String> apply(Iterator<Integer> ignored) {
+        try {
+            return CollectionConverters.asScala(List.of(run()).iterator());
+        } catch (RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IllegalStateException(e.getMessage(), e);
+        }
+    }
+
+    private String run() throws Exception {
+        BarrierTaskContext ctx = BarrierTaskContext.get();
+        TrainConfig cfg = TrainConfig.fromJson(trainConfigJson, "training config");
+        CrosscoderConfig ccConfig = CrosscoderConfig.fromJson(crosscoderConfigJson, "crosscoder config");
+        int replicas = cfg.replicas(), partition = ctx.partitionId();
+        RabitTracker tracker = null;
+        String trackerArgs = "";
+        if (partition == 0 && replicas > 1) {
+            String address = ctx.getTaskInfos()[0].address();
+            String host = address.contains(":") ? address.substring(0, address.lastIndexOf(':')) : address;
+            tracker = XgbAllReduce.startTracker(replicas, host, TRACKER_TIMEOUT_S);
+            trackerArgs = JSON.writeValueAsString(XgbAllReduce.workerArgs(tracker));
+        }
+        String[] gathered = replicas > 1 ? ctx.allGather(trackerArgs) : new String[] {""};
+        ExecutorRuntime.configure(ExecutorRuntime.device(ctx), threads);
+        AllReduce comm = null;
+        try (UnitSource source = data.open()) {
+            if (replicas > 1) {
+                @SuppressWarnings("unchecked")
+                Map<String, String> args = JSON.readValue(gathered[0], Map.class);
+                comm = XgbAllReduce.join(args, partition, replicas);
+            } else {
+                comm = AllReduce.single();
+            }
+            Path outDir = Path.of(out);
+            ReplicaTrainer trainer = new ReplicaTrainer(cfg, ccConfig, source, comm, outDir,
+                    partition == 0 ? System.err : null, threads, partition == 0 && injectFailureOnce(cfg, outDir));
+            ReplicaTrainer.Result r = trainer.run();
+            return JSON.writeValueAsString(Map.of("rank", comm.rank(), "steps", r.steps(), "bad_rows", r.badRows(),
+                    "rows_per_s", r.rowsPerSecond(), "allreduce_ms_per_step", r.allReduceMsPerStep(), "bytes_per_step", r.bytesPerStep(),
+                    "stopped", r.stopped() == null ? "" : r.stopped(), "resumed_from", r.resumedFrom()));
+        } finally {
+            if (comm instanceof XgbAllReduce x) x.close();
+            if (tracker != null) tracker.stop();
+        }
+    }
+
+    /** Tests: the first run over {@code out} fails once at testing_fail_at_step (a marker beside out remembers it did). */
+    private static boolean injectFailureOnce(TrainConfig cfg, Path out) throws java.io.IOException {
+        if (cfg.testingFailAtStep() < 0) return false;
+        Path marker = out.toAbsolutePath().getParent().resolve("." + out.getFileName() + ".injected-failure");
+        if (Files.exists(marker)) return false;
+        Files.createDirectories(marker.getParent());
+        Files.writeString(marker, "failed once at step " + cfg.testingFailAtStep() + "\n");
+        return true;
+    }
+}
