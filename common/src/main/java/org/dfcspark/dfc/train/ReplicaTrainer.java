@@ -133,6 +133,7 @@ public final class ReplicaTrainer {
                 }
             }
             if (cfg.checkpointEvery() > 0 && done % cfg.checkpointEvery() == 0 && done < cfg.steps()) save(done, false);
+            if (cfg.testingStepDelayMs() > 0) sleep(cfg.testingStepDelayMs());
         }
         if (stopped == null) save(trainer.stepsTaken(), true);
         long steps = trainer.stepsTaken() - startStep;
@@ -140,6 +141,15 @@ public final class ReplicaTrainer {
         return new Result(trainer.stepsTaken(), badRows(false), steps * (double) cfg.batch() / sec,
                 steps == 0 ? 0 : commNanos / 1e6 / steps, steps == 0 ? 0 : (comm.bytesReduced() - bytesAtStart) / (double) steps,
                 stopped, resumedFrom);
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
     }
 
     private record Step(LossTerms terms, boolean[] fired) {}

@@ -37,7 +37,7 @@ public record TrainConfig(
         Init.DecoderBias biasInit,
         double lr, double clip, int warmup, int decayStart, long thresholdStart, double thresholdBeta,
         int steps, int batch, long seed,
-        int checkpointEvery, int logEvery, int replicas, SyncMode sync, int hashEvery, int threads, int testingFailAtStep)
+        int checkpointEvery, int logEvery, int replicas, SyncMode sync, int hashEvery, int threads, int testingFailAtStep, int testingStepDelayMs)
         implements Serializable {
 
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
@@ -66,7 +66,8 @@ public record TrainConfig(
                 "checkpoint_every (" + checkpointEvery + ") must be a multiple of sync's H (" + sync.every() + ")");
         // The crosscoder's own checks (k against the dictionary, shares, coefficients) run here too, so a bad
         // config is refused before any data is read.
-        crosscoderConfig(1, null);
+        Partition p = Partition.ofShares(dictSize, exclA, exclB);
+        CrosscoderConfig.paper(1, dictSize, k, p.nA(), p.nB()).withSparsity(sparsity).withLoss(loss, l1Shared, l1Excl).withAuxK(auxkAlpha, deadTokens);
         new LrSchedule(lr, warmup, decayStart, steps);
     }
 
@@ -199,7 +200,7 @@ public record TrainConfig(
                     c.getDouble("lr"), c.getDouble("clip"), c.getInt("warmup"), c.getInt("decay_start"), c.getLong("threshold_start"),
                     c.getDouble("threshold_beta"), c.getInt("steps"), c.getInt("batch"), c.getLong("seed"),
                     c.getInt("checkpoint_every"), c.getInt("log_every"), c.getInt("replicas"), SyncMode.parse(c.getString("sync")),
-                    c.getInt("hash_every"), c.getInt("threads"), c.getInt("testing_fail_at_step"));
+                    c.getInt("hash_every"), c.getInt("threads"), c.getInt("testing_fail_at_step"), c.getInt("testing_step_delay_ms"));
         } catch (ConfigException e) {
             throw new IllegalArgumentException(e.getMessage().replaceFirst("^[^:]*: ", ""));
         }
@@ -247,6 +248,7 @@ public record TrainConfig(
         m.put("hash_every", hashEvery);
         m.put("threads", threads);
         m.put("testing_fail_at_step", testingFailAtStep);
+        m.put("testing_step_delay_ms", testingStepDelayMs);
         return m;
     }
 
@@ -268,7 +270,7 @@ public record TrainConfig(
      */
     public Map<String, Object> identity() {
         Map<String, Object> m = toMap();
-        for (String k : new String[] {"checkpoint_every", "log_every", "hash_every", "threads", "testing_fail_at_step", "max_bad_rows"}) m.remove(k);
+        for (String k : new String[] {"checkpoint_every", "log_every", "hash_every", "threads", "testing_fail_at_step", "testing_step_delay_ms", "max_bad_rows"}) m.remove(k);
         return m;
     }
 

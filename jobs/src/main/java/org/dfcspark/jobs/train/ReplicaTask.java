@@ -68,12 +68,13 @@ final class ReplicaTask extends AbstractFunction1<Iterator<Integer>, Iterator<St
             trackerArgs = JSON.writeValueAsString(XgbAllReduce.workerArgs(tracker));
         }
         String[] gathered = replicas > 1 ? ctx.allGather(trackerArgs) : new String[] {""};
+        ai.djl.engine.Engine.getEngine("PyTorch"); // libtorch loaded before its thread count is set
         ExecutorRuntime.configure(ExecutorRuntime.device(ctx), threads);
         AllReduce comm = null;
         try (UnitSource source = data.open()) {
             if (replicas > 1) {
                 @SuppressWarnings("unchecked")
-                Map<String, String> args = JSON.readValue(gathered[0], Map.class);
+                Map<String, Object> args = JSON.readValue(gathered[0], Map.class);
                 comm = XgbAllReduce.join(args, partition, replicas);
             } else {
                 comm = AllReduce.single();

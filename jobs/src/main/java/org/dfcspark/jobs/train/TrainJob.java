@@ -83,7 +83,7 @@ public final class TrainJob {
                         .mapPartitions(task, false, ClassTag$.MODULE$.apply(String.class))
                         .toJavaRDD().collect();
                 return outcome(out, results, attempt, started);
-            } catch (RuntimeException e) {
+            } catch (Exception e) { // SparkException (a task failed) is checked in Java but thrown by collect()
                 Throwable cause = rootCause(e);
                 if (cause instanceof IllegalArgumentException || attempt >= MAX_ATTEMPTS) {
                     String what = cause.getMessage() == null ? cause.toString() : cause.getMessage();

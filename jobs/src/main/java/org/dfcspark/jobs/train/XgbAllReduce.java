@@ -33,15 +33,13 @@ public final class XgbAllReduce implements AllReduce, AutoCloseable {
         return tracker;
     }
 
-    /** Tracker arguments as a string map (to send to the other replicas). */
-    public static Map<String, String> workerArgs(RabitTracker tracker) throws XGBoostError {
-        Map<String, String> out = new HashMap<>();
-        tracker.getWorkerArgs().forEach((k, v) -> out.put(k, String.valueOf(v)));
-        return out;
+    /** Tracker arguments (host, port) to send to the other replicas; their types matter (the port is an integer). */
+    public static Map<String, Object> workerArgs(RabitTracker tracker) throws XGBoostError {
+        return new HashMap<>(tracker.getWorkerArgs());
     }
 
     /** Joins the collective as member {@code rank} (blocks until all members joined). */
-    public static XgbAllReduce join(Map<String, String> trackerArgs, int rank, int size) throws XGBoostError {
+    public static XgbAllReduce join(Map<String, Object> trackerArgs, int rank, int size) throws XGBoostError {
         Map<String, Object> args = new HashMap<>(trackerArgs);
         args.put("dmlc_task_id", String.valueOf(rank));
         Communicator.init(args);
