@@ -8,6 +8,7 @@ public final class SourceUnits implements UnitSource {
     private final ActivationSource source;
     private final int unitRows;
     private long bad;
+    private final java.util.BitSet counted = new java.util.BitSet();
 
     @Override
     public void close() throws IOException {
@@ -48,13 +49,14 @@ public final class SourceUnits implements UnitSource {
         for (int r = 0; r < n; r++) {
             for (int i = r * w; i < (r + 1) * w; i++) {
                 if (!Float.isFinite(rows[i])) {
-                    bad++;
+                    if (!counted.get(u)) bad++;
                     continue rows;
                 }
             }
             if (kept != r) System.arraycopy(rows, r * w, rows, kept * w, w);
             kept++;
         }
+        counted.set(u);
         return kept == n ? rows : java.util.Arrays.copyOf(rows, kept * w);
     }
 

@@ -37,7 +37,7 @@ public record TrainConfig(
         Init.DecoderBias biasInit,
         double lr, double clip, int warmup, int decayStart, long thresholdStart, double thresholdBeta,
         int steps, int batch, long seed,
-        int checkpointEvery, int logEvery, int replicas, SyncMode sync, int hashEvery, int threads, int testingFailAtStep, int testingStepDelayMs)
+        int checkpointEvery, int logEvery, int replicas, SyncMode sync, int maxAttempts, int hashEvery, int threads, int testingFailAtStep, int testingStepDelayMs)
         implements Serializable {
 
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
@@ -54,6 +54,7 @@ public record TrainConfig(
         require(replicas >= 1, "replicas must be >= 1, got " + replicas);
         require(logEvery >= 1, "log_every must be >= 1, got " + logEvery);
         require(checkpointEvery >= 0, "checkpoint_every must be >= 0, got " + checkpointEvery);
+        require(maxAttempts >= 1, "max_attempts must be >= 1, got " + maxAttempts);
         require(hashEvery >= 1, "hash_every must be >= 1, got " + hashEvery);
         require(threads >= 0, "threads must be >= 0, got " + threads);
         require(Set.of("scalar", "zscore", "none").contains(normalization),
@@ -199,7 +200,7 @@ public record TrainConfig(
                     c.getString("normalization"), Init.Weights.parse(c.getString("init")), Init.DecoderBias.parse(c.getString("bias_init")),
                     c.getDouble("lr"), c.getDouble("clip"), c.getInt("warmup"), c.getInt("decay_start"), c.getLong("threshold_start"),
                     c.getDouble("threshold_beta"), c.getInt("steps"), c.getInt("batch"), c.getLong("seed"),
-                    c.getInt("checkpoint_every"), c.getInt("log_every"), c.getInt("replicas"), SyncMode.parse(c.getString("sync")),
+                    c.getInt("checkpoint_every"), c.getInt("log_every"), c.getInt("replicas"), SyncMode.parse(c.getString("sync")), c.getInt("max_attempts"),
                     c.getInt("hash_every"), c.getInt("threads"), c.getInt("testing_fail_at_step"), c.getInt("testing_step_delay_ms"));
         } catch (ConfigException e) {
             throw new IllegalArgumentException(e.getMessage().replaceFirst("^[^:]*: ", ""));
@@ -245,6 +246,7 @@ public record TrainConfig(
         m.put("log_every", logEvery);
         m.put("replicas", replicas);
         m.put("sync", sync.id());
+        m.put("max_attempts", maxAttempts);
         m.put("hash_every", hashEvery);
         m.put("threads", threads);
         m.put("testing_fail_at_step", testingFailAtStep);
@@ -270,7 +272,7 @@ public record TrainConfig(
      */
     public Map<String, Object> identity() {
         Map<String, Object> m = toMap();
-        for (String k : new String[] {"checkpoint_every", "log_every", "hash_every", "threads", "testing_fail_at_step", "testing_step_delay_ms", "max_bad_rows"}) m.remove(k);
+        for (String k : new String[] {"checkpoint_every", "log_every", "max_attempts", "hash_every", "threads", "testing_fail_at_step", "testing_step_delay_ms", "max_bad_rows"}) m.remove(k);
         return m;
     }
 

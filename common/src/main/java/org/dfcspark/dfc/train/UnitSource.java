@@ -16,7 +16,7 @@ public interface UnitSource extends AutoCloseable {
     /** The finite rows of unit {@code u}, row after row (rows with NaN/Inf are left out and counted in {@link #badRows()}). */
     float[] load(int u) throws IOException;
 
-    /** Rows left out so far because they held NaN/Inf. */
+    /** Rows left out because they held NaN/Inf, each counted once however often its unit is read. */
     long badRows();
 
     String describe();

@@ -87,8 +87,21 @@ final class ReplicaTask extends AbstractFunction1<Iterator<Integer>, Iterator<St
                     "rows_per_s", r.rowsPerSecond(), "allreduce_ms_per_step", r.allReduceMsPerStep(), "bytes_per_step", r.bytesPerStep(),
                     "stopped", r.stopped() == null ? "" : r.stopped(), "resumed_from", r.resumedFrom()));
         } finally {
-            if (comm instanceof XgbAllReduce x) x.close();
-            if (tracker != null) tracker.stop();
+            // Clean-up after a failure must not hide it: a tracker whose peer died reports an error of its own.
+            if (comm instanceof XgbAllReduce x) quietly(x::close);
+            if (tracker != null) quietly(tracker::stop);
+        }
+    }
+
+    private interface Cleanup {
+        void run() throws Exception;
+    }
+
+    private static void quietly(Cleanup c) {
+        try {
+            c.run();
+        } catch (Exception e) {
+            System.err.println("train: all-reduce clean-up: " + e.getMessage().lines().findFirst().orElse(""));
         }
     }
 

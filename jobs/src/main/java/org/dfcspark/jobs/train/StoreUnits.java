@@ -24,6 +24,7 @@ public final class StoreUnits implements UnitSource, AutoCloseable {
     private final StoreLayerIndex index;
     private final Configuration conf = StoreFs.storeConf(new Configuration());
     private long bad;
+    private final java.util.BitSet counted = new java.util.BitSet();
     private int openFile = -1;
     private ParquetFileReader reader;
     private MessageType projection;
@@ -47,7 +48,9 @@ public final class StoreUnits implements UnitSource, AutoCloseable {
         StoreLayerIndex.Unit unit = index.units().get(u);
         String file = index.files().get(unit.file());
         try {
-            return decode(open(unit.file()).readRowGroup(unit.rowGroup()), unit.rows());
+            float[] rows = decode(open(unit.file()).readRowGroup(unit.rowGroup()), unit.rows(), !counted.get(u));
+            counted.set(u);
+            return rows;
         } catch (IOException | RuntimeException e) {
             throw new IOException(file + " (row group " + unit.rowGroup() + "): " + e.getMessage(), e);
         }
@@ -65,7 +68,7 @@ public final class StoreUnits implements UnitSource, AutoCloseable {
         return reader;
     }
 
-    private float[] decode(PageReadStore pages, long rows) {
+    private float[] decode(PageReadStore pages, long rows, boolean count) {
         int d = index.dModel(), w = 2 * d;
         ColumnReadStoreImpl store = new ColumnReadStoreImpl(pages, new GroupRecordConverter(projection).getRootConverter(), projection,
                 reader.getFooter().getFileMetaData().getCreatedBy());
@@ -82,7 +85,7 @@ public final class StoreUnits implements UnitSource, AutoCloseable {
                 index.codec().decodeInto(a.getBinary().toByteBuffer(), d, out, kept * w);
                 index.codec().decodeInto(b.getBinary().toByteBuffer(), d, out, kept * w + d);
                 if (finite(out, kept * w, w)) kept++;
-                else bad++;
+                else if (count) bad++;
             }
             a.consume();
             b.consume();

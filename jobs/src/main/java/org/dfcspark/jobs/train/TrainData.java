@@ -24,6 +24,9 @@ public sealed interface TrainData extends Serializable {
 
     String describe();
 
+    /** Rows with NaN/Inf known before training (counted by the driver where that is cheap; stores never hold any). */
+    long badRows();
+
     /** Opened on a replica. */
     UnitSource open() throws IOException;
 
@@ -35,11 +38,30 @@ public sealed interface TrainData extends Serializable {
         if (cfg.store() == null) throw new IllegalArgumentException("no store given (--store DIR, or store = ... in the config)");
         if (isSafetensors(cfg.store())) {
             try (SafeTensorsActivations s = SafeTensorsActivations.open(cfg.store())) {
-                return new Safetensors(cfg.store(), s.dim(), s.rows());
+                return new Safetensors(cfg.store(), s.dim(), s.rows(), nonFiniteRows(s));
             }
         }
         if (cfg.hook() == null) throw new IllegalArgumentException("no hook given (--hook blocks.L.hook_resid_post)");
         return new Store(StoreLayerIndex.open(cfg.store(), cfg.hook()));
+    }
+
+    private static long nonFiniteRows(SafeTensorsActivations s) throws IOException {
+        int w = 2 * s.dim(), chunk = Math.max(1, (1 << 20) / w);
+        float[] buf = new float[chunk * w];
+        long bad = 0;
+        for (int start = 0; start < s.rows(); start += chunk) {
+            int n = Math.min(chunk, s.rows() - start);
+            s.readRange(start, n, buf);
+            for (int r = 0; r < n; r++) {
+                for (int i = r * w; i < (r + 1) * w; i++) {
+                    if (!Float.isFinite(buf[i])) {
+                        bad++;
+                        break;
+                    }
+                }
+            }
+        }
+        return bad;
     }
 
     static boolean isSafetensors(String spec) {
@@ -54,6 +76,10 @@ public sealed interface TrainData extends Serializable {
 
         public int units() {
             return index.units().size();
+        }
+
+        public long badRows() {
+            return 0;
         }
 
         public long rows() {
@@ -75,7 +101,7 @@ public sealed interface TrainData extends Serializable {
         }
     }
 
-    record Safetensors(String spec, int dim, long rows) implements TrainData {
+    record Safetensors(String spec, int dim, long rows, long badRows) implements TrainData {
         public int units() {
             return (int) ((rows + SAFETENSORS_UNIT_ROWS - 1) / SAFETENSORS_UNIT_ROWS);
         }

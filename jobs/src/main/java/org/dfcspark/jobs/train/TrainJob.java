@@ -26,11 +26,10 @@ import scala.reflect.ClassTag$;
  * {@code bin/dfc train}: one crosscoder trained by {@code replicas} data-parallel replicas, the tasks of one Spark
  * barrier stage ({@link ReplicaTask}). The driver only checks and plans: it opens the data (the store's manifest and
  * footers), fits the normalisation from the store's statistics, checks the output directory, and runs the stage. A
- * failed attempt (a lost executor, a killed task) is retried from the last checkpoint, up to {@link #MAX_ATTEMPTS}
- * times; bad input fails at once with one line.
+ * failed attempt (a lost executor, a killed task) is retried from the last checkpoint, up to {@code max_attempts}
+ * times ({@code max_attempts}); bad input fails at once with one line.
  */
 public final class TrainJob {
-    public static final int MAX_ATTEMPTS = 3;
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** What a run did. {@code stopped} is empty when it completed; {@code alreadyDone}: {@code out} held the finished run. */
@@ -50,6 +49,11 @@ public final class TrainJob {
         if (data.rows() < cfg.microBatch()) {
             log.println("note: " + data.describe() + " has fewer rows than one micro-batch (" + cfg.microBatch() + "); rows repeat within a step");
         }
+        if (data.badRows() > cfg.maxBadRows()) {
+            throw new IllegalArgumentException(data.describe() + ": " + data.badRows() + " rows with NaN/Inf, more than max_bad_rows = "
+                    + cfg.maxBadRows() + " (they would be skipped; raise max_bad_rows to train on the rest)");
+        }
+        if (data.badRows() > 0) log.println("note: " + data.badRows() + " rows with NaN/Inf will be skipped (max_bad_rows = " + cfg.maxBadRows() + ")");
         TrainState existing = checkOut(out, cfg, data, resume);
         if (existing != null && existing.finished()) {
             log.println(out + " already holds this run, finished at step " + existing.step() + "; nothing to do");
@@ -85,7 +89,7 @@ public final class TrainJob {
                 return outcome(out, results, attempt, started);
             } catch (Exception e) { // SparkException (a task failed) is checked in Java but thrown by collect()
                 Throwable cause = rootCause(e);
-                if (cause instanceof IllegalArgumentException || attempt >= MAX_ATTEMPTS) {
+                if (cause instanceof IllegalArgumentException || attempt >= cfg.maxAttempts()) {
                     String what = cause.getMessage() == null ? cause.toString() : cause.getMessage();
                     if (cause instanceof IllegalArgumentException) throw new IllegalArgumentException(what, e);
                     throw new IllegalStateException("training failed after " + attempt + " attempts: " + what
@@ -93,7 +97,7 @@ public final class TrainJob {
                 }
                 long at = TrainState.exists(out) ? TrainState.read(out).step() : 0;
                 log.println("a replica failed (" + firstLine(cause) + "); restarting all replicas from the last checkpoint (step " + at
-                        + "), attempt " + (attempt + 1) + " of " + MAX_ATTEMPTS);
+                        + "), attempt " + (attempt + 1) + " of " + cfg.maxAttempts());
             }
         }
     }
@@ -163,15 +167,19 @@ public final class TrainJob {
                 + (c.normalization() == null ? "none" : c.normalization().scheme().id() + (c.normalization().shared() ? " (shared)" : ""));
     }
 
+    /**
+     * The exception a replica threw: the end of the cause chain, or, for a task failure (Spark reports it as a
+     * SparkException whose message carries the executor's exception as text), that exception rebuilt from its line.
+     */
     private static Throwable rootCause(Throwable e) {
         Throwable c = e;
         while (c.getCause() != null && c.getCause() != c) c = c.getCause();
-        // Spark wraps task failures in a SparkException whose message carries the executor's exception as text.
-        if (c == e && e.getMessage() != null && e.getMessage().contains("java.lang.IllegalArgumentException: ")) {
-            String m = e.getMessage();
-            int at = m.indexOf("java.lang.IllegalArgumentException: ") + "java.lang.IllegalArgumentException: ".length();
-            int end = m.indexOf('\n', at);
-            return new IllegalArgumentException(m.substring(at, end < 0 ? m.length() : end));
+        if (c != e || e.getMessage() == null) return c;
+        for (String line : e.getMessage().split("\n")) {
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("^([a-z][\\w.]*\\.(\\w*(?:Exception|Error))): (.*)$").matcher(line.trim());
+            if (!m.matches()) continue;
+            return m.group(2).equals("IllegalArgumentException") ? new IllegalArgumentException(m.group(3))
+                    : new IllegalStateException(m.group(3));
         }
         return c;
     }
