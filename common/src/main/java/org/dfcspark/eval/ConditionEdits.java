@@ -145,6 +145,8 @@ public final class ConditionEdits {
                     + " is outside the dictionary 0.." + (cc.dictSize() - 1));
             if (!s.group().contains(cc.partition(), feature)) throw new IllegalArgumentException(s.key() + ": feature "
                     + feature + " is " + FeatureGroup.of(cc.partition(), feature).id() + ", not " + s.group().id());
+            if (!cc.partition().allowed(s.decoderSide().index(), feature)) throw new IllegalArgumentException(s.key() + ": feature "
+                    + feature + " is " + FeatureGroup.of(cc.partition(), feature).id() + " and has no decoder for model " + s.decoderSide());
             dirs[j] = Steering.featureDirection(cc, feature, s.decoderSide().index());
             requireFinite(dirs[j], s.key() + ": the steering vector (decoder direction of feature " + feature + ")");
         }

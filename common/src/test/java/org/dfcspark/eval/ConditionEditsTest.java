@@ -170,6 +170,9 @@ class ConditionEditsTest {
         e = assertThrows(IllegalArgumentException.class,
                 () -> edits().edit(Condition.Steer.scale(Side.A, FeatureGroup.A_EXCLUSIVE, List.of(9), 2, EditPositions.LAST)));
         assertEquals("steer/A/scale/a_exclusive/f9/alpha=2/last: feature 9 is shared, not a_exclusive", e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> edits().edit(Condition.Steer.scale(Side.B, FeatureGroup.A_EXCLUSIVE, List.of(2), 2, EditPositions.LAST)));
+        assertEquals("steer/B/scale/a_exclusive/f2/alpha=2/last: feature 2 is a_exclusive and has no decoder for model B", e.getMessage());
         double[] nanMeans = means();
         nanMeans[5] = Double.NaN;
         e = assertThrows(IllegalArgumentException.class, () -> new ConditionEdits(CC, D, nanMeans, 1)

@@ -94,6 +94,17 @@ class ConditionGeneratorTest {
         }
     }
 
+    @Test
+    void aCrosscoderOfAnotherWidthIsRefused() throws Exception {
+        Path dir = ProjectPaths.data("models/qwen2-tiny");
+        try (Qwen2Model a = Qwen2Model.load(dir, Device.cpu())) {
+            ConditionEdits narrow = new ConditionEdits(SteeringTest.crosscoder(8, 32, 4, 1), 8, null, 1);
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new ConditionGenerator(a, a,
+                    HookPoint.residPost(1), narrow, GenerationConfig.forModel(dir, 4), Arrays::toString));
+            assertEquals("the crosscoder reads 8-dimensional activations but the model's hidden size is 64", e.getMessage());
+        }
+    }
+
     static ConditionGenerator.PromptGenerations checkGroupedEqualsNaive(ConditionGenerator gen, int[] prompt, List<Condition> conditions) {
         ConditionGenerator.PromptGenerations grouped = gen.generate(prompt, conditions);
         ConditionGenerator.PromptGenerations naive = gen.generateNaive(prompt, conditions);
