@@ -3,7 +3,9 @@ package org.dfcspark.eval;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Function;
 import org.dfcspark.model.GenerationConfig;
 import org.dfcspark.model.GenerationResult;
@@ -62,8 +64,10 @@ public final class ConditionGenerator {
 
     /** The grouped path: shared prefix for last-token conditions, one batch per group. */
     public PromptGenerations generate(int[] prompt, List<Condition> conditions) {
+        checkAll(prompt, conditions);
         Generation[] out = new Generation[conditions.size()];
         long forwarded = 0, read = 0;
+        Map<Side, float[][]> partnerReads = new EnumMap<>(Side.class);
         for (Side side : Side.values()) {
             List<Integer> shared = new ArrayList<>(), full = new ArrayList<>();
             for (int i = 0; i < conditions.size(); i++) {
@@ -71,19 +75,20 @@ public final class ConditionGenerator {
                 if (c.model() == side) (c.sharesPrefix() ? shared : full).add(i);
             }
             if (!shared.isEmpty()) {
-                Batch batch = batch(prompt, conditions, shared);
-                GenerationResult r = Generator.generateFromSharedPrefix(model(side), prompt, shared.size(), cfg, batch.interventions);
-                forwarded += r.tokensForwarded();
-                read += batch.read;
-                collect(out, r, prompt, conditions, shared);
+                try (Batch batch = batch(prompt, conditions, shared, partnerReads)) {
+                    GenerationResult r = Generator.generateFromSharedPrefix(model(side), prompt, shared.size(), cfg, batch.interventions);
+                    forwarded += r.tokensForwarded();
+                    read += batch.read;
+                    collect(out, r, prompt, conditions, shared);
+                }
             }
             if (!full.isEmpty()) {
-                Batch batch = batch(prompt, conditions, full);
-                GenerationResult r = Generator.generate(model(side), Collections.nCopies(full.size(), prompt), cfg, batch.interventions);
-                forwarded += r.tokensForwarded();
-                read += batch.read + batch.lockstepTokens();
-                collect(out, r, prompt, conditions, full);
-                batch.close();
+                try (Batch batch = batch(prompt, conditions, full, partnerReads)) {
+                    GenerationResult r = Generator.generate(model(side), Collections.nCopies(full.size(), prompt), cfg, batch.interventions);
+                    forwarded += r.tokensForwarded();
+                    read += batch.read + batch.lockstepTokens();
+                    collect(out, r, prompt, conditions, full);
+                }
             }
         }
         return result(List.of(out), forwarded, read);
@@ -91,21 +96,25 @@ public final class ConditionGenerator {
 
     /** The reference: one {@link Generator#generate} (one row) per condition. */
     public PromptGenerations generateNaive(int[] prompt, List<Condition> conditions) {
+        checkAll(prompt, conditions);
         Generation[] out = new Generation[conditions.size()];
         long forwarded = 0, read = 0;
         for (int i = 0; i < conditions.size(); i++) {
-            Batch batch = batch(prompt, conditions, List.of(i));
-            GenerationResult r = Generator.generate(model(conditions.get(i).model()), List.of(prompt), cfg, batch.interventions);
-            forwarded += r.tokensForwarded();
-            read += batch.read + batch.lockstepTokens();
-            collect(out, r, prompt, conditions, List.of(i));
-            batch.close();
+            try (Batch batch = batch(prompt, conditions, List.of(i), new EnumMap<>(Side.class))) {
+                GenerationResult r = Generator.generate(model(conditions.get(i).model()), List.of(prompt), cfg, batch.interventions);
+                forwarded += r.tokensForwarded();
+                read += batch.read + batch.lockstepTokens();
+                collect(out, r, prompt, conditions, List.of(i));
+            }
         }
         return result(List.of(out), forwarded, read);
     }
 
-    /** The edits of the conditions at {@code rows} (all of one model), as one intervention over that batch. */
-    private Batch batch(int[] prompt, List<Condition> conditions, List<Integer> rows) {
+    /**
+     * The edits of the conditions at {@code rows} (all of one model), as one intervention over that batch.
+     * {@code partnerReads} keeps the other model's prompt residuals per edited side, so a prompt reads them once.
+     */
+    private Batch batch(int[] prompt, List<Condition> conditions, List<Integer> rows, Map<Side, float[][]> partnerReads) {
         Side side = conditions.get(rows.get(0)).model();
         PairEdit[] rowEdits = new PairEdit[rows.size()];
         EditPositions[] positions = new EditPositions[rows.size()];
@@ -121,11 +130,14 @@ public final class ConditionGenerator {
         Qwen2Model partner = model(side.other());
         if (!everyStep) {
             // One read of the prompt serves every row: a layer-L residual does not depend on edits at layer L.
-            try (ResidualReader reader = new ResidualReader(partner, hook, List.of(prompt), cfg.padTokenId(), 0)) {
-                List<float[][]> partnerPrompt = Collections.nCopies(rows.size(), reader.promptResiduals().get(0));
-                ConditionRewrite rw = new ConditionRewrite(rowEdits, positions, partnerPrompt, null);
-                return new Batch(List.of(rw.intervention(hook)), null, prompt.length);
-            }
+            long read = partnerReads.containsKey(side) ? 0 : prompt.length;
+            float[][] residuals = partnerReads.computeIfAbsent(side, s -> {
+                try (ResidualReader reader = new ResidualReader(partner, hook, List.of(prompt), cfg.padTokenId(), 0)) {
+                    return reader.promptResiduals().get(0);
+                }
+            });
+            ConditionRewrite rw = new ConditionRewrite(rowEdits, positions, Collections.nCopies(rows.size(), residuals), null);
+            return new Batch(List.of(rw.intervention(hook)), null, read);
         }
         ResidualReader lockstep = new ResidualReader(partner, hook, Collections.nCopies(rows.size(), prompt), cfg.padTokenId(),
                 cfg.maxNewTokens());
@@ -155,6 +167,12 @@ public final class ConditionGenerator {
         public void close() {
             if (lockstep != null) lockstep.close();
         }
+    }
+
+    /** Bad conditions fail before any generation is spent. */
+    private void checkAll(int[] prompt, List<Condition> conditions) {
+        if (prompt == null || prompt.length == 0) throw new IllegalArgumentException("empty prompt");
+        for (Condition c : conditions) edits.edit(c);
     }
 
     private Qwen2Model model(Side side) {
