@@ -17,9 +17,12 @@ public final class GenerationResult {
     private final double prefillSeconds;
     private final double decodeSeconds;
     private final int decodeSteps;
+    private final long tokensForwarded;
 
     GenerationResult(List<int[]> generated, List<float[]> logProbs, Map<HookPoint, List<float[][]>> captured,
-                     List<float[][]> stepLogits, double prefillSeconds, double decodeSeconds, int decodeSteps) {
+                     List<float[][]> stepLogits, double prefillSeconds, double decodeSeconds, int decodeSteps,
+                     long tokensForwarded) {
+        this.tokensForwarded = tokensForwarded;
         this.prefillSeconds = prefillSeconds;
         this.decodeSeconds = decodeSeconds;
         this.decodeSteps = decodeSteps;
@@ -69,6 +72,14 @@ public final class GenerationResult {
     /** Number of decode forwards (one per new token after the first, until every row stopped). */
     public int decodeSteps() {
         return decodeSteps;
+    }
+
+    /**
+     * Token columns forwarded through the whole model, summed over rows (finished rows are still fed the pad id
+     * and count): the compute measure for comparing generation strategies.
+     */
+    public long tokensForwarded() {
+        return tokensForwarded;
     }
 
     /** {@code [step][vocab]} logits of the row (needs {@link GenerationConfig#withStepLogits}). */

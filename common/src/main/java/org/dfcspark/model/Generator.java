@@ -33,41 +33,148 @@ public final class Generator {
         Qwen2Config c = model.config();
         TokenBatch batch = TokenBatch.leftPadded(prompts, cfg.padTokenId());
         batch.checkVocab(c.vocabSize());
-        int rows = batch.batchSize(), width = batch.width(), vocab = c.vocabSize();
+        int rows = batch.batchSize(), width = batch.width();
         int[] lengths = batch.lengths();
-        Set<Integer> eos = new HashSet<>(cfg.eosTokenIds());
-
-        List<List<Integer>> out = new ArrayList<>();
-        List<List<Float>> lps = new ArrayList<>();
-        List<List<float[]>> logitsKept = new ArrayList<>();
-        SplittableRandom[] rngs = new SplittableRandom[rows];
-        for (int b = 0; b < rows; b++) {
-            out.add(new ArrayList<>());
-            lps.add(new ArrayList<>());
-            logitsKept.add(new ArrayList<>());
-            rngs[b] = new SplittableRandom(cfg.seed() * 0x9E3779B97F4A7C15L + b);
-        }
-        boolean[] done = new boolean[rows];
         Map<HookPoint, List<float[][]>> captured = new LinkedHashMap<>();
-
-        long t0 = System.nanoTime(), t1;
-        int steps = 0;
+        long t0 = System.nanoTime();
         try (NDManager gen = NDManager.newBaseManager(model.device())) {
             KvCache cache = new KvCache(gen, c, rows, width + Math.max(cfg.maxNewTokens() - 1, 0), model.dataType());
-            float[] logits, lse;
+            Decoding decoding = new Decoding(model, cfg, ivs, rows, width, lengths);
             try (NDManager step = gen.newSubManager()) {
-                StepHooks hooks = new StepHooks(ivs, true, width, lengths, c);
+                int[] columnZero = new int[rows];
+                for (int b = 0; b < rows; b++) columnZero[b] = -batch.padCount(b);
+                StepHooks hooks = new StepHooks(ivs, true, width, lengths, c).at(batch.ids(), columnZero);
                 Map<HookPoint, NDArray> caps = new LinkedHashMap<>();
                 NDArray mask = model.attentionMask(step, lengths, width, 0, width);
                 NDArray l = model.run(step, batch.idsArray(step), batch.positionArray(step), mask, cache, 0, hooks, caps,
                         cfg.maxNewTokens() > 0 ? Qwen2Model.Logits.LAST : Qwen2Model.Logits.NONE);
-                logits = l == null ? null : floats(l);
-                lse = l == null ? null : logSumExp(l);
+                decoding.firstLogits(l, (long) rows * width);
                 for (Map.Entry<HookPoint, NDArray> e : caps.entrySet()) {
                     captured.put(e.getKey(), perRow(e.getValue(), ivs, e.getKey(), batch));
                 }
             }
-            t1 = System.nanoTime();
+            return decoding.run(gen, cache, captured, t0);
+        }
+    }
+
+    /**
+     * {@code copies} continuations of one prompt that differ only from its last token on: the first T−1 tokens are
+     * forwarded once (one row), their keys and values copied into every row, and the last prompt token is then
+     * forwarded for all rows with {@code interventions}, which must act at the last prompt token or on generated
+     * tokens only ({@code Positions.lastPrompt()}, {@code indices(-1)}, {@code generated()}; no captures). Equal, up to
+     * float rounding, to {@link #generate} on {@code copies} copies of the prompt, at a fraction of the prompt
+     * forwards.
+     */
+    public static GenerationResult generateFromSharedPrefix(Qwen2Model model, int[] prompt, int copies, GenerationConfig cfg,
+                                                            List<Intervention> interventions) {
+        List<Intervention> ivs = interventions == null ? List.of() : interventions;
+        if (copies < 1) throw new IllegalArgumentException("copies must be >= 1, got " + copies);
+        for (Intervention iv : ivs) {
+            Positions p = iv.positions();
+            boolean lastOnly = p instanceof Positions.LastPrompt || p instanceof Positions.Generated
+                    || p instanceof Positions.Indices i && i.values().length == 1 && i.values()[0] == -1;
+            if (iv instanceof Intervention.Capture || !lastOnly) {
+                throw new IllegalArgumentException(iv + " cannot run on a shared prefix: only edits at the last prompt token"
+                        + " or at generated tokens can (use generate)");
+            }
+        }
+        Qwen2Config c = model.config();
+        int t = prompt.length;
+        TokenBatch.leftPadded(List.of(prompt), cfg.padTokenId()).checkVocab(c.vocabSize());
+        int[] lengths = new int[copies], ones = new int[copies], lastColumn = new int[copies];
+        int[][] lastIds = new int[copies][];
+        for (int b = 0; b < copies; b++) {
+            lengths[b] = t;
+            ones[b] = 1;
+            lastColumn[b] = t - 1;
+            lastIds[b] = new int[] {prompt[t - 1]};
+        }
+        long t0 = System.nanoTime();
+        try (NDManager gen = NDManager.newBaseManager(model.device())) {
+            KvCache cache = new KvCache(gen, c, copies, t + Math.max(cfg.maxNewTokens() - 1, 0), model.dataType());
+            Decoding decoding = new Decoding(model, cfg, ivs, copies, t, lengths);
+            long forwarded = 0;
+            if (t > 1) {
+                try (NDManager step = gen.newSubManager()) {
+                    int[] prefix = Arrays.copyOf(prompt, t - 1);
+                    TokenBatch one = TokenBatch.leftPadded(List.of(prefix), cfg.padTokenId());
+                    KvCache prefixCache = new KvCache(step, c, 1, t - 1, model.dataType());
+                    // LAST, not NONE: with no hooks a NONE forward stops before the first layer and fills no cache.
+                    model.run(step, one.idsArray(step), one.positionArray(step), model.attentionMask(step, new int[] {t - 1}, t - 1, 0, t - 1),
+                            prefixCache, 0, new StepHooks(List.of(), true, t - 1, new int[] {t - 1}, c), new LinkedHashMap<>(), Qwen2Model.Logits.LAST);
+                    cache.copyPrefixToEveryRow(prefixCache, t - 1);
+                    forwarded += t - 1;
+                }
+            }
+            try (NDManager step = gen.newSubManager()) {
+                // The last prompt token as a one-column prompt step: Positions.lastPrompt() selects it.
+                StepHooks hooks = new StepHooks(ivs, true, 1, ones, c).at(lastIds, lastColumn);
+                long[] ids = new long[copies], pos = new long[copies];
+                Arrays.fill(ids, prompt[t - 1]);
+                Arrays.fill(pos, t - 1);
+                NDArray l = model.run(step, step.create(ids, new Shape(copies, 1)), step.create(pos, new Shape(copies, 1)),
+                        model.attentionMask(step, lengths, t, t - 1, 1), cache, t - 1, hooks, new LinkedHashMap<>(),
+                        cfg.maxNewTokens() > 0 ? Qwen2Model.Logits.LAST : Qwen2Model.Logits.NONE);
+                decoding.firstLogits(l, forwarded + copies);
+            }
+            return decoding.run(gen, cache, new LinkedHashMap<>(), t0);
+        }
+    }
+
+    /**
+     * The token-by-token part shared by both entry points: choose each row's next token from the last logits, feed
+     * it at position {@code length + k} into the cache after the {@code width} prompt columns, until every row has
+     * stopped or {@code maxNewTokens} are out.
+     */
+    private static final class Decoding {
+        private final Qwen2Model model;
+        private final GenerationConfig cfg;
+        private final List<Intervention> ivs;
+        private final int rows;
+        private final int width;
+        private final int[] lengths;
+        private final int vocab;
+        private final Set<Integer> eos;
+        private final List<List<Integer>> out = new ArrayList<>();
+        private final List<List<Float>> lps = new ArrayList<>();
+        private final List<List<float[]>> logitsKept = new ArrayList<>();
+        private final SplittableRandom[] rngs;
+        private final boolean[] done;
+        private float[] logits;
+        private float[] lse;
+        private long tokensForwarded;
+        private long prefillEnd;
+
+        Decoding(Qwen2Model model, GenerationConfig cfg, List<Intervention> ivs, int rows, int width, int[] lengths) {
+            this.model = model;
+            this.cfg = cfg;
+            this.ivs = ivs;
+            this.rows = rows;
+            this.width = width;
+            this.lengths = lengths;
+            this.vocab = model.config().vocabSize();
+            this.eos = new HashSet<>(cfg.eosTokenIds());
+            this.rngs = new SplittableRandom[rows];
+            this.done = new boolean[rows];
+            for (int b = 0; b < rows; b++) {
+                out.add(new ArrayList<>());
+                lps.add(new ArrayList<>());
+                logitsKept.add(new ArrayList<>());
+                rngs[b] = new SplittableRandom(cfg.seed() * 0x9E3779B97F4A7C15L + b);
+            }
+        }
+
+        /** The prompt forward's logits (null when no token is wanted) and the token columns it forwarded. */
+        void firstLogits(NDArray l, long forwarded) {
+            logits = l == null ? null : floats(l);
+            lse = l == null ? null : logSumExp(l);
+            tokensForwarded += forwarded;
+            prefillEnd = System.nanoTime();
+        }
+
+        GenerationResult run(NDManager gen, KvCache cache, Map<HookPoint, List<float[][]>> captured, long t0) {
+            Qwen2Config c = model.config();
+            int steps = 0;
             for (int k = 0; k < cfg.maxNewTokens(); k++) {
                 int[] next = new int[rows];
                 for (int b = 0; b < rows; b++) {
@@ -88,32 +195,38 @@ public final class Generator {
                 if (k == cfg.maxNewTokens() - 1 || allTrue(done)) break;
                 try (NDManager step = gen.newSubManager()) {
                     long[] ids = new long[rows], pos = new long[rows];
+                    int[][] stepIds = new int[rows][];
+                    int[] columnZero = new int[rows];
                     for (int b = 0; b < rows; b++) {
                         ids[b] = next[b];
                         pos[b] = lengths[b] + k;
+                        stepIds[b] = new int[] {next[b]};
+                        columnZero[b] = lengths[b] + k;
                     }
-                    StepHooks hooks = new StepHooks(ivs, false, width, lengths, c);
+                    StepHooks hooks = new StepHooks(ivs, false, width, lengths, c).at(stepIds, columnZero);
                     NDArray mask = model.attentionMask(step, lengths, width, width + k, 1);
                     NDArray l = model.run(step, step.create(ids, new Shape(rows, 1)), step.create(pos, new Shape(rows, 1)),
                             mask, cache, width + k, hooks, new LinkedHashMap<>(), Qwen2Model.Logits.LAST);
                     logits = floats(l);
                     lse = logSumExp(l);
                 }
+                tokensForwarded += rows;
                 steps++;
             }
+            long t2 = System.nanoTime();
+            List<int[]> generated = new ArrayList<>();
+            List<float[]> logProbs = new ArrayList<>();
+            List<float[][]> stepLogitsOut = cfg.keepStepLogits() ? new ArrayList<>() : null;
+            for (int b = 0; b < rows; b++) {
+                generated.add(out.get(b).stream().mapToInt(Integer::intValue).toArray());
+                float[] lp = new float[lps.get(b).size()];
+                for (int i = 0; i < lp.length; i++) lp[i] = lps.get(b).get(i);
+                logProbs.add(lp);
+                if (stepLogitsOut != null) stepLogitsOut.add(logitsKept.get(b).toArray(new float[0][]));
+            }
+            return new GenerationResult(generated, logProbs, captured, stepLogitsOut, (prefillEnd - t0) / 1e9,
+                    (t2 - prefillEnd) / 1e9, steps, tokensForwarded);
         }
-        long t2 = System.nanoTime();
-        List<int[]> generated = new ArrayList<>();
-        List<float[]> logProbs = new ArrayList<>();
-        List<float[][]> stepLogitsOut = cfg.keepStepLogits() ? new ArrayList<>() : null;
-        for (int b = 0; b < rows; b++) {
-            generated.add(out.get(b).stream().mapToInt(Integer::intValue).toArray());
-            float[] lp = new float[lps.get(b).size()];
-            for (int i = 0; i < lp.length; i++) lp[i] = lps.get(b).get(i);
-            logProbs.add(lp);
-            if (stepLogitsOut != null) stepLogitsOut.add(logitsKept.get(b).toArray(new float[0][]));
-        }
-        return new GenerationResult(generated, logProbs, captured, stepLogitsOut, (t1 - t0) / 1e9, (t2 - t1) / 1e9, steps);
     }
 
     private static float[] floats(NDArray a) {

@@ -62,6 +62,13 @@ public sealed interface Intervention {
         }
     }
 
+    /**
+     * {@code h[row, pos] = rewrite(h[row, pos])}, computed on the fly from the residual at the selected positions
+     * (one call per forward step with all of them); for edits that depend on the activation (reconstructions,
+     * feature-dependent steering).
+     */
+    record Rewrite(HookPoint hook, Positions positions, Phase phase, ResidualRewrite rewrite) implements Intervention {}
+
     static Intervention capture(HookPoint hook, Positions positions) {
         return new Capture(hook, positions);
     }
@@ -76,7 +83,8 @@ public sealed interface Intervention {
 
     /** Whether an edit is active in this step (captures follow their positions only). */
     default boolean activeIn(boolean promptStep) {
-        Phase p = this instanceof Add a ? a.phase() : this instanceof Replace r ? r.phase() : Phase.EVERY_STEP;
+        Phase p = this instanceof Add a ? a.phase() : this instanceof Replace r ? r.phase()
+                : this instanceof Rewrite w ? w.phase() : Phase.EVERY_STEP;
         return promptStep || p == Phase.EVERY_STEP;
     }
 }

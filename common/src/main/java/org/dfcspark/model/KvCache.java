@@ -27,6 +27,20 @@ final class KvCache {
         }
     }
 
+    /** Copies the first {@code columns} columns of a one-row cache into every row of this one (a shared prefix). */
+    void copyPrefixToEveryRow(KvCache one, int columns) {
+        if (columns > capacity || columns > one.capacity) throw new IllegalStateException("prefix of " + columns + " columns does not fit");
+        NDIndex cols = new NDIndex(":, :, :{}, :", columns);
+        for (int l = 0; l < keys.length; l++) {
+            Shape target = keys[l].getShape().slice(0, 2).addAll(new Shape(columns, keys[l].getShape().get(3)));
+            try (NDArray k = one.keys[l].get(cols); NDArray v = one.values[l].get(cols);
+                 NDArray kb = k.broadcast(target); NDArray vb = v.broadcast(target)) {
+                keys[l].set(cols, kb);
+                values[l].set(cols, vb);
+            }
+        }
+    }
+
     int capacity() {
         return capacity;
     }

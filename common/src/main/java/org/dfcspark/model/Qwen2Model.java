@@ -276,7 +276,9 @@ public final class Qwen2Model implements AutoCloseable {
     public ForwardResult forward(NDManager scope, TokenBatch batch, List<Intervention> interventions, Logits logits) {
         batch.checkVocab(config.vocabSize());
         checkScope(scope);
-        StepHooks hooks = new StepHooks(interventions, true, batch.width(), batch.lengths(), config);
+        int[] columnZero = new int[batch.batchSize()];
+        for (int b = 0; b < columnZero.length; b++) columnZero[b] = -batch.padCount(b);
+        StepHooks hooks = new StepHooks(interventions, true, batch.width(), batch.lengths(), config).at(batch.ids(), columnZero);
         try (NDManager tmp = scope.newSubManager()) {
             NDArray ids = batch.idsArray(tmp);
             NDArray pos = batch.positionArray(tmp);

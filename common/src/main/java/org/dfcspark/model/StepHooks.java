@@ -21,6 +21,8 @@ final class StepHooks {
     private final boolean promptStep;
     private final int[] promptLengths;
     private final int numLayers;
+    private int[][] stepIds;
+    private int[] columnZeroPosition;
 
     /**
      * @param promptStep    true for the prompt forward, false for a decode step (one new column per row)
@@ -60,6 +62,16 @@ final class StepHooks {
         iv.positions().select(true, width, lengths); // rejects indices outside a prompt
     }
 
+    /**
+     * The step's token ids (rows × width) and, per row, the position of column 0 in the row's own tokens (negative
+     * for left padding); {@link Intervention.Rewrite} reports positions and tokens from them.
+     */
+    StepHooks at(int[][] ids, int[] columnZeroPosition) {
+        this.stepIds = ids;
+        this.columnZeroPosition = columnZeroPosition;
+        return this;
+    }
+
     boolean has(HookPoint hook) {
         return byHook.containsKey(hook);
     }
@@ -93,6 +105,8 @@ final class StepHooks {
                 NDArray vec = vector(h.getManager(), v, h.getDataType()).reshape(1, 1, v.length);
                 NDArray mask = everything(sel, width) ? null : mask(h.getManager(), sel, width, h.getDataType());
                 h = h.add(mask == null ? vec : mask.mul(vec));
+            } else if (iv instanceof Intervention.Rewrite w) {
+                h = rewrite(h, sel, w);
             } else {
                 Intervention.Replace r = (Intervention.Replace) iv;
                 int d = r.perRow()[0].length;
@@ -104,6 +118,35 @@ final class StepHooks {
             }
         }
         return h;
+    }
+
+    /** Hands the selected vectors to the rewrite and writes its answers back with {@code where}. */
+    private NDArray rewrite(NDArray h, int[][] sel, Intervention.Rewrite w) {
+        if (stepIds == null) throw new IllegalStateException("rewrite at " + w.hook() + ": the step's token ids were not given");
+        int width = (int) h.getShape().get(1), d = (int) h.getShape().get(2), n = 0;
+        for (int[] s : sel) n += s == null ? 0 : s.length;
+        float[] flat = (h.getDataType() == DataType.FLOAT32 ? h : h.toType(DataType.FLOAT32, false)).toFloatArray();
+        int[] rows = new int[n], positions = new int[n], tokens = new int[n];
+        float[][] vectors = new float[n][];
+        for (int b = 0, i = 0; b < sel.length; b++) {
+            if (sel[b] == null) continue;
+            for (int col : sel[b]) {
+                rows[i] = b;
+                positions[i] = columnZeroPosition[b] + col;
+                tokens[i] = stepIds[b][col];
+                vectors[i++] = java.util.Arrays.copyOfRange(flat, (b * width + col) * d, (b * width + col + 1) * d);
+            }
+        }
+        float[][] out = w.rewrite().rewrite(new ResidualRewrite.Site(promptStep, rows, positions, tokens), vectors);
+        if (out == null || out.length != n) throw new IllegalStateException("rewrite at " + w.hook() + " returned "
+                + (out == null ? "null" : out.length + " vectors") + " for " + n + " positions");
+        for (int i = 0; i < n; i++) {
+            if (out[i].length != d) throw new IllegalStateException("rewrite at " + w.hook() + ": vector has " + out[i].length + " values, hidden size is " + d);
+            System.arraycopy(out[i], 0, flat, (rows[i] * width + positions[i] - columnZeroPosition[rows[i]]) * d, d);
+        }
+        NDArray edited = vector(h.getManager(), flat, h.getDataType()).reshape(h.getShape());
+        NDArray cond = mask(h.getManager(), sel, width, DataType.BOOLEAN);
+        return NDArrays.where(cond.broadcast(h.getShape()), edited, h);
     }
 
     private static NDArray vector(NDManager m, float[] v, DataType dtype) {

@@ -6,7 +6,7 @@ import java.util.Locale;
  * Mean and SAMPLE standard deviation (n - 1) across runs: how the paper reports its sweep
  * ("A +31.17 ± 9.75 pp over 47 runs").
  */
-public record MeanStd(int n, double mean, double std) {
+public record MeanStd(int n, double mean, double std) implements java.io.Serializable {
     public static MeanStd of(double[] values) {
         int n = values.length;
         if (n == 0) throw new IllegalArgumentException("mean ± std of no values");

@@ -17,7 +17,7 @@ import java.util.SplittableRandom;
  * @param seed          bootstrap seed
  */
 public record PairedDifference(int n, double meanDiff, double sdDiff, Interval pairedT, Interval bootstrap,
-                               int resamples, long seed) {
+                               int resamples, long seed) implements java.io.Serializable {
     public static final int DEFAULT_RESAMPLES = 10_000;
 
     public static PairedDifference of(double[] treated, double[] control, int resamples, long seed) {

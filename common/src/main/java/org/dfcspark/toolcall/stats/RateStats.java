@@ -12,6 +12,13 @@ public final class RateStats {
         return wilson(k, n, Z95);
     }
 
+    /** The rate of true outcomes (e.g. per-prompt verdicts) with its 95% Wilson interval. */
+    public static Interval wilson(boolean[] outcomes) {
+        long k = 0;
+        for (boolean o : outcomes) if (o) k++;
+        return wilson(k, outcomes.length);
+    }
+
     public static Interval wilson(long k, long n, double z) {
         if (n <= 0) throw new IllegalArgumentException("a rate needs n > 0 trials, got n = " + n);
         if (k < 0 || k > n) throw new IllegalArgumentException("successes must be in [0, n], got k = " + k + ", n = " + n);

@@ -1,0 +1,131 @@
+package org.dfcspark.eval;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import ai.djl.Device;
+import ai.djl.ndarray.types.DataType;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.dfcspark.data.ProjectPaths;
+import org.dfcspark.dfc.Crosscoder;
+import org.dfcspark.model.GenerationConfig;
+import org.dfcspark.model.HookPoint;
+import org.dfcspark.model.Qwen2Model;
+import org.dfcspark.organism.Example;
+import org.dfcspark.organism.OrganismChat;
+import org.dfcspark.organism.OrganismModel;
+import org.dfcspark.organism.Split;
+import org.dfcspark.organism.WorldSampler;
+import org.dfcspark.text.ChatTemplate;
+import org.dfcspark.text.Tokenizer;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Generating prompts under conditions: the grouped path (shared prefix, one batch per group) equals one generate
+ * per condition token for token (greedy), keeping the reconstruction error reproduces clean, and the grouped path
+ * forwards fewer tokens. On qwen2-tiny (A) with a random twin (B), and on the shipped organism (A = rl, B = base).
+ */
+class ConditionGeneratorTest {
+
+    /** Every kind of condition, for both models; features chosen inside their groups of a 32-feature DFC. */
+    static List<Condition> conditions() {
+        Condition.Steer scale = Condition.Steer.scale(Side.A, FeatureGroup.SHARED, List.of(9, 12, 20), 16, EditPositions.LAST);
+        Condition.Steer add = Condition.Steer.add(Side.B, FeatureGroup.A_EXCLUSIVE, List.of(1), 4, Side.A, EditPositions.LAST);
+        Condition.Steer addEveryStep = Condition.Steer.add(Side.A, FeatureGroup.SHARED, List.of(9), 2, Side.A, EditPositions.EVERY_STEP);
+        return List.of(
+                new Condition.Clean(Side.A), new Condition.Clean(Side.B),
+                new Condition.Reconstruction(Side.A, EditPositions.LAST, false),
+                new Condition.Reconstruction(Side.B, EditPositions.LAST, false),
+                new Condition.Reconstruction(Side.A, EditPositions.LAST, true),
+                new Condition.Reconstruction(Side.B, EditPositions.PROMPT, false),
+                new Condition.Reconstruction(Side.B, EditPositions.PROMPT, true),
+                new Condition.Reconstruction(Side.A, EditPositions.EVERY_STEP, false),
+                new Condition.Reconstruction(Side.A, EditPositions.EVERY_STEP, true),
+                scale, add, addEveryStep,
+                Condition.Steer.clamp(Side.B, FeatureGroup.SHARED, List.of(20), 6, EditPositions.PROMPT),
+                Condition.Steer.scale(Side.B, FeatureGroup.ALL, List.of(4, 30), 8, EditPositions.EVERY_STEP),
+                new Condition.RandomDirection(scale, 5), new Condition.RandomDirection(addEveryStep, 6));
+    }
+
+    static double[] toolMeans() {
+        double[] m = new double[32];
+        for (int j = 0; j < 32; j++) m[j] = 0.5 + 0.05 * j;
+        return m;
+    }
+
+    @Test
+    void groupedEqualsNaiveOnTheTinyModel() throws Exception {
+        Path dir = ProjectPaths.data("models/qwen2-tiny");
+        try (Qwen2Model a = Qwen2Model.load(dir, Device.cpu());
+             Qwen2Model b = Qwen2Model.random(a.config(), Device.cpu(), DataType.FLOAT32, 3, 0.2)) {
+            Crosscoder cc = SteeringTest.crosscoder(64, 32, 4, 17);
+            GenerationConfig cfg = GenerationConfig.forModel(dir, 10);
+            ConditionGenerator gen = new ConditionGenerator(a, b, HookPoint.residPost(1), new ConditionEdits(cc, 64, toolMeans(), 1),
+                    cfg, Arrays::toString);
+            SplittableRandom rnd = new SplittableRandom(1);
+            for (int[] prompt : List.of(rnd.ints(9, 0, 500).toArray(), rnd.ints(4, 0, 500).toArray())) {
+                checkGroupedEqualsNaive(gen, prompt, conditions());
+            }
+        }
+    }
+
+    @Test
+    void groupedEqualsNaiveOnTheOrganism() throws Exception {
+        Path organism = ProjectPaths.data("organism");
+        long seed = new ObjectMapper().readTree(organism.resolve("build.json").toFile()).get("seed").asLong();
+        Path base = organism.resolve(OrganismModel.BASE);
+        try (Qwen2Model a = Qwen2Model.load(organism.resolve(OrganismModel.RL), Device.cpu());
+             Qwen2Model b = Qwen2Model.load(base, Device.cpu());
+             Tokenizer tok = Tokenizer.load(base)) {
+            int d = a.config().hiddenSize();
+            OrganismChat chat = new OrganismChat(ChatTemplate.load(base), tok);
+            Crosscoder cc = SteeringTest.crosscoder(d, 32, 4, 23);
+            GenerationConfig cfg = GenerationConfig.forModel(base, 40);
+            ConditionGenerator gen = new ConditionGenerator(a, b, HookPoint.residPost(1), new ConditionEdits(cc, d, toolMeans(), 1),
+                    cfg, tok::decode);
+            for (Example e : new WorldSampler(seed, Split.TEST).take(Example.Kind.TOOL, 2)) {
+                ConditionGenerator.PromptGenerations grouped = checkGroupedEqualsNaive(gen, chat.promptIds(e), conditions());
+                assertTrue(grouped.generations().get(0).text().contains("<tool_call>"), "A calls the tool: " + grouped.generations().get(0).text());
+            }
+        }
+    }
+
+    @Test
+    void aCrosscoderOfAnotherWidthIsRefused() throws Exception {
+        Path dir = ProjectPaths.data("models/qwen2-tiny");
+        try (Qwen2Model a = Qwen2Model.load(dir, Device.cpu())) {
+            ConditionEdits narrow = new ConditionEdits(SteeringTest.crosscoder(8, 32, 4, 1), 8, null, 1);
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new ConditionGenerator(a, a,
+                    HookPoint.residPost(1), narrow, GenerationConfig.forModel(dir, 4), Arrays::toString));
+            assertEquals("the crosscoder reads 8-dimensional activations but the model's hidden size is 64", e.getMessage());
+        }
+    }
+
+    static ConditionGenerator.PromptGenerations checkGroupedEqualsNaive(ConditionGenerator gen, int[] prompt, List<Condition> conditions) {
+        ConditionGenerator.PromptGenerations grouped = gen.generate(prompt, conditions);
+        ConditionGenerator.PromptGenerations naive = gen.generateNaive(prompt, conditions);
+        List<String> changed = new ArrayList<>();
+        for (int i = 0; i < conditions.size(); i++) {
+            ConditionGenerator.Generation g = grouped.generations().get(i), n = naive.generations().get(i);
+            assertEquals(conditions.get(i), g.condition());
+            assertArrayEquals(prompt, g.promptIds());
+            assertArrayEquals(n.generatedIds(), g.generatedIds(), conditions.get(i).key());
+            assertEquals(n.text(), g.text());
+            int[] clean = naive.generations().get(conditions.get(i).model() == Side.A ? 0 : 1).generatedIds();
+            if (conditions.get(i) instanceof Condition.Reconstruction r && r.keepError()) {
+                assertArrayEquals(clean, n.generatedIds(), r.key() + " must reproduce clean");
+            } else if (!Arrays.equals(clean, n.generatedIds())) {
+                changed.add(conditions.get(i).key());
+            }
+        }
+        assertTrue(changed.size() >= 3, "the edits change generations: " + changed);
+        assertEquals(naive.naiveTokensForwarded(), naive.tokensForwarded(), "the naive cost formula counts what generate forwards");
+        assertEquals(naive.naiveTokensForwarded(), grouped.naiveTokensForwarded());
+        assertTrue(grouped.tokensForwarded() < naive.tokensForwarded(), grouped.tokensForwarded() + " vs " + naive.tokensForwarded());
+        return grouped;
+    }
+}
