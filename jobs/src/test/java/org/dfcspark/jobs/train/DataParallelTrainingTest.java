@@ -1,5 +1,6 @@
 package org.dfcspark.jobs.train;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -227,6 +228,39 @@ class DataParallelTrainingTest {
         assertEquals("", o.stopped());
         assertEquals(7, TrainState.read(out).badRows(), "each NaN row skipped and counted once, over several epochs");
         assertTrue(Checkpoint.load(out).isFinite());
+    }
+
+    @Test
+    void aKilledDriverResumedEndsWhereAnUninterruptedRunWould() throws Exception {
+        TrainConfig cfg = config("replicas", "2", "steps", "200", "checkpoint_every", "20", "log_every", "20");
+        Path reference = dir.resolve("uninterrupted200");
+        train(cfg, reference);
+
+        Path out = dir.resolve("killed");
+        List<String> flags = new ArrayList<>(List.of("train", "--out", out.toString()));
+        for (var e : cfg.toMap().entrySet()) if (e.getValue() != null) flags.addAll(List.of("--set", e.getKey() + "=" + e.getValue()));
+        List<String> slow = new ArrayList<>(flags);
+        slow.addAll(List.of("--set", "testing_step_delay_ms=40"));
+        Process first = org.dfcspark.cli.CliProcess.start(slow, dir.resolve("first.log"));
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.MINUTES.toNanos(3);
+        while ((!TrainState.exists(out) || TrainState.read(out).step() < 40) && first.isAlive() && System.nanoTime() < deadline) Thread.sleep(100);
+        assertTrue(first.isAlive(), "the first run ended before it could be killed:\n" + Files.readString(dir.resolve("first.log")));
+        first.destroyForcibly().waitFor(); // SIGKILL: no shutdown hook, no clean-up
+        long killedAt = TrainState.read(out).step();
+        assertTrue(killedAt >= 40 && killedAt < 200, "killed midway, at step " + killedAt);
+
+        List<String> resume = new ArrayList<>(flags);
+        resume.add("--resume");
+        Process second = org.dfcspark.cli.CliProcess.start(resume, dir.resolve("second.log"));
+        assertTrue(second.waitFor(3, java.util.concurrent.TimeUnit.MINUTES), "the resumed run did not finish");
+        String log = Files.readString(dir.resolve("second.log"));
+        assertEquals(0, second.exitValue(), log);
+        assertTrue(log.contains("resuming " + out + " at step " + killedAt + "/200"), log);
+        assertSameParameters(Checkpoint.load(out), Checkpoint.load(reference), 0);
+        Adam resumed = new Adam(Checkpoint.load(out), 1), straight = new Adam(Checkpoint.load(reference), 1);
+        TrainState.readOptimizer(out, resumed);
+        TrainState.readOptimizer(reference, straight);
+        for (int i = 0; i < resumed.moments().length; i++) assertArrayEquals(straight.moments()[i], resumed.moments()[i], Adam.MOMENT_NAMES.get(i));
     }
 
     /** A safetensors (N, 2, 64) file of Gaussian rows, {@code nan} of them with a NaN. */
