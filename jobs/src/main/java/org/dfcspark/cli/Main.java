@@ -29,6 +29,7 @@ public final class Main {
         COMMANDS.put("crosscoder encode", CrosscoderEncodeCommand::new);
         COMMANDS.put("crosscoder inspect", CrosscoderInspectCommand::new);
         COMMANDS.put("bench crosscoder", BenchCrosscoderCommand::new);
+        COMMANDS.put("bench train", BenchTrainCommand::new);
     }
 
     private Main() {}
