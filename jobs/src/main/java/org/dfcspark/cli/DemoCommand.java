@@ -8,10 +8,12 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 import java.util.Set;
 import java.util.SplittableRandom;
 import org.dfcspark.data.ProjectPaths;
+import org.dfcspark.dfc.train.TrainConfig;
 import org.dfcspark.jobs.DiffPipeline;
 import org.dfcspark.jobs.SparkSessions;
 import org.dfcspark.model.ForwardResult;
@@ -101,9 +103,11 @@ public final class DemoCommand implements Command {
         Sizes z = args.flag("quick") ? QUICK : FULL;
         Path work = args.has("work") ? Path.of(args.get("work")) : Files.createTempDirectory("dfc-demo-");
         Path prompts = organism.resolve("prompts");
+        // The crosscoder recipe is conf/train/organism.conf (the one copy); --quick only shortens it.
+        TrainConfig recipe = TrainConfig.fromFile(ProjectPaths.root().resolve("conf/train/organism.conf").toString())
+                .with(Map.of("steps", Integer.toString(z.steps()), "decay_start", Integer.toString((int) (0.8 * z.steps()))));
         DiffPipeline.Settings s = new DiffPipeline.Settings(rl, base, table(prompts, "tool-train"), table(prompts, "generic-train"),
-                table(prompts, "tool-test"), z.trainPerKind(), z.testPrompts(), ORGANISM_LAYER, 512, 16, 0.1, 0.1, z.steps(), 256, 1e-3,
-                List.of(1.0, 4.0), z.maxNewTokens(), work, 0);
+                table(prompts, "tool-test"), z.trainPerKind(), z.testPrompts(), ORGANISM_LAYER, recipe, List.of(1.0, 4.0), z.maxNewTokens(), work);
         System.out.printf("%n=== Part 2: the diff of the model organism (A = %s, B = %s)%s ===%n", rl, base, args.flag("quick") ? ", --quick" : "");
         long t0 = System.nanoTime();
         DiffPipeline.Report r = DiffPipeline.run(SparkSessions.get("dfc demo"), s, System.out);

@@ -25,6 +25,7 @@ import org.dfcspark.data.PromptRecord;
 import org.dfcspark.data.Rendering;
 import org.dfcspark.dfc.ArrayActivations;
 import org.dfcspark.dfc.Coupling;
+import org.dfcspark.dfc.train.TrainConfig;
 import org.dfcspark.dfc.Crosscoder;
 import org.dfcspark.dfc.CrosscoderConfig;
 import org.dfcspark.dfc.CrosscoderTrainer;
@@ -75,10 +76,13 @@ public final class DiffPipeline {
 
     private DiffPipeline() {}
 
-    /** Everything a run is made of. {@code exclA}/{@code exclB}: shares of the dictionary. */
+    /** Everything a run is made of; {@code train} = the crosscoder's training recipe (conf/train/organism.conf for the demo). */
     public record Settings(Path modelA, Path modelB, Path toolTrain, Path genericTrain, Path toolTest, int trainPerKind,
-                           int testPrompts, int layer, int dictSize, int k, double exclA, double exclB, int steps, int batch,
-                           double lr, List<Double> betas, int maxNewTokens, Path work, long seed) {}
+                           int testPrompts, int layer, TrainConfig train, List<Double> betas, int maxNewTokens, Path work) {
+        long seed() {
+            return train.seed();
+        }
+    }
 
     /**
      * One generation condition on the test prompts: per prompt the strict verdict and whether the output attempted a
@@ -147,21 +151,21 @@ public final class DiffPipeline {
 
         // 2. DFC, tied coupling
         t = System.nanoTime();
-        Partition p = Partition.ofShares(s.dictSize(), s.exclA(), s.exclB());
-        CrosscoderConfig cfg = CrosscoderConfig.paper(acts.dim(), s.dictSize(), s.k(), p.nA(), p.nB()).withCoupling(Coupling.TIED)
-                .withNormalization(Normalization.fit(acts, Normalization.Scheme.SCALAR, true, Double.NaN));
+        TrainConfig tc = s.train();
+        Normalization.Scheme scheme = tc.normalizationScheme();
+        CrosscoderConfig cfg = tc.crosscoderConfig(acts.dim(), scheme == null ? null
+                : Normalization.fit(acts, scheme, tc.coupling() == Coupling.TIED, Double.NaN));
+        Partition p = cfg.partition();
         Crosscoder cc = new Crosscoder(cfg);
-        Init.weights(cc, Init.Weights.PAPER, s.seed()); // not TRANSPOSE: see DESIGN.md (its exclusive features never fire)
-        out.printf("%n[2/5] DFC: d=%d, D=%d (%d A-exclusive | %d B-exclusive | %d shared), TopK k=%d, tied decoders + one b_dec, %d steps x %d rows%n",
-                acts.dim(), s.dictSize(), p.nA(), p.nB(), p.nShared(), s.k(), s.steps(), s.batch());
-        int decayStart = (int) (0.8 * s.steps());
-        var trainer = new CrosscoderTrainer.Options(new LrSchedule(s.lr(), 0, decayStart, s.steps()), 1.0, Init.DecoderBias.MEAN,
-                Math.min(1000, s.steps() / 2), 0.999);
+        Init.weights(cc, tc.init(), tc.seed()); // the organism recipe says paper, not transpose: see DESIGN.md (its exclusive features never fire)
+        out.printf("%n[2/5] DFC: d=%d, D=%d (%d A-exclusive | %d B-exclusive | %d shared), %s k=%d, %s decoders, %d steps x %d rows%n",
+                acts.dim(), tc.dictSize(), p.nA(), p.nB(), p.nShared(), tc.sparsity().id(), tc.k(), tc.coupling().id(), tc.steps(), tc.batch());
         Map<String, Object> prov = new LinkedHashMap<>();
         prov.put("data", store.toString());
         prov.put("layer", s.layer());
-        TrainingRun.Result tr = TrainingRun.run(cc, acts, new TrainingRun.Options(s.steps(), s.batch(), true, s.seed(),
-                Math.max(1, s.steps() / 4), 0, 10, s.work().resolve("dfc"), null, indent(out), threads, trainer, prov));
+        prov.put("train_config", tc.toMap());
+        TrainingRun.Result tr = TrainingRun.run(cc, acts, new TrainingRun.Options(tc.steps(), tc.batch(), true, tc.seed(),
+                Math.max(1, tc.steps() / 4), 0, 10, s.work().resolve("dfc"), null, indent(out), threads, tc.trainerOptions(), prov));
         var last = JSON.readTree(tr.metrics().get(tr.metrics().size() - 1));
         double maxForbidden = cc.verifyPartition(), maxTie = cc.maxTieViolation();
         out.printf("  exclusivity: max |forbidden weight| = %.1g, max tie violation = %.1g; FVU A %.4f, B %.4f [%.1f s]%n",
@@ -292,12 +296,12 @@ public final class DiffPipeline {
         n.put("train_prompts_per_kind", s.trainPerKind());
         n.put("test_prompts", s.testPrompts());
         ObjectNode dfc = n.putObject("dfc");
-        dfc.put("dict_size", s.dictSize());
-        dfc.put("k", s.k());
+        dfc.put("dict_size", s.train().dictSize());
+        dfc.put("k", s.train().k());
         dfc.put("n_a", r.partition().nA());
         dfc.put("n_b", r.partition().nB());
         dfc.put("coupling", "tied");
-        dfc.put("steps", s.steps());
+        dfc.put("steps", s.train().steps());
         dfc.put("fvu_a", r.fvuA());
         dfc.put("fvu_b", r.fvuB());
         dfc.put("max_forbidden", r.maxForbidden());

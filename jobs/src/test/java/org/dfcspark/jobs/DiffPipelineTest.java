@@ -1,5 +1,6 @@
 package org.dfcspark.jobs;
 
+import org.dfcspark.dfc.train.TrainConfig;
 import static org.junit.jupiter.api.Assertions.*;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -20,6 +21,10 @@ import org.junit.jupiter.api.io.TempDir;
  * random weights, so nothing meaningful is found: this proves the plumbing, the organism run proves the science).
  */
 class DiffPipelineTest {
+    /** A small tied DFC: D 64, k 8, 60 steps of 16 rows, Adam 1e-3 decaying over the last 20%, b_dec from the first batch. */
+    static final TrainConfig RECIPE = TrainConfig.defaults().with(java.util.Map.of("dict_size", "64", "k", "8", "steps", "60", "batch", "16",
+            "lr", "1e-3", "coupling", "tied", "bias_init", "mean", "decay_start", "48"));
+
     @TempDir static Path dir;
     static SparkSession spark;
 
@@ -43,8 +48,8 @@ class DiffPipelineTest {
                 test = organism.resolve("prompts/tool-test.jsonl");
         Path work = dir.resolve("work");
         ByteArrayOutputStream buf = new ByteArrayOutputStream();
-        DiffPipeline.Report r = DiffPipeline.run(spark, new DiffPipeline.Settings(a, b, tool, gen, test, 30, 8, 1, 64, 8, 0.1, 0.1, 60,
-                16, 1e-3, List.of(1.0, 4.0), 6, work, 0), new PrintStream(buf, true));
+        DiffPipeline.Report r = DiffPipeline.run(spark, new DiffPipeline.Settings(a, b, tool, gen, test, 30, 8, 1, RECIPE,
+                List.of(1.0, 4.0), 6, work), new PrintStream(buf, true));
         String out = buf.toString();
 
 
@@ -74,7 +79,7 @@ class DiffPipelineTest {
         assertTrue(out.contains("[5/5]") && out.contains("B steered beta=4") && out.contains("A-exclusive"), out);
 
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> DiffPipeline.run(spark,
-                new DiffPipeline.Settings(a, b, tool, gen, test, 30, 8, 1, 64, 8, 0.1, 0.1, 60, 16, 1e-3, List.of(1.0), 6, work, 0),
+                new DiffPipeline.Settings(a, b, tool, gen, test, 30, 8, 1, RECIPE, List.of(1.0), 6, work),
                 new PrintStream(new ByteArrayOutputStream())));
         assertTrue(e.getMessage().contains("is not empty"), e.getMessage());
     }
