@@ -105,7 +105,7 @@ public final class DemoCommand implements Command {
         Path prompts = organism.resolve("prompts");
         // The crosscoder recipe is conf/train/organism.conf (the one copy); --quick only shortens it.
         TrainConfig recipe = TrainConfig.fromFile(ProjectPaths.root().resolve("conf/train/organism.conf").toString())
-                .with(Map.of("steps", Integer.toString(z.steps()), "decay_start", Integer.toString((int) (0.8 * z.steps()))));
+                .with(Map.of("steps", Integer.toString(z.steps())));
         DiffPipeline.Settings s = new DiffPipeline.Settings(rl, base, table(prompts, "tool-train"), table(prompts, "generic-train"),
                 table(prompts, "tool-test"), z.trainPerKind(), z.testPrompts(), ORGANISM_LAYER, recipe, List.of(1.0, 4.0), z.maxNewTokens(), work);
         System.out.printf("%n=== Part 2: the diff of the model organism (A = %s, B = %s)%s ===%n", rl, base, args.flag("quick") ? ", --quick" : "");

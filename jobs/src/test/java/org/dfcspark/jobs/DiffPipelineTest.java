@@ -23,7 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
 class DiffPipelineTest {
     /** A small tied DFC: D 64, k 8, 60 steps of 16 rows, Adam 1e-3 decaying over the last 20%, b_dec from the first batch. */
     static final TrainConfig RECIPE = TrainConfig.defaults().with(java.util.Map.of("dict_size", "64", "k", "8", "steps", "60", "batch", "16",
-            "lr", "1e-3", "coupling", "tied", "bias_init", "mean", "decay_start", "48"));
+            "lr", "1e-3", "coupling", "tied", "bias_init", "mean", "decay_start", "0.8"));
 
     @TempDir static Path dir;
     static SparkSession spark;

@@ -35,7 +35,7 @@ public record TrainConfig(
         int dictSize, int k, double exclA, double exclB, Coupling coupling, Sparsity sparsity, LossKind loss,
         double l1Shared, double l1Excl, double auxkAlpha, long deadTokens, String normalization, Init.Weights init,
         Init.DecoderBias biasInit,
-        double lr, double clip, int warmup, int decayStart, long thresholdStart, double thresholdBeta,
+        double lr, double clip, int warmup, double decayStart, long thresholdStart, double thresholdBeta,
         int steps, int batch, long seed,
         int checkpointEvery, int logEvery, int replicas, SyncMode sync, int maxAttempts, int hashEvery, int threads, int testingFailAtStep, int testingStepDelayMs)
         implements Serializable {
@@ -69,7 +69,7 @@ public record TrainConfig(
         // config is refused before any data is read.
         Partition p = Partition.ofShares(dictSize, exclA, exclB);
         CrosscoderConfig.paper(1, dictSize, k, p.nA(), p.nB()).withSparsity(sparsity).withLoss(loss, l1Shared, l1Excl).withAuxK(auxkAlpha, deadTokens);
-        new LrSchedule(lr, warmup, decayStart, steps);
+        new LrSchedule(lr, warmup, decayStep(decayStart, steps), steps);
     }
 
     private static void require(boolean ok, String message) {
@@ -120,7 +120,15 @@ public record TrainConfig(
     }
 
     public CrosscoderTrainer.Options trainerOptions() {
-        return new CrosscoderTrainer.Options(new LrSchedule(lr, warmup, decayStart, steps), clip, biasInit, thresholdStart, thresholdBeta);
+        return new CrosscoderTrainer.Options(new LrSchedule(lr, warmup, decayStep(decayStart, steps), steps), clip, biasInit, thresholdStart, thresholdBeta);
+    }
+
+    /** {@code decay_start} as a step: a value in (0, 1) is a fraction of the steps (0.8 = the last 20%), -1 = no decay. */
+    static int decayStep(double decayStart, int steps) {
+        if (decayStart < 0) return -1;
+        if (decayStart > 0 && decayStart < 1) return (int) (decayStart * steps);
+        if (decayStart != Math.rint(decayStart)) throw new IllegalArgumentException("decay_start must be a step, a fraction in (0, 1) or -1, got " + decayStart);
+        return (int) decayStart;
     }
 
     /** The normalisation scheme, or null for none. */
@@ -198,7 +206,7 @@ public record TrainConfig(
                     Coupling.parse(c.getString("coupling")), Sparsity.parse(c.getString("sparsity")), LossKind.parse(c.getString("loss")),
                     c.getDouble("l1_shared"), c.getDouble("l1_excl"), c.getDouble("auxk_alpha"), c.getLong("dead_tokens"),
                     c.getString("normalization"), Init.Weights.parse(c.getString("init")), Init.DecoderBias.parse(c.getString("bias_init")),
-                    c.getDouble("lr"), c.getDouble("clip"), c.getInt("warmup"), c.getInt("decay_start"), c.getLong("threshold_start"),
+                    c.getDouble("lr"), c.getDouble("clip"), c.getInt("warmup"), c.getDouble("decay_start"), c.getLong("threshold_start"),
                     c.getDouble("threshold_beta"), c.getInt("steps"), c.getInt("batch"), c.getLong("seed"),
                     c.getInt("checkpoint_every"), c.getInt("log_every"), c.getInt("replicas"), SyncMode.parse(c.getString("sync")), c.getInt("max_attempts"),
                     c.getInt("hash_every"), c.getInt("threads"), c.getInt("testing_fail_at_step"), c.getInt("testing_step_delay_ms"));
@@ -236,7 +244,7 @@ public record TrainConfig(
         m.put("lr", lr);
         m.put("clip", clip);
         m.put("warmup", warmup);
-        m.put("decay_start", decayStart);
+        m.put("decay_start", decayStart == Math.rint(decayStart) ? (Object) (long) decayStart : (Object) decayStart);
         m.put("threshold_start", thresholdStart);
         m.put("threshold_beta", thresholdBeta);
         m.put("steps", steps);
