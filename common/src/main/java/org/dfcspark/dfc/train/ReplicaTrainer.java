@@ -113,6 +113,7 @@ public final class ReplicaTrainer {
             }
             Step s = cfg.sync().exact() ? exactStep(batch, sum, part) : localStep(batch, sum, part);
             CrosscoderTrainer.StepResult r = trainer.apply(sum, s.terms());
+            if (!cfg.sync().exact()) r = agreeOnDivergence(r); // local steps differ: all replicas stop if one diverged
             if (r.status() == CrosscoderTrainer.Status.DIVERGED) {
                 stopped = "training diverged: " + r.detail() + "; the last checkpoint in " + out + " is the last good one";
                 break;
@@ -192,6 +193,14 @@ public final class ReplicaTrainer {
         dead.update(stats.firedGlobal(), m * owned.size());
         trainer.deadLatents().setCounters(dead.counters());
         return new Step(stats.mean(owned.size(), dead.deadCount()), stats.firedGlobal());
+    }
+
+    /** With local steps one replica can diverge alone; a 4-byte MAX makes every replica see it and stop together. */
+    private CrosscoderTrainer.StepResult agreeOnDivergence(CrosscoderTrainer.StepResult r) {
+        float[] flag = {r.status() == CrosscoderTrainer.Status.DIVERGED ? 1f : 0f};
+        reduce(flag, Op.MAX);
+        if (flag[0] == 0f || r.status() == CrosscoderTrainer.Status.DIVERGED) return r;
+        return new CrosscoderTrainer.StepResult(CrosscoderTrainer.Status.DIVERGED, r.terms(), r.gradNorm(), r.lr(), "another replica diverged");
     }
 
     /** Parameters, Adam moments, the BatchTopK threshold and dead-latent counters averaged over replicas (every:H). */
