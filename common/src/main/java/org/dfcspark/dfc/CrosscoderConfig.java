@@ -10,6 +10,10 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
+import org.dfcspark.dfc.rules.LossRule;
+import org.dfcspark.dfc.rules.LossRules;
+import org.dfcspark.dfc.rules.SparsityRule;
+import org.dfcspark.dfc.rules.SparsityRules;
 
 /**
  * Everything that defines a crosscoder apart from its weights; the checkpoint's config.json.
@@ -62,6 +66,16 @@ public record CrosscoderConfig(int activationDim, int dictSize, int k, int nA, i
 
     public Partition partition() {
         return new Partition(dictSize, nA, nB);
+    }
+
+    /** The class that implements {@link #sparsity()}. */
+    public SparsityRule sparsityRule() {
+        return SparsityRules.of(sparsity);
+    }
+
+    /** The class that implements {@link #loss()}. */
+    public LossRule lossRule() {
+        return LossRules.of(loss);
     }
 
     public CrosscoderConfig withSparsity(Sparsity s) {
