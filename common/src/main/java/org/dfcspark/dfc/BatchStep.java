@@ -2,12 +2,17 @@ package org.dfcspark.dfc;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.dfcspark.dfc.rules.LossBatch;
+import org.dfcspark.dfc.rules.LossRule;
+import org.dfcspark.dfc.rules.SparsityRule;
 
 /**
  * One batch through a crosscoder: encode, sparsify, decode, and (for training) the loss and its hand-derived
  * gradients. Only the encoder product {@code x·W_enc} is dense (libtorch); everything downstream touches only the
  * active (row, feature) entries: decoding, the gradients of the decoder rows, of the active encoder columns and of
- * the biases. Forbidden weights are never read or written (the masked forward and masked gradients).
+ * the biases. Forbidden weights are never read or written (the masked forward and masked gradients). The sparsity
+ * rule and the loss are the config's rule classes ({@link CrosscoderConfig#sparsityRule()}, {@link
+ * CrosscoderConfig#lossRule()}); this class holds the mechanics they share (buffers, decoding, AuxK, gradients).
  *
  * <p>Holds reusable work buffers: one instance per thread; instances for the same {@link Crosscoder} may run
  * concurrently as long as nobody updates the parameters meanwhile.
@@ -36,6 +41,7 @@ public final class BatchStep {
     private final SparseCodes codes;
     private final SparseCodes aux;
     private double minActiveRanked = Double.NaN;
+    private int auxEntries;
     private boolean[] lastFired = new boolean[0];
     private final PhaseTimer timer = new PhaseTimer();
     private final TorchMatmul matmul = new TorchMatmul();
@@ -126,17 +132,9 @@ public final class BatchStep {
         matmul.linear(x, n, w, cc.encT, cc.version(), dict, cc.bEnc, pre);
         timer.stop("encoder matmul (libtorch)");
         CrosscoderConfig cfg = cc.config();
-        Sparsity sp = cfg.sparsity();
-        codeNorm = sp == Sparsity.BATCHTOPK || cfg.loss() == LossKind.ANTHROPIC || cfg.loss() == LossKind.REFERENCE ? cc.codeNorms() : null;
-        minActiveRanked = Double.NaN;
-        switch (sp) {
-            case TOPK -> FeatureSelection.topKPerRow(pre, n, dict, cfg.k(), null, null, codes, threads);
-            case RELU -> FeatureSelection.relu(pre, n, dict, codes, threads);
-            case BATCHTOPK -> {
-                if (training) minActiveRanked = FeatureSelection.batchTopK(pre, n, dict, (long) cfg.k() * n, codeNorm, codes, threads);
-                else FeatureSelection.threshold(pre, n, dict, codeNorm, cfg.threshold(), codes, threads);
-            }
-        }
+        SparsityRule rule = cfg.sparsityRule();
+        codeNorm = rule.needsCodeNorms() || cfg.lossRule().needsCodeNorms() ? cc.codeNorms() : null;
+        minActiveRanked = rule.select(pre, n, dict, cfg.k(), codeNorm, cfg.threshold(), training, threads, codes);
         timer.stop("sparsity selection");
         decode(codes, recon, true);
         timer.stop("sparse decode");
@@ -166,7 +164,8 @@ public final class BatchStep {
     public LossTerms lossAndGradients(float[] xn, int n, DeadLatents dead, Gradients grads) {
         if (n <= 0) throw new IllegalArgumentException("empty batch");
         CrosscoderConfig cfg = cc.config();
-        if (cfg.loss() == LossKind.REFERENCE && dead == null) throw new IllegalArgumentException("the reference loss needs dead-latent counters");
+        LossRule loss = cfg.lossRule();
+        if (loss.needsDeadLatents() && dead == null) throw new IllegalArgumentException("the " + loss.name() + " loss needs dead-latent counters");
         load(xn, n);
         forward(true);
         int nnz = (int) codes.nonZeros();
@@ -182,28 +181,10 @@ public final class BatchStep {
         errorStats(sse, var, rowSse);
 
         Map<String, Double> terms = new LinkedHashMap<>();
-        double total;
         float[] penalty = new float[dict]; // d(sparsity penalty)/d f_j, per feature
-        switch (cfg.loss()) {
-            case PAPER -> total = paperLoss(cfg, sse, terms, penalty);
-            case REFERENCE -> total = referenceLoss(cfg, rowSse, sse, terms);
-            case ANTHROPIC -> total = anthropicLoss(cfg, sse, terms, penalty);
-            default -> throw new IllegalStateException();
-        }
-        int deadCount = 0;
-        int auxEntries = 0;
-        if (cfg.loss() == LossKind.REFERENCE) {
-            deadCount = dead.deadCount();
-            double[] auxTerms = auxK(cfg, dead, deadCount);
-            terms.put("auxk", auxTerms[0]);
-            terms.put("pre_norm_auxk", auxTerms[1]);
-            terms.put("mse", (sse[0] + sse[1]) / (2.0 * n));
-            total += cfg.auxkAlpha() * auxTerms[0];
-            auxEntries = (int) aux.nonZeros();
-            if (gpreAux.length < aux.extent()) gpreAux = new float[aux.extent()];
-        } else if (dead != null) {
-            deadCount = dead.deadCount();
-        }
+        auxEntries = 0; // set by AuxK when the loss runs it
+        double total = loss.loss(new StepBatch(dead, sse, rowSse), cfg, terms, penalty);
+        int deadCount = dead == null ? 0 : dead.deadCount();
         timer.stop("loss (+AuxK)");
         LossTerms result = new LossTerms(total, terms, sse[0] / var[0], sse[1] / var[1], (double) nnz / n, deadCount, minActiveRanked);
         if (grads == null) return result;
@@ -214,7 +195,7 @@ public final class BatchStep {
             activeGradients(aux, gaux, null, gpreAux);
         }
         timer.stop("d loss/d f (sparse dots)");
-        parameterGradients(cfg, grads, auxEntries > 0);
+        parameterGradients(cfg, loss.decoderNormPenalty(cfg), grads, auxEntries > 0);
         timer.stop("parameter gradients (sparse scatter)");
         return result;
     }
@@ -240,82 +221,22 @@ public final class BatchStep {
         }
     }
 
-    /** mse (mean over all elements) + λ_excl·(mean|f_{A∪S}| + mean|f_{B∪S}|)/2 + λ_sh·mean|f_S|; a mean over an empty block is 0. */
-    private double paperLoss(CrosscoderConfig cfg, double[] sse, Map<String, Double> terms, float[] penalty) {
-        int n = rows;
-        Partition p = cc.partition;
-        double count = (double) n * w;
-        double mse = (sse[0] + sse[1]) / count;
-        float scale = (float) (2.0 / count);
-        for (int b = 0; b < n; b++) for (int i = 0, o = b * w; i < w; i++) gx[o + i] = (recon[o + i] - x[o + i]) * scale;
-        double sumA = 0, sumB = 0, sumS = 0;
-        for (int b = 0; b < n; b++) {
-            for (int e = codes.start[b], s = e + codes.count[b]; e < s; e++) {
-                switch (p.kind(codes.index[e])) {
-                    case A_EXCLUSIVE -> sumA += codes.value[e];
-                    case B_EXCLUSIVE -> sumB += codes.value[e];
-                    case SHARED -> sumS += codes.value[e];
-                }
-            }
-        }
-        double nAS = (double) n * (p.nA() + p.nShared()), nBS = (double) n * (p.nB() + p.nShared()), nS = (double) n * p.nShared();
-        double meanAS = nAS > 0 ? (sumA + sumS) / nAS : 0, meanBS = nBS > 0 ? (sumB + sumS) / nBS : 0, meanS = nS > 0 ? sumS / nS : 0;
-        double l1Excl = (meanAS + meanBS) / 2, l1Shared = meanS;
-        double cA = nAS > 0 ? cfg.l1Excl() / 2 / nAS : 0, cB = nBS > 0 ? cfg.l1Excl() / 2 / nBS : 0, cS = nS > 0 ? cfg.l1() / nS : 0;
-        for (int j = 0; j < dict; j++) {
-            penalty[j] = (float) switch (p.kind(j)) {
-                case A_EXCLUSIVE -> cA;
-                case B_EXCLUSIVE -> cB;
-                case SHARED -> cA + cB + cS;
-            };
-        }
-        terms.put("mse", mse);
-        terms.put("l1_shared", l1Shared);
-        terms.put("l1_exclusive", l1Excl);
-        return mse + cfg.l1Excl() * l1Excl + cfg.l1() * l1Shared;
-    }
-
-    /** mean over (row, model) of ‖x_m − x̂_m‖₂; AuxK is added by the caller. */
-    private double referenceLoss(CrosscoderConfig cfg, double[] rowSse, double[] sse, Map<String, Double> terms) {
-        int n = rows;
-        double l2 = 0;
-        for (int b = 0; b < n; b++) {
-            for (int m = 0; m < 2; m++) {
-                double norm = Math.sqrt(rowSse[2 * b + m]);
-                l2 += norm;
-                float g = norm > 0 ? (float) (1.0 / (norm * 2 * n)) : 0f;
-                for (int i = m * d, o = b * w; i < (m + 1) * d; i++) gx[o + i] = (recon[o + i] - x[o + i]) * g;
-            }
-        }
-        l2 /= 2.0 * n;
-        terms.put("l2", l2);
-        return l2;
-    }
-
-    /** mean over rows of Σ_m ‖x_m − x̂_m‖² + λ · mean over rows of Σ_i f_i · (‖d_i^A‖ + ‖d_i^B‖). */
-    private double anthropicLoss(CrosscoderConfig cfg, double[] sse, Map<String, Double> terms, float[] penalty) {
-        int n = rows;
-        double recErr = (sse[0] + sse[1]) / n;
-        float scale = (float) (2.0 / n);
-        for (int b = 0; b < n; b++) for (int i = 0, o = b * w; i < w; i++) gx[o + i] = (recon[o + i] - x[o + i]) * scale;
-        double l1 = 0;
-        for (int b = 0; b < n; b++) {
-            for (int e = codes.start[b], s = e + codes.count[b]; e < s; e++) l1 += (double) codes.value[e] * codeNorm[codes.index[e]];
-        }
-        l1 /= n;
-        for (int j = 0; j < dict; j++) penalty[j] = (float) (cfg.l1() / n * codeNorm[j]);
-        terms.put("sse", recErr);
-        terms.put("l1", l1);
-        return recErr + cfg.l1() * l1;
-    }
-
     /**
      * AuxK of the reference: per row, the k_aux = min(d/2, #dead) dead latents with the largest activation × code
      * norm reconstruct the detached residual r = x − x̂ without decoder bias; auxk = mean_b ‖r − r̂‖² / mean_b ‖r − r̄‖².
-     * Fills {@code aux}, {@code gaux} (d(α·auxk)/d r̂). Returns {auxk, pre-normalisation auxk (−1 when nothing is dead)}.
+     * Fills {@code aux}, {@code gaux} (d(α·auxk)/d r̂), {@code auxEntries}. Returns {auxk, pre-normalisation auxk
+     * (−1 when nothing is dead)}.
      */
-    private double[] auxK(CrosscoderConfig cfg, DeadLatents dead, int deadCount) {
+    private double[] auxK(double alpha, DeadLatents dead) {
+        double[] result = auxKTerms(alpha, dead);
+        auxEntries = (int) aux.nonZeros();
+        if (gpreAux.length < aux.extent()) gpreAux = new float[aux.extent()];
+        return result;
+    }
+
+    private double[] auxKTerms(double alpha, DeadLatents dead) {
         int n = rows;
+        int deadCount = dead.deadCount();
         aux.reset(n, 0);
         if (deadCount == 0) return new double[] {0, -1};
         boolean[] isDead = new boolean[dict];
@@ -348,7 +269,7 @@ public final class BatchStep {
             java.util.Arrays.fill(gaux, 0, n * w, 0f);
             return new double[] {0, num};
         }
-        float g = (float) (cfg.auxkAlpha() * 2.0 / (n * den));
+        float g = (float) (alpha * 2.0 / (n * den));
         for (int b = 0; b < n; b++) {
             for (int i = 0, o = b * w; i < w; i++) gaux[o + i] = (auxRecon[o + i] - (x[o + i] - recon[o + i])) * g;
         }
@@ -393,12 +314,12 @@ public final class BatchStep {
     }
 
     /** Writes every parameter gradient (forbidden entries 0; tied halves folded into their sum). */
-    private void parameterGradients(CrosscoderConfig cfg, Gradients g, boolean withAux) {
+    private void parameterGradients(CrosscoderConfig cfg, double decoderNormPenalty, Gradients g, boolean withAux) {
         Partition p = cc.partition;
         ByFeature main = ByFeature.of(codes, dict);
         ByFeature auxIdx = withAux ? ByFeature.of(aux, dict) : null;
         boolean tied = cfg.coupling() == Coupling.TIED;
-        double lambdaPerRow = cfg.loss() == LossKind.ANTHROPIC ? cfg.l1() / rows : 0;
+        double lambdaPerRow = decoderNormPenalty / rows;
         Parallel.forBlocks(threads, Parallel.blocks(dict, FEATURE_BLOCK), blk -> {
             for (int j = blk * FEATURE_BLOCK, end = Math.min(dict, j + FEATURE_BLOCK); j < end; j++) {
                 int row = j * w, lo = p.loModel(j) * d, hi = p.hiModel(j) * d, len = hi - lo;
@@ -437,6 +358,33 @@ public final class BatchStep {
         for (int b = 0; b < rows; b++) for (int i = 0; i < w; i++) gbDec[i] += gx[b * w + i];
         for (int i = 0; i < w; i++) g.bDec[i] = (float) gbDec[i];
         if (tied) foldHalves(g.bDec, 0);
+    }
+
+    /** The loss rule's view of the current training batch: this step's buffers, and AuxK on its dead latents. */
+    private final class StepBatch implements LossBatch {
+        private final DeadLatents dead;
+        private final double[] sse;
+        private final double[] rowSse;
+
+        StepBatch(DeadLatents dead, double[] sse, double[] rowSse) {
+            this.dead = dead;
+            this.sse = sse;
+            this.rowSse = rowSse;
+        }
+
+        @Override public int rows() { return rows; }
+        @Override public int d() { return d; }
+        @Override public int width() { return w; }
+        @Override public int dictSize() { return dict; }
+        @Override public Partition partition() { return cc.partition; }
+        @Override public float[] input() { return x; }
+        @Override public float[] reconstruction() { return recon; }
+        @Override public float[] reconstructionGradient() { return gx; }
+        @Override public SparseCodes codes() { return codes; }
+        @Override public float[] codeNorms() { return codeNorm; }
+        @Override public double[] sse() { return sse; }
+        @Override public double[] rowSse() { return rowSse; }
+        @Override public double[] auxK(double alpha) { return BatchStep.this.auxK(alpha, dead); }
     }
 
     /** Tied parameter used by both models: its gradient is the sum of both halves' gradients, stored in both. */

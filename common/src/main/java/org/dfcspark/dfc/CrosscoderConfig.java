@@ -10,6 +10,10 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
+import org.dfcspark.dfc.rules.LossRule;
+import org.dfcspark.dfc.rules.LossRules;
+import org.dfcspark.dfc.rules.SparsityRule;
+import org.dfcspark.dfc.rules.SparsityRules;
 
 /**
  * Everything that defines a crosscoder apart from its weights; the checkpoint's config.json.
@@ -18,18 +22,20 @@ import java.util.Set;
  * paper's loader reads our checkpoints; a config.json with only those keys loads as the paper's per-sample-TopK
  * crosscoder with its loss defaults and identity normalisation.
  *
+ * <p>The components are hyperparameters, chosen before training, except {@code learned} (what training learned) and
+ * {@code provenance}. The sparsity rule and the loss are named here and implemented by the classes that
+ * {@link #sparsityRule()} and {@link #lossRule()} return.
+ *
  * @param l1         paper: λ_sh (the shared-feature L1 coefficient); anthropic: λ; unused by reference
  * @param l1Excl     paper: λ_excl (coefficient of the per-model A∪S / B∪S L1 term)
  * @param auxkAlpha  reference: weight of the AuxK term (1/32 upstream)
  * @param deadTokens a latent that has not fired for this many rows is dead (AuxK and the dead-fraction metric)
- * @param threshold  batchtopk inference threshold on activation × code norm; negative = not learned yet
- * @param normalization null = identity
+ * @param learned    what training learned (normalisation, batchtopk threshold), apart from the hyperparameters above
  * @param provenance free-form training provenance (data, steps, seed, code version), written last
  */
 public record CrosscoderConfig(int activationDim, int dictSize, int k, int nA, int nB,
                                Sparsity sparsity, LossKind loss, double l1, double l1Excl, double auxkAlpha,
-                               long deadTokens, Coupling coupling, Normalization normalization, double threshold,
-                               Map<String, Object> provenance) {
+                               long deadTokens, Coupling coupling, LearnedState learned, Map<String, Object> provenance) {
 
     public static final double DEFAULT_L1 = 1e-3;
     public static final double DEFAULT_AUXK_ALPHA = 1.0 / 32;
@@ -48,48 +54,83 @@ public record CrosscoderConfig(int activationDim, int dictSize, int k, int nA, i
             throw new IllegalArgumentException("loss coefficients must be >= 0 (l1 " + l1 + ", l1_excl " + l1Excl + ", auxk_alpha " + auxkAlpha + ")");
         }
         if (deadTokens < 0) throw new IllegalArgumentException("dead_tokens must be >= 0, got " + deadTokens);
-        if (normalization != null && normalization.dim() != activationDim) {
-            throw new IllegalArgumentException("normalisation statistics have d = " + normalization.dim() + ", activation_dim is " + activationDim);
+        if (learned == null) learned = LearnedState.NONE;
+        Normalization norm = learned.normalization();
+        if (norm != null && norm.dim() != activationDim) {
+            throw new IllegalArgumentException("normalisation statistics have d = " + norm.dim() + ", activation_dim is " + activationDim);
         }
         provenance = provenance == null ? Map.of() : Map.copyOf(new LinkedHashMap<>(provenance));
+    }
+
+    /** The learned state given as its two parts (callers that predate {@link LearnedState}). */
+    public CrosscoderConfig(int activationDim, int dictSize, int k, int nA, int nB,
+                            Sparsity sparsity, LossKind loss, double l1, double l1Excl, double auxkAlpha,
+                            long deadTokens, Coupling coupling, Normalization normalization, double threshold,
+                            Map<String, Object> provenance) {
+        this(activationDim, dictSize, k, nA, nB, sparsity, loss, l1, l1Excl, auxkAlpha, deadTokens, coupling,
+                new LearnedState(normalization, threshold), provenance);
     }
 
     /** The paper's crosscoder: per-sample TopK, the paper's loss (λ = 1e-3 for both terms), separate decoders. */
     public static CrosscoderConfig paper(int activationDim, int dictSize, int k, int nA, int nB) {
         return new CrosscoderConfig(activationDim, dictSize, k, nA, nB, Sparsity.TOPK, LossKind.PAPER, DEFAULT_L1, DEFAULT_L1,
-                DEFAULT_AUXK_ALPHA, DEFAULT_DEAD_TOKENS, Coupling.SEPARATE, null, -1, Map.of());
+                DEFAULT_AUXK_ALPHA, DEFAULT_DEAD_TOKENS, Coupling.SEPARATE, LearnedState.NONE, Map.of());
+    }
+
+    /** Learned normalisation statistics; null = identity. */
+    public Normalization normalization() {
+        return learned.normalization();
+    }
+
+    /** Learned batchtopk inference threshold; negative = not learned yet. */
+    public double threshold() {
+        return learned.threshold();
     }
 
     public Partition partition() {
         return new Partition(dictSize, nA, nB);
     }
 
+    /** The class that implements {@link #sparsity()}. */
+    public SparsityRule sparsityRule() {
+        return SparsityRules.of(sparsity);
+    }
+
+    /** The class that implements {@link #loss()}. */
+    public LossRule lossRule() {
+        return LossRules.of(loss);
+    }
+
     public CrosscoderConfig withSparsity(Sparsity s) {
-        return new CrosscoderConfig(activationDim, dictSize, k, nA, nB, s, loss, l1, l1Excl, auxkAlpha, deadTokens, coupling, normalization, threshold, provenance);
+        return new CrosscoderConfig(activationDim, dictSize, k, nA, nB, s, loss, l1, l1Excl, auxkAlpha, deadTokens, coupling, learned, provenance);
     }
 
     public CrosscoderConfig withLoss(LossKind kind, double l1, double l1Excl) {
-        return new CrosscoderConfig(activationDim, dictSize, k, nA, nB, sparsity, kind, l1, l1Excl, auxkAlpha, deadTokens, coupling, normalization, threshold, provenance);
+        return new CrosscoderConfig(activationDim, dictSize, k, nA, nB, sparsity, kind, l1, l1Excl, auxkAlpha, deadTokens, coupling, learned, provenance);
     }
 
     public CrosscoderConfig withAuxK(double alpha, long deadTokens) {
-        return new CrosscoderConfig(activationDim, dictSize, k, nA, nB, sparsity, loss, l1, l1Excl, alpha, deadTokens, coupling, normalization, threshold, provenance);
+        return new CrosscoderConfig(activationDim, dictSize, k, nA, nB, sparsity, loss, l1, l1Excl, alpha, deadTokens, coupling, learned, provenance);
     }
 
     public CrosscoderConfig withCoupling(Coupling c) {
-        return new CrosscoderConfig(activationDim, dictSize, k, nA, nB, sparsity, loss, l1, l1Excl, auxkAlpha, deadTokens, c, normalization, threshold, provenance);
+        return new CrosscoderConfig(activationDim, dictSize, k, nA, nB, sparsity, loss, l1, l1Excl, auxkAlpha, deadTokens, c, learned, provenance);
     }
 
     public CrosscoderConfig withNormalization(Normalization n) {
-        return new CrosscoderConfig(activationDim, dictSize, k, nA, nB, sparsity, loss, l1, l1Excl, auxkAlpha, deadTokens, coupling, n, threshold, provenance);
+        return new CrosscoderConfig(activationDim, dictSize, k, nA, nB, sparsity, loss, l1, l1Excl, auxkAlpha, deadTokens, coupling, learned.withNormalization(n), provenance);
     }
 
     public CrosscoderConfig withThreshold(double t) {
-        return new CrosscoderConfig(activationDim, dictSize, k, nA, nB, sparsity, loss, l1, l1Excl, auxkAlpha, deadTokens, coupling, normalization, t, provenance);
+        return new CrosscoderConfig(activationDim, dictSize, k, nA, nB, sparsity, loss, l1, l1Excl, auxkAlpha, deadTokens, coupling, learned.withThreshold(t), provenance);
+    }
+
+    public CrosscoderConfig withLearned(LearnedState state) {
+        return new CrosscoderConfig(activationDim, dictSize, k, nA, nB, sparsity, loss, l1, l1Excl, auxkAlpha, deadTokens, coupling, state, provenance);
     }
 
     public CrosscoderConfig withProvenance(Map<String, Object> p) {
-        return new CrosscoderConfig(activationDim, dictSize, k, nA, nB, sparsity, loss, l1, l1Excl, auxkAlpha, deadTokens, coupling, normalization, threshold, p);
+        return new CrosscoderConfig(activationDim, dictSize, k, nA, nB, sparsity, loss, l1, l1Excl, auxkAlpha, deadTokens, coupling, learned, p);
     }
 
     // ---- JSON ----
@@ -111,6 +152,7 @@ public record CrosscoderConfig(int activationDim, int dictSize, int k, int nA, i
         }
         l.put("dead_tokens", deadTokens);
         o.put("coupling", coupling.id());
+        Normalization normalization = normalization();
         if (normalization == null) {
             o.putNull("normalization");
         } else {
@@ -120,7 +162,7 @@ public record CrosscoderConfig(int activationDim, int dictSize, int k, int nA, i
             putMatrix(n.putArray("mean"), normalization.mean(), activationDim);
             putMatrix(n.putArray("scale"), normalization.scale(), activationDim);
         }
-        if (sparsity == Sparsity.BATCHTOPK) o.put("threshold", threshold);
+        if (sparsityRule().learnsThreshold()) o.put("threshold", threshold());
         o.set("training", JSON.valueToTree(provenance));
         try {
             return JSON.writeValueAsString(o) + "\n";
@@ -185,7 +227,7 @@ public record CrosscoderConfig(int activationDim, int dictSize, int k, int nA, i
                 Map<String, Object> p = JSON.convertValue(o.get("training"), Map.class);
                 prov.putAll(p);
             }
-            return new CrosscoderConfig(d, dict, k, nA, nB, sp, kind, l1, l1Excl, alpha, dead, c, norm, threshold, prov);
+            return new CrosscoderConfig(d, dict, k, nA, nB, sp, kind, l1, l1Excl, alpha, dead, c, new LearnedState(norm, threshold), prov);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(where + ": " + e.getMessage());
         }

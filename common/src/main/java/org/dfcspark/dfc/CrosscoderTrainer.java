@@ -107,7 +107,7 @@ public final class CrosscoderTrainer {
         }
         adam.step(g, lr, options.clip(), norm);
         batchStep.timer().stop("clip + Adam + re-mask");
-        if (cc.config().sparsity() == Sparsity.BATCHTOPK && t > options.thresholdStart()) updateThreshold(terms.minActiveRanked());
+        if (cc.config().sparsityRule().learnsThreshold() && t > options.thresholdStart()) updateThreshold(terms.minActiveRanked());
         t++;
         return new StepResult(Status.OK, terms, norm, lr, "");
     }

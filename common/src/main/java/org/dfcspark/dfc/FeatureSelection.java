@@ -5,7 +5,7 @@ package org.dfcspark.dfc;
  * {@code post = ReLU(pre) > 0}, and a selected entry keeps its unscaled post value. (Entries with post = 0 that a
  * top-k would also pick contribute nothing to the output and get no gradient through the ReLU, so they are left out.)
  */
-final class FeatureSelection {
+public final class FeatureSelection {
     private static final int ROW_BLOCK = 32;
 
     private FeatureSelection() {}
@@ -14,7 +14,7 @@ final class FeatureSelection {
      * Per row, the k entries with the largest key among the candidates, where key = post · scale[j] (scale null:
      * key = post) and candidates are all features (candidate null) or those flagged. Ties keep the lower index.
      */
-    static void topKPerRow(float[] pre, int rows, int dict, int k, float[] scale, boolean[] candidate, SparseCodes out, int threads) {
+    public static void topKPerRow(float[] pre, int rows, int dict, int k, float[] scale, boolean[] candidate, SparseCodes out, int threads) {
         out.reset(rows, rows * k);
         Parallel.forBlocks(threads, Parallel.blocks(rows, ROW_BLOCK), blk -> {
             float[] heapKey = new float[k];
@@ -97,7 +97,7 @@ final class FeatureSelection {
      * BatchTopK: the {@code total} entries of the whole batch with the largest post · scale[j] (ties: row-major
      * order). Returns the smallest selected ranked value (for the inference threshold), or NaN if nothing is positive.
      */
-    static double batchTopK(float[] pre, int rows, int dict, long total, float[] scale, SparseCodes out, int threads) {
+    public static double batchTopK(float[] pre, int rows, int dict, long total, float[] scale, SparseCodes out, int threads) {
         long positives = 0;
         for (int i = 0, n = rows * dict; i < n; i++) if (pre[i] > 0f) positives++;
         if (positives == 0) {
@@ -198,12 +198,12 @@ final class FeatureSelection {
     }
 
     /** Inference rule of BatchTopK: keep post where post · scale[j] > threshold (strictly). */
-    static void threshold(float[] pre, int rows, int dict, float[] scale, double threshold, SparseCodes out, int threads) {
+    public static void threshold(float[] pre, int rows, int dict, float[] scale, double threshold, SparseCodes out, int threads) {
         keepWhere(pre, rows, dict, out, threads, (v, j) -> (double) (v * scale[j]) > threshold);
     }
 
     /** ReLU: every positive activation. */
-    static void relu(float[] pre, int rows, int dict, SparseCodes out, int threads) {
+    public static void relu(float[] pre, int rows, int dict, SparseCodes out, int threads) {
         keepWhere(pre, rows, dict, out, threads, (v, j) -> true);
     }
 

@@ -15,7 +15,7 @@ public final class SparseCodes {
     int[] index;
     float[] value;
 
-    SparseCodes(int dictSize) {
+    public SparseCodes(int dictSize) {
         this.dictSize = dictSize;
         this.start = new int[0];
         this.count = new int[0];

@@ -217,7 +217,7 @@ public final class TrainingRun {
             o.put("max_forbidden", cc.verifyPartition());
             o.put("grad_norm", lastNorm);
             o.put("skipped_batches", skipped);
-            if (cc.config().sparsity() == Sparsity.BATCHTOPK) o.put("threshold", cc.config().threshold());
+            if (cc.config().sparsityRule().learnsThreshold()) o.put("threshold", cc.config().threshold());
             double sec = (System.nanoTime() - since) / 1e9;
             o.put("rows_per_s", count * (double) batchRows / sec);
             sums.clear();
