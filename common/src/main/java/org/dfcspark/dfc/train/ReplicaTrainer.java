@@ -20,7 +20,6 @@ import org.dfcspark.dfc.DeadLatents;
 import org.dfcspark.dfc.Gradients;
 import org.dfcspark.dfc.Init;
 import org.dfcspark.dfc.LossTerms;
-import org.dfcspark.dfc.Sparsity;
 import org.dfcspark.dfc.TrainingRun;
 import org.dfcspark.dfc.Version;
 
@@ -210,7 +209,7 @@ public final class ReplicaTrainer {
         for (float[] p : cc.parameterArrays()) averageInPlace(p, inv);
         for (float[] mo : trainer.optimizer().moments()) averageInPlace(mo, inv);
         cc.parametersChanged();
-        if (cc.config().sparsity() == Sparsity.BATCHTOPK) {
+        if (cc.config().sparsityRule().learnsThreshold()) {
             float[] th = {(float) cc.config().threshold()};
             reduce(th, Op.SUM);
             cc.replaceConfig(cc.config().withThreshold(th[0] * inv));
@@ -454,7 +453,7 @@ public final class ReplicaTrainer {
             o.put("max_forbidden", cc.verifyPartition());
             o.put("grad_norm", lastNorm);
             o.put("bad_rows", badRows);
-            if (cc.config().sparsity() == Sparsity.BATCHTOPK) o.put("threshold", cc.config().threshold());
+            if (cc.config().sparsityRule().learnsThreshold()) o.put("threshold", cc.config().threshold());
             double sec = (System.nanoTime() - since) / 1e9;
             o.put("rows_per_s", count * (double) batchRows / sec);
             sums.clear();
