@@ -108,6 +108,7 @@ public final class SafeTensorsWriter {
                 out.write(hp);
                 for (Entry e : entries) out.write(e.data);
             }
+            org.dfcspark.io.AtomicOutput.makeReadable(tmp);
             Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } finally {
             Files.deleteIfExists(tmp);

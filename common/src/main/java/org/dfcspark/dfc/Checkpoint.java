@@ -56,6 +56,7 @@ public final class Checkpoint {
                     .write(tmp.resolve(WEIGHTS));
             Files.writeString(tmp.resolve(CONFIG), cfg.toJson(), StandardCharsets.UTF_8);
             if (metricsLines != null) Files.write(tmp.resolve(METRICS), metricsLines, StandardCharsets.UTF_8);
+            org.dfcspark.io.AtomicOutput.makeReadable(tmp);
             if (Files.exists(target)) {
                 Path old = parent.resolve("." + target.getFileName() + ".old-" + UUID.randomUUID());
                 Files.move(target, old, StandardCopyOption.ATOMIC_MOVE);

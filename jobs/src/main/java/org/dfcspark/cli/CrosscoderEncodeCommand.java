@@ -37,6 +37,7 @@ public final class CrosscoderEncodeCommand implements Command {
         String input = args.require("input");
         Path out = Path.of(args.require("out"));
         int threads = CrosscoderCli.threads(args);
+        org.dfcspark.dfc.CheckpointState.requireFinished(ckpt, "crosscoder encode");
         Crosscoder cc = Checkpoint.load(ckpt);
         try (SafeTensorsActivations src = SafeTensorsActivations.open(input)) {
             int d = cc.activationDim(), dict = cc.dictSize(), n = src.rows(), w = 2 * d;

@@ -36,6 +36,7 @@ public final class CrosscoderInspectCommand implements Command {
     public int run(Args args) throws Exception {
         Path dir = Path.of(args.require("checkpoint"));
         int threads = CrosscoderCli.threads(args);
+        org.dfcspark.dfc.CheckpointState.requireFinished(dir, "crosscoder inspect");
         Crosscoder cc = Checkpoint.load(dir);
         CrosscoderConfig c = cc.config();
         System.out.println("checkpoint " + dir);

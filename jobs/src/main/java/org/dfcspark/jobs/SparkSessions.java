@@ -1,12 +1,17 @@
 package org.dfcspark.jobs;
 
+import org.apache.spark.SparkConf;
 import org.apache.spark.sql.SparkSession;
+import org.dfcspark.jobs.cluster.ClusterDefaults;
+import org.dfcspark.jobs.cluster.ResourceWatch;
 
 /**
  * The one way jobs get their SparkSession. The master comes from the {@code spark.master} system
  * property (set by {@code spark-submit}, and by {@code bin/dfc} to {@code local[2]}), defaulting to
  * {@code local[2]}. In local mode the driver binds to 127.0.0.1 and the UI is off, so tests and laptops
- * need no network; shuffles use few partitions (small local data).
+ * need no network; shuffles use few partitions (small local data). On a cluster master the session gets what
+ * executors need to run this project ({@link ClusterDefaults}: the jars, JVM flags, a DJL cache in the work dir)
+ * and a line when no executor starts within a minute ({@link ResourceWatch}).
  */
 public final class SparkSessions {
     private SparkSessions() {}
@@ -22,6 +27,10 @@ public final class SparkSessions {
         if (master.startsWith("local")) {
             b.config("spark.driver.host", "127.0.0.1").config("spark.driver.bindAddress", "127.0.0.1");
         }
-        return b.getOrCreate();
+        SparkConf given = new SparkConf(); // spark.* system properties: -D, a properties file, spark-submit
+        ClusterDefaults.forMaster(master, given::contains).forEach(b::config);
+        SparkSession spark = b.getOrCreate();
+        ResourceWatch.start(spark.sparkContext(), Long.getLong("dfc.resourceWatchMillis", 60_000), System.err::println);
+        return spark;
     }
 }
