@@ -4,6 +4,9 @@ import org.apache.spark.SparkConf;
 import org.apache.spark.sql.SparkSession;
 import org.dfcspark.jobs.cluster.ClusterDefaults;
 import org.dfcspark.jobs.cluster.ResourceWatch;
+import org.dfcspark.jobs.cluster.SparkPropertiesFile;
+import java.nio.file.Path;
+import java.util.Map;
 
 /**
  * The one way jobs get their SparkSession. The master comes from the {@code spark.master} system
@@ -27,7 +30,16 @@ public final class SparkSessions {
         if (master.startsWith("local")) {
             b.config("spark.driver.host", "127.0.0.1").config("spark.driver.bindAddress", "127.0.0.1");
         }
-        SparkConf given = new SparkConf(); // spark.* system properties: -D, a properties file, spark-submit
+        SparkConf given = new SparkConf(); // spark.* system properties: -D flags, spark-submit
+        String confFile = System.getenv("DFC_SPARK_CONF");
+        if (confFile != null && !confFile.isBlank()) {
+            for (Map.Entry<String, String> e : SparkPropertiesFile.read(Path.of(confFile)).entrySet()) {
+                if (!given.contains(e.getKey())) {
+                    b.config(e.getKey(), e.getValue());
+                    given.set(e.getKey(), e.getValue());
+                }
+            }
+        }
         ClusterDefaults.forMaster(master, given::contains).forEach(b::config);
         SparkSession spark = b.getOrCreate();
         ResourceWatch.start(spark.sparkContext(), Long.getLong("dfc.resourceWatchMillis", 60_000), System.err::println);

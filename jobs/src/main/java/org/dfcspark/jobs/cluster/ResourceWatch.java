@@ -18,11 +18,14 @@ import org.apache.spark.SparkContext;
 public final class ResourceWatch {
     private static final ObjectMapper JSON = new ObjectMapper();
 
+    private static String watched;
+
     private ResourceWatch() {}
 
     /** Starts the watch (a daemon thread) for a cluster master; nothing in local mode. */
-    public static void start(SparkContext sc, long afterMillis, Consumer<String> log) {
-        if (ClusterPaths.isLocal(sc.master())) return;
+    public static synchronized void start(SparkContext sc, long afterMillis, Consumer<String> log) {
+        if (ClusterPaths.isLocal(sc.master()) || sc.applicationId().equals(watched)) return;
+        watched = sc.applicationId();
         Thread t = new Thread(() -> {
             try {
                 Thread.sleep(afterMillis);

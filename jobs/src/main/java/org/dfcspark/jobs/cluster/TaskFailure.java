@@ -55,6 +55,12 @@ public final class TaskFailure {
                 + "(or report a bug if the input is right)" + where, e);
     }
 
+    /** "Class: message" of the innermost cause, first line only. */
+    public static String firstLineOfRoot(Throwable e) {
+        Throwable r = root(e);
+        return r.getClass().getSimpleName() + ": " + firstLine(r.getMessage());
+    }
+
     static Path writeLog(String job, Throwable e, Path logDir) {
         try {
             Files.createDirectories(logDir);
