@@ -70,4 +70,17 @@ public final class CrosscoderEncodeCommand implements Command {
         }
         return 0;
     }
+
+    /** Refuses activations with a NaN/Inf value, naming the first row (as encode does row by row). */
+    static void requireFinite(SafeTensorsActivations src) throws java.io.IOException {
+        int w = 2 * src.dim();
+        float[] buf = new float[BATCH * w];
+        for (int start = 0; start < src.rows(); start += BATCH) {
+            int c = Math.min(BATCH, src.rows() - start);
+            src.readRange(start, c, buf);
+            for (int i = 0; i < c * w; i++) {
+                if (!Float.isFinite(buf[i])) throw new IllegalArgumentException(src.describe() + ": row " + (start + i / w) + " contains " + buf[i]);
+            }
+        }
+    }
 }

@@ -53,6 +53,7 @@ public final class CrosscoderInspectCommand implements Command {
                 if (data.dim() != c.activationDim()) {
                     throw new IllegalArgumentException(data.describe() + ": activation dim " + data.dim() + " but the crosscoder has " + c.activationDim());
                 }
+                CrosscoderEncodeCommand.requireFinite(data);
                 System.out.print(Diagnostics.meanDifference(cc, data, 1024, threads).report());
             }
         }

@@ -21,28 +21,31 @@ public final class SparkSessions {
 
     /** The JVM's session (created on first use, shared after: Spark allows one active context per JVM). */
     public static SparkSession get(String appName) {
-        String master = System.getProperty("spark.master", "local[2]");
-        SparkSession.Builder b = SparkSession.builder()
-                .appName(appName)
-                .master(master)
-                .config("spark.ui.enabled", System.getProperty("spark.ui.enabled", "false"))
-                .config("spark.sql.shuffle.partitions", System.getProperty("spark.sql.shuffle.partitions", "4"));
-        if (master.startsWith("local")) {
-            b.config("spark.driver.host", "127.0.0.1").config("spark.driver.bindAddress", "127.0.0.1");
-        }
-        SparkConf given = new SparkConf(); // spark.* system properties: -D flags, spark-submit
-        String confFile = System.getenv("DFC_SPARK_CONF");
-        if (confFile != null && !confFile.isBlank()) {
-            for (Map.Entry<String, String> e : SparkPropertiesFile.read(Path.of(confFile)).entrySet()) {
-                if (!given.contains(e.getKey())) {
-                    b.config(e.getKey(), e.getValue());
-                    given.set(e.getKey(), e.getValue());
-                }
-            }
-        }
-        ClusterDefaults.forMaster(master, given::contains).forEach(b::config);
+        SparkConf requested = requestedConf();
+        String master = requested.get("spark.master");
+        SparkSession.Builder b = SparkSession.builder().appName(appName).config(requested);
+        ClusterDefaults.forMaster(master, requested::contains).forEach(b::config);
         SparkSession spark = b.getOrCreate();
         ResourceWatch.start(spark.sparkContext(), Long.getLong("dfc.resourceWatchMillis", 60_000), System.err::println);
         return spark;
+    }
+
+    /**
+     * The settings a session would be created with, known before it is (a job checks its paths against them first):
+     * the spark.* system properties (-D flags, spark-submit), then the keys of the properties file named by
+     * {@code DFC_SPARK_CONF} that are not set already, then this class's defaults.
+     */
+    public static SparkConf requestedConf() {
+        SparkConf c = new SparkConf();
+        String confFile = System.getenv("DFC_SPARK_CONF");
+        if (confFile != null && !confFile.isBlank()) {
+            for (Map.Entry<String, String> e : SparkPropertiesFile.read(Path.of(confFile)).entrySet()) c.setIfMissing(e.getKey(), e.getValue());
+        }
+        String master = c.get("spark.master", "local[2]");
+        c.set("spark.master", master);
+        c.setIfMissing("spark.ui.enabled", "false");
+        c.setIfMissing("spark.sql.shuffle.partitions", "4");
+        if (master.startsWith("local")) c.set("spark.driver.host", "127.0.0.1").set("spark.driver.bindAddress", "127.0.0.1");
+        return c;
     }
 }

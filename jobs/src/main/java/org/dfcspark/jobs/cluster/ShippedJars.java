@@ -5,7 +5,6 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.jar.JarEntry;
 import java.util.jar.JarOutputStream;
@@ -25,7 +24,7 @@ public final class ShippedJars {
 
     /** Comma-separated {@code spark.jars} for {@code classPath} (File.pathSeparator-separated); jars of directories go to {@code workDir}. */
     public static String forClassPath(String classPath, Path workDir) throws IOException {
-        List<String> jars = new ArrayList<>();
+        java.util.Set<String> jars = new java.util.LinkedHashSet<>();
         for (String entry : classPath.split(File.pathSeparator)) {
             if (entry.isBlank()) continue;
             Path p = Path.of(entry).toAbsolutePath();

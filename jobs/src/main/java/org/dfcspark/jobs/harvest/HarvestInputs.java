@@ -31,6 +31,11 @@ final class HarvestInputs {
     private HarvestInputs() {}
 
     static JavaRDD<PromptRecord> read(SparkSession spark, String path) throws IOException {
+        return read(spark, path, true);
+    }
+
+    /** {@code validate = false}: the table was validated already (by the job's preflight); skip the full scan. */
+    static JavaRDD<PromptRecord> read(SparkSession spark, String path, boolean validate) throws IOException {
         if (path.endsWith(".jsonl") || path.endsWith(".json")) return textLines(spark, Path.of(path));
         if (ClusterPaths.isLocalPath(path)) ParquetFiles.requireParquet(Path.of(path.startsWith("file:") ? java.net.URI.create(path).getPath() : path), "prompts");
         Dataset<Row> table;
@@ -41,7 +46,7 @@ final class HarvestInputs {
         }
         List<String> columns = Arrays.asList(table.columns());
         if (columns.contains("messages")) {
-            List<String> problems = PromptsTable.validate(table, 3);
+            List<String> problems = validate ? PromptsTable.validate(table, 3) : List.of();
             if (!problems.isEmpty()) throw new IllegalArgumentException(path + ": not a valid prompts table: " + String.join("; ", problems));
             return table.javaRDD().map(PromptsTable::fromRow);
         }
