@@ -39,6 +39,7 @@ public final class Checkpoint {
         Path parent = target.getParent();
         Files.createDirectories(parent);
         if (Files.exists(target)) requireReplaceable(target);
+        org.dfcspark.io.AtomicOutput.cleanStale(target); // a killed run's half-written checkpoint
         Path tmp = parent.resolve("." + target.getFileName() + ".tmp-" + UUID.randomUUID());
         Files.createDirectory(tmp);
         try {
@@ -58,7 +59,7 @@ public final class Checkpoint {
             if (metricsLines != null) Files.write(tmp.resolve(METRICS), metricsLines, StandardCharsets.UTF_8);
             org.dfcspark.io.AtomicOutput.makeReadable(tmp);
             if (Files.exists(target)) {
-                Path old = parent.resolve("." + target.getFileName() + ".old-" + UUID.randomUUID());
+                Path old = parent.resolve("." + target.getFileName() + ".tmp-old-" + UUID.randomUUID());
                 Files.move(target, old, StandardCopyOption.ATOMIC_MOVE);
                 Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
                 deleteTree(old);

@@ -79,16 +79,10 @@ public final class DemoCommand implements Command {
     @Override
     public int run(Args args) throws Exception {
         if (args.has("work")) DiffPipeline.requireEmptyWork(Path.of(args.get("work")));
-        if (args.has("organism") && !args.flag("skip-organism")) {
-            // Asked for by name: a mistyped directory is an error, not the note about the shipped organism not being built.
-            Path named = Path.of(args.get("organism"));
-            for (String m : List.of("base", "rl")) {
-                Path model = named.resolve(m);
-                if (!Files.isRegularFile(model.resolve("config.json")) || !Files.isRegularFile(model.resolve("model.safetensors"))) {
-                    throw new UsageException("--organism " + named + " is not a model organism: " + model + " has no config.json + model.safetensors"
-                            + " (bin/dfc organism build --out DIR writes one)");
-                }
-            }
+        if (args.has("organism") && !args.flag("skip-organism") && !Files.isDirectory(Path.of(args.get("organism")))) {
+            // Named but absent (mistyped): an error, not the note about an organism that is not built yet.
+            throw new UsageException("--organism " + args.get("organism") + " does not exist (an organism directory holds base/ and rl/;"
+                    + " bin/dfc organism build --out DIR writes one)");
         }
         runtimeDemo(args);
         if (args.flag("skip-organism")) {

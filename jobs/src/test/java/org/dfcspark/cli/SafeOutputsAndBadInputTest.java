@@ -191,6 +191,7 @@ class SafeOutputsAndBadInputTest {
 
         CliRun demo = CliRun.run("demo", "--organism", tmp.resolve("orgnaism").toString(), "--work", tmp.resolve("w").toString());
         assertEquals(2, demo.code());
-        assertTrue(demo.err().startsWith("dfc demo: --organism " + tmp.resolve("orgnaism") + " is not a model organism"), demo.err());
+        assertEquals("dfc demo: --organism " + tmp.resolve("orgnaism") + " does not exist (an organism directory holds base/ and rl/; "
+                + "bin/dfc organism build --out DIR writes one)\n", demo.err());
     }
 }

@@ -34,6 +34,7 @@ public final class TaskFailure {
     /** Whether running the job again can cure {@code e}. */
     public static boolean rerunCures(Throwable e) {
         Throwable root = root(e);
+        if (root instanceof java.io.ObjectStreamException) return false; // not serialisable: a code error
         if (root == e || root instanceof IOException) return true; // scheduler-level: executor lost, stage aborted, I/O
         return !(root instanceof RuntimeException || root instanceof Error);
     }

@@ -30,6 +30,7 @@ import org.dfcspark.model.Qwen2Config;
 import org.dfcspark.model.Qwen2Model;
 import org.dfcspark.data.PromptRecord;
 import org.dfcspark.harvest.SequencePreparer;
+import org.dfcspark.io.OutputDirs;
 import org.dfcspark.jobs.cluster.ClusterPaths;
 import org.dfcspark.jobs.cluster.TaskFailure;
 import org.dfcspark.text.ChatTemplate;
@@ -239,6 +240,7 @@ public final class HarvestJob {
      * devices the tasks get.
      */
     private static Preflight preflight(SparkSession spark, HarvestOptions o) throws IOException {
+        if (ClusterPaths.isLocalPath(o.out())) OutputDirs.requireWritable(Path.of(o.out()), "--out");
         Path a = Path.of(o.modelA());
         Path b = Path.of(o.modelB());
         for (Path dir : List.of(a, b)) {

@@ -33,7 +33,8 @@ public final class StandaloneCluster implements AutoCloseable {
         List<String> distro = new ArrayList<>();
         for (String e : Files.readString(root.resolve("jobs/target/classpath.txt")).trim().split(File.pathSeparator)) {
             String unix = e.replace(File.separatorChar, '/');
-            if (OURS.stream().noneMatch(unix::contains)) distro.add(e);
+            // Not ours: our dependencies, nor this build's modules (a reactor build lists common's jar or classes here).
+            if (OURS.stream().noneMatch(unix::contains) && !Path.of(e).toAbsolutePath().startsWith(root)) distro.add(e);
         }
         sparkHome = dir.resolve("spark-home");
         Files.createDirectories(sparkHome.resolve("jars"));

@@ -2,9 +2,7 @@ package org.dfcspark.jobs.harvest;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-import java.io.File;
 import java.io.IOException;
-import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -14,7 +12,7 @@ import java.util.stream.Stream;
 import org.apache.spark.sql.SparkSession;
 import org.dfcspark.cli.Args;
 import org.dfcspark.data.ActivationCodec;
-import org.dfcspark.data.ProjectPaths;
+import org.dfcspark.jobs.cluster.DfcProcess;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -55,19 +53,11 @@ class HarvestKillRestartTest {
                 "--max-length", "96");
     }
 
-    /** {@code bin/dfc harvest ...} as a child JVM: the build's classpath and this JVM's flags (module opens, offline). */
+    /** {@code bin/dfc harvest ...} as a child JVM in local mode. */
     private static Process cli(List<String> harvestFlags, Path log) throws IOException {
-        Path root = ProjectPaths.root();
-        String cp = String.join(File.pathSeparator, root.resolve("jobs/target/classes").toString(),
-                root.resolve("common/target/classes").toString(), Files.readString(root.resolve("jobs/target/classpath.txt")).trim());
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
-        for (String a : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
-            if (a.startsWith("--add-") || a.startsWith("-D") || a.startsWith("-X")) cmd.add(a);
-        }
-        cmd.addAll(List.of("-Dspark.master=local[2]", "-Dspark.driver.host=127.0.0.1", "-Dspark.driver.bindAddress=127.0.0.1",
-                "-cp", cp, "org.dfcspark.cli.Main", "harvest"));
-        cmd.addAll(harvestFlags);
-        return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        List<String> args = new ArrayList<>(List.of("harvest"));
+        args.addAll(harvestFlags);
+        return DfcProcess.start(dir, java.util.Map.of("spark.master", "local[2]"), args, log);
     }
 
     private static long markers(Path out) throws IOException {
