@@ -101,13 +101,15 @@ public final class SafeTensorsWriter {
 
         Path dir = target.toAbsolutePath().getParent();
         Files.createDirectories(dir);
-        Path tmp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".tmp");
+        org.dfcspark.io.AtomicOutput.cleanStale(target); // a killed earlier write's leftover
+        Path tmp = org.dfcspark.io.AtomicOutput.tempFor(target);
         try {
             try (OutputStream out = Files.newOutputStream(tmp)) {
                 out.write(le(8).putLong(padded).array());
                 out.write(hp);
                 for (Entry e : entries) out.write(e.data);
             }
+            org.dfcspark.io.AtomicOutput.makeReadable(tmp);
             Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } finally {
             Files.deleteIfExists(tmp);

@@ -52,6 +52,7 @@ public final class Checkpoint {
         Path parent = target.getParent();
         Files.createDirectories(parent);
         if (Files.exists(target)) requireReplaceable(target);
+        org.dfcspark.io.AtomicOutput.cleanStale(target); // a killed run's half-written checkpoint
         Path tmp = parent.resolve("." + target.getFileName() + ".tmp-" + UUID.randomUUID());
         Files.createDirectory(tmp);
         try {
@@ -73,8 +74,9 @@ public final class Checkpoint {
                 if (!OURS.contains(e.getKey())) throw new IllegalArgumentException("not a checkpoint file name: " + e.getKey());
                 e.getValue().write(tmp.resolve(e.getKey()));
             }
+            org.dfcspark.io.AtomicOutput.makeReadable(tmp);
             if (Files.exists(target)) {
-                Path old = parent.resolve("." + target.getFileName() + ".old-" + UUID.randomUUID());
+                Path old = parent.resolve("." + target.getFileName() + ".tmp-old-" + UUID.randomUUID());
                 Files.move(target, old, StandardCopyOption.ATOMIC_MOVE);
                 Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
                 deleteTree(old);

@@ -92,6 +92,12 @@ public record InterventionSpec(String kind, int layer, Path file, String tensor,
             }
             v = st.floats(tensor);
         }
+        for (int i = 0; i < v.length; i++) {
+            if (!Float.isFinite(v[i])) throw new IOException(file + "#" + tensor + ": value " + i + " is " + v[i] + " (a steering vector must be finite)");
+            if (!Float.isFinite((float) (v[i] * scale))) {
+                throw new IOException(file + "#" + tensor + ": value " + i + " (" + v[i] + ") times scale " + scale + " overflows float32");
+            }
+        }
         Phase ph = phase.equals("every") ? Phase.EVERY_STEP : Phase.PREFILL;
         Positions pos = switch (positions) {
             case "all" -> Positions.all();

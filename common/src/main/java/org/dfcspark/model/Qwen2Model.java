@@ -118,6 +118,18 @@ public final class Qwen2Model implements AutoCloseable {
     }
 
     /**
+     * Opens everything {@link #load} would read without reading the weights: config.json, every safetensors header
+     * (a truncated file is refused here) and the table of tensors (names, shapes, dtypes). Cheap; a job's preflight.
+     */
+    public static Qwen2Config validate(Path dir) throws IOException {
+        Qwen2Config cfg = Qwen2Config.load(dir);
+        try (Checkpoint ckpt = Checkpoint.open(dir)) {
+            for (ParamSpec s : specs(cfg)) ckpt.check(s.name, s.shape);
+        }
+        return cfg;
+    }
+
+    /**
      * A model with HF's initialisation ({@code _init_weights}): linear and embedding weights N(0, 0.02), biases 0,
      * RMSNorm weights 1. Deterministic in {@code seed} (each tensor draws from its own stream, seeded by name).
      */
@@ -454,6 +466,7 @@ public final class Qwen2Model implements AutoCloseable {
         Path tmp = Files.createTempFile(target.toAbsolutePath().getParent(), "." + target.getFileName() + ".", ".tmp");
         try {
             Files.writeString(tmp, text, StandardCharsets.UTF_8);
+            org.dfcspark.io.AtomicOutput.makeReadable(tmp);
             Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } finally {
             Files.deleteIfExists(tmp);

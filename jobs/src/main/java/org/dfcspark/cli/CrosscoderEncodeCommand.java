@@ -37,6 +37,7 @@ public final class CrosscoderEncodeCommand implements Command {
         String input = args.require("input");
         Path out = Path.of(args.require("out"));
         int threads = CrosscoderCli.threads(args);
+        org.dfcspark.dfc.CheckpointState.requireFinished(ckpt, "crosscoder encode");
         Crosscoder cc = Checkpoint.load(ckpt);
         try (SafeTensorsActivations src = SafeTensorsActivations.open(input)) {
             int d = cc.activationDim(), dict = cc.dictSize(), n = src.rows(), w = 2 * d;
@@ -68,5 +69,18 @@ public final class CrosscoderEncodeCommand implements Command {
             System.out.println("encoded " + n + " rows with " + ckpt + " -> " + out + " (features " + n + "x" + dict + ", reconstruction " + n + "x2x" + d + ")");
         }
         return 0;
+    }
+
+    /** Refuses activations with a NaN/Inf value, naming the first row (as encode does row by row). */
+    static void requireFinite(SafeTensorsActivations src) throws java.io.IOException {
+        int w = 2 * src.dim();
+        float[] buf = new float[BATCH * w];
+        for (int start = 0; start < src.rows(); start += BATCH) {
+            int c = Math.min(BATCH, src.rows() - start);
+            src.readRange(start, c, buf);
+            for (int i = 0; i < c * w; i++) {
+                if (!Float.isFinite(buf[i])) throw new IllegalArgumentException(src.describe() + ": row " + (start + i / w) + " contains " + buf[i]);
+            }
+        }
     }
 }

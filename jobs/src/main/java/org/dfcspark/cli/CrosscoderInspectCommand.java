@@ -36,6 +36,7 @@ public final class CrosscoderInspectCommand implements Command {
     public int run(Args args) throws Exception {
         Path dir = Path.of(args.require("checkpoint"));
         int threads = CrosscoderCli.threads(args);
+        org.dfcspark.dfc.CheckpointState.requireFinished(dir, "crosscoder inspect");
         Crosscoder cc = Checkpoint.load(dir);
         CrosscoderConfig c = cc.config();
         System.out.println("checkpoint " + dir);
@@ -52,6 +53,7 @@ public final class CrosscoderInspectCommand implements Command {
                 if (data.dim() != c.activationDim()) {
                     throw new IllegalArgumentException(data.describe() + ": activation dim " + data.dim() + " but the crosscoder has " + c.activationDim());
                 }
+                CrosscoderEncodeCommand.requireFinite(data);
                 System.out.print(Diagnostics.meanDifference(cc, data, 1024, threads).report());
             }
         }

@@ -5,6 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
 import org.dfcspark.dfc.Checkpoint;
+import org.dfcspark.dfc.CheckpointState;
 import org.dfcspark.dfc.Coupling;
 import org.dfcspark.dfc.Crosscoder;
 import org.dfcspark.dfc.CrosscoderConfig;
@@ -17,6 +18,7 @@ import org.dfcspark.dfc.Partition;
 import org.dfcspark.dfc.SafeTensorsActivations;
 import org.dfcspark.dfc.Sparsity;
 import org.dfcspark.dfc.TrainingRun;
+import org.dfcspark.io.OutputDirs;
 
 /** {@code bin/dfc crosscoder train}: single-process training from scratch or from --init. */
 public final class CrosscoderTrainCommand implements Command {
@@ -30,7 +32,7 @@ public final class CrosscoderTrainCommand implements Command {
     public String usage() {
         return """
                 usage: bin/dfc crosscoder train --data FILE.safetensors#NAME [--init DIR] --steps N --batch B --out DIR
-                         [--no-shuffle] [--lr X] [--clip 1.0] [--sparsity topk|batchtopk|relu] [--loss paper|reference|anthropic]
+                         [--no-shuffle] [--overwrite] [--lr X] [--clip 1.0] [--sparsity topk|batchtopk|relu] [--loss paper|reference|anthropic]
                          [--dict-size D --k K --excl-a P --excl-b P --l1 X --l1-excl X]
                          [--coupling separate|tied] [--normalization scalar|zscore|none] [--init-weights paper|transpose]
                          [--bias-init zeros|mean|geomedian] [--warmup N] [--decay-start N] [--seed S]
@@ -38,6 +40,7 @@ public final class CrosscoderTrainCommand implements Command {
                          [--log-every N] [--checkpoint-every N] [--max-bad-batches N] [--metrics FILE] [--threads N]
                   --data       raw activations (N, 2, d): index 0 = model A (fine-tuned), 1 = model B (base)
                   --init       start from this checkpoint (its config is used unless overridden; Adam state starts fresh)
+                  --overwrite  replace a checkpoint already in --out (never replaced otherwise; --out is checked before any work)
                   --no-shuffle step i uses rows i*B .. (i+1)*B-1 in file order, wrapping; default: seeded shuffle per epoch
                 Defaults are the paper's recipe: Adam (0.9, 0.999, eps 1e-8), lr 1e-4 constant, no warm-up, clipping of the
                 global gradient norm at 1.0, re-mask after every step; topk, paper loss (l1 1e-3, l1-excl 1e-3),
@@ -57,7 +60,7 @@ public final class CrosscoderTrainCommand implements Command {
 
     @Override
     public Set<String> switchFlags() {
-        return Set.of("no-shuffle");
+        return Set.of("no-shuffle", "overwrite");
     }
 
     @Override
@@ -82,6 +85,8 @@ public final class CrosscoderTrainCommand implements Command {
         Init.Weights initWeights = CrosscoderCli.choice(a, "init-weights", Init.Weights.PAPER, Init.Weights::parse);
         Init.DecoderBias biasInit = CrosscoderCli.choice(a, "bias-init", Init.DecoderBias.ZEROS, Init.DecoderBias::parse);
         long thresholdStart = a.getLong("threshold-start", Math.min(1000, steps / 2));
+        requireFreshOut(out, a.flag("overwrite"));
+        if (a.has("metrics")) OutputDirs.requireWritable(Path.of(a.get("metrics")), "--metrics");
 
         try (SafeTensorsActivations data = SafeTensorsActivations.open(dataSpec)) {
             Crosscoder cc = a.has("init") ? fromInit(a, Path.of(a.get("init")), data) : fromScratch(a, data, initWeights, seed);
@@ -99,6 +104,20 @@ public final class CrosscoderTrainCommand implements Command {
                     r.steps(), r.skippedBatches(), r.rowsPerSecond(), out);
         }
         return 0;
+    }
+
+    /**
+     * Before any work: {@code --out} must be writable, and a checkpoint already there (finished, or left by a killed
+     * run) is replaced only with {@code --overwrite}; anything else there is never replaced.
+     */
+    static void requireFreshOut(Path out, boolean overwrite) throws java.io.IOException {
+        OutputDirs.requireWritable(out, "--out");
+        if (OutputDirs.isAbsentOrEmpty(out)) return;
+        CheckpointState s = CheckpointState.of(out);
+        if (s == null) throw new IllegalArgumentException("--out " + out + " is not empty and holds no checkpoint; choose a new or empty directory");
+        if (overwrite) return;
+        throw new IllegalArgumentException("--out " + out + " already holds a " + (s.finished() ? "finished checkpoint" : "checkpoint of an unfinished run (state '"
+                + s.state() + "' after " + s.steps() + " steps)") + "; pass --overwrite to replace it, or choose another --out");
     }
 
     static String describe(Crosscoder cc) {
@@ -138,6 +157,7 @@ public final class CrosscoderTrainCommand implements Command {
     }
 
     private static Crosscoder fromInit(Args a, Path init, SafeTensorsActivations data) throws Exception {
+        CheckpointState.requireFinished(init, "--init");
         Crosscoder cc = Checkpoint.load(init);
         CrosscoderConfig c = cc.config();
         if (data.dim() != c.activationDim()) {

@@ -81,6 +81,11 @@ public final class DemoCommand implements Command {
     @Override
     public int run(Args args) throws Exception {
         if (args.has("work")) DiffPipeline.requireEmptyWork(Path.of(args.get("work")));
+        if (args.has("organism") && !args.flag("skip-organism") && !Files.isDirectory(Path.of(args.get("organism")))) {
+            // Named but absent (mistyped): an error, not the note about an organism that is not built yet.
+            throw new UsageException("--organism " + args.get("organism") + " does not exist (an organism directory holds base/ and rl/;"
+                    + " bin/dfc organism build --out DIR writes one)");
+        }
         runtimeDemo(args);
         if (args.flag("skip-organism")) {
             System.out.println("\n(part 2, the diff of the model organism, skipped: --skip-organism)");

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.BufferedWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import org.dfcspark.io.AtomicOutput;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
@@ -100,7 +101,8 @@ public final class GenerateCommand implements Command {
         int newTokens = 0;
         Path dir = out.toAbsolutePath().getParent();
         Files.createDirectories(dir);
-        Path tmp = Files.createTempFile(dir, "." + out.getFileName(), ".tmp");
+        AtomicOutput.cleanStale(out); // a killed earlier run's leftover
+        Path tmp = AtomicOutput.tempFor(out);
         try (Qwen2Model model = Qwen2Model.load(modelDir, ModelFlags.device(args), ModelFlags.dtype(args));
              Tokenizer tok = TokenInputs.tokenizerOrNull(args, modelDir);
              BufferedWriter w = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
@@ -131,6 +133,7 @@ public final class GenerateCommand implements Command {
                 }
             }
             w.close();
+            AtomicOutput.makeReadable(tmp);
             Files.move(tmp, out, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } finally {
             Files.deleteIfExists(tmp);

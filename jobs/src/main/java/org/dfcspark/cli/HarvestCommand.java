@@ -67,6 +67,7 @@ public final class HarvestCommand implements Command {
     public int run(Args args) throws Exception {
         HarvestOptions o = HarvestOptions.from(args);
         if (o.master() != null) System.setProperty("spark.master", o.master());
+        o.resolvedFor(SparkSessions.requestedConf()); // paths the executors would not see: refused before Spark starts
         SparkSession spark = SparkSessions.get("dfc harvest");
         HarvestJob.run(spark, o, System.err::println);
         return 0;

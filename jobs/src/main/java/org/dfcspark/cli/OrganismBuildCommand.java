@@ -36,8 +36,10 @@ public final class OrganismBuildCommand implements Command {
                 "              RL iterations from the shipped B, data/organism/base (checks the reward rises); writes",
                 "              DIR/quick-build.json only, never the shipped models",
                 "  --seed N    the seed of everything: world samples, initialisation, sampling (default " + DEFAULT_SEED + ")",
-                "  --out DIR   output directory (default: data/organism for a full build, a new temporary directory",
-                "              for --quick)",
+                "  --out DIR   output directory (default: " + DEFAULT_OUT + " for a full build, a new temporary directory",
+                "              for --quick). A full build is written beside DIR and swapped in when done: a killed build",
+                "              leaves DIR as it was. To rebuild the shipped organism: --out data/organism --overwrite",
+                "  --overwrite replace a non-empty DIR (refused otherwise, before any work)",
                 "",
                 "Exit 0 when every check passes (full: B strict <= 15%, A >= 80%, rl-mid in 20-60%, A's prose loss",
                 "within 10% of B's; quick: SFT loss falls, RL reward rises), 1 otherwise (artefacts are kept).");
@@ -50,7 +52,39 @@ public final class OrganismBuildCommand implements Command {
 
     @Override
     public Set<String> switchFlags() {
-        return Set.of("quick");
+        return Set.of("quick", "overwrite");
+    }
+
+    static final String DEFAULT_OUT = "out/organism";
+
+    static void requireFreshOut(Path out, boolean overwrite) throws java.io.IOException {
+        org.dfcspark.io.OutputDirs.requireWritable(out, "--out");
+        if (!overwrite) {
+            org.dfcspark.io.OutputDirs.requireAbsentOrEmpty(out, "--out", "pass --overwrite to replace what it holds (the build is swapped in only when complete), or choose another --out");
+        }
+    }
+
+    private int fullBuild(Path out, long seed) throws Exception {
+        System.out.println("organism build: full, seed " + seed + ", out " + out + " (written beside it, swapped in when complete)");
+        OrganismBuilder.Result[] result = new OrganismBuilder.Result[1];
+        org.dfcspark.io.AtomicOutput.writeDirectory(out, tmp -> {
+            try {
+                result[0] = new OrganismBuilder(OrganismBuilder.Options.full(tmp, seed),
+                        (file, records) -> OrganismTables.writeParquet(SparkSessions.get("organism-prompts"), file, records),
+                        System.out::println).build();
+            } catch (java.io.IOException | RuntimeException e) {
+                throw e;
+            } catch (Exception e) {
+                throw new java.io.IOException(e);
+            }
+        });
+        System.out.println("organism build: report " + out.resolve("build.json"));
+        if (!result[0].ok()) {
+            for (String f : result[0].failures()) System.err.println("organism build: check failed: " + f);
+            return 1;
+        }
+        System.out.println("organism build: all checks passed");
+        return 0;
     }
 
     @Override
@@ -66,8 +100,10 @@ public final class OrganismBuildCommand implements Command {
             }
             options = OrganismBuilder.Options.quick(out, seed, base);
         } else {
-            Path out = args.has("out") ? Path.of(args.get("out")) : ProjectPaths.data("organism");
-            options = OrganismBuilder.Options.full(out, seed);
+            // Never into the shipped data/organism unless named with --out (and --overwrite, as it is not empty).
+            Path out = Path.of(args.get("out", DEFAULT_OUT));
+            requireFreshOut(out, args.flag("overwrite"));
+            return fullBuild(out, seed);
         }
         System.out.println("organism build: " + (quick ? "quick" : "full") + ", seed " + seed + ", out " + options.out());
         OrganismBuilder.Result result = new OrganismBuilder(options,

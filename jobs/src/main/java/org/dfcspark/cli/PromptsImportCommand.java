@@ -55,7 +55,8 @@ public final class PromptsImportCommand implements Command {
         if (answers != null && !source.equals("bfcl")) throw new UsageException("--answers is only for --source bfcl");
         var options = new PromptsImportJob.Options(source, input, answers, out, args.get("split"), args.flag("overwrite"));
 
-        List<FileCounts> counts = PromptsImportJob.run(SparkSessions.get("dfc prompts import"), options);
+        var spark = SparkSessions.get("dfc prompts import");
+        List<FileCounts> counts = PromptsImportJob.run(spark, options);
         long prompts = 0, quarantined = 0;
         for (FileCounts c : counts) {
             System.out.printf("%s: %d prompts %s, %d quarantined%n", c.file(), c.prompts(), c.promptsByKind(), c.quarantined());
@@ -64,6 +65,12 @@ public final class PromptsImportCommand implements Command {
         }
         System.out.printf("total: %d prompts -> %s, %d quarantined -> %s%n", prompts, out.resolve("prompts"),
                 quarantined, out.resolve("quarantine"));
+        if (prompts == 0) {
+            // Nothing usable: say why (the first reason) and fail, so a script does not go on with an empty table.
+            System.err.println("dfc prompts import: error: no prompt imported, every one of the " + quarantined + " row(s) was quarantined"
+                    + (quarantined == 0 ? "" : "; first: " + PromptsImportJob.firstQuarantineReason(spark, out)));
+            return 1;
+        }
         return 0;
     }
 }

@@ -1,18 +1,18 @@
 package org.dfcspark.cli;
 
+import org.dfcspark.io.AtomicOutput;
+import org.dfcspark.io.Utf8Lines;
 import org.dfcspark.toolcall.RecordScorer;
 import org.dfcspark.py.PyError;
 import org.dfcspark.py.PythonJson;
 import org.dfcspark.toolcall.stats.Interval;
 import org.dfcspark.toolcall.stats.RateStats;
 
-import java.io.BufferedReader;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -62,27 +62,22 @@ public final class ScoreCommand implements Command {
         Path out = Path.of(args.require("out"));
         if (!Files.isRegularFile(input)) throw new IOException("cannot read input " + input + ": no such file");
 
-        Path dir = out.toAbsolutePath().getParent();
-        Files.createDirectories(dir);
-        Path tmp = Files.createTempFile(dir, out.getFileName().toString(), ".tmp");
         Tally tally = new Tally(scorer);
-        try (BufferedReader in = Files.newBufferedReader(input, StandardCharsets.UTF_8);
-             BufferedWriter w = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
-            int lineNo = 0;
-            for (String line = in.readLine(); line != null; line = in.readLine()) {
-                lineNo++;
-                if (line.isBlank()) {
-                    tally.blank++;
-                    continue;
+        // Written beside --out and renamed into place; a killed run's temporary file is removed by the next run.
+        AtomicOutput.writeFile(out, tmp -> {
+            try (Utf8Lines in = new Utf8Lines(input); BufferedWriter w = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
+                for (Utf8Lines.Line line = in.next(); line != null; line = in.next()) {
+                    Map<String, Object> record;
+                    if (line.error() != null) record = tally.error(line.number(), input, line.error(), Map.of());
+                    else if (line.text().isBlank()) {
+                        tally.blank++;
+                        continue;
+                    } else record = scoreLine(scorer, line.text(), line.number(), input, tally);
+                    w.write(PythonJson.dumps(record));
+                    w.newLine();
                 }
-                w.write(PythonJson.dumps(scoreLine(scorer, line, lineNo, input, tally)));
-                w.newLine();
             }
-        } catch (IOException | RuntimeException e) {
-            Files.deleteIfExists(tmp);
-            throw e;
-        }
-        Files.move(tmp, out, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        });
         tally.print(out);
         return 0;
     }

@@ -5,6 +5,9 @@ import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SaveMode;
+import org.dfcspark.io.AtomicOutput;
+import org.dfcspark.io.OutputDirs;
+import org.dfcspark.io.ParquetFiles;
 import org.apache.spark.sql.SparkSession;
 import org.dfcspark.data.BfclAnswers;
 import org.dfcspark.data.BfclConverter;
@@ -27,6 +30,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Set;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.stream.Stream;
@@ -70,12 +74,50 @@ public final class PromptsImportJob {
         if (o.answers() != null && (files.size() != 1 || !o.source().equals("bfcl"))) {
             throw new IllegalArgumentException("--answers goes with --source bfcl and a single input file");
         }
-        Path promptsDir = o.out().resolve("prompts");
-        Path quarantineDir = o.out().resolve("quarantine");
-        if (!o.overwrite() && (Files.exists(promptsDir) || Files.exists(quarantineDir))) {
-            throw new IllegalArgumentException(o.out() + " already holds a prompts import (use --overwrite)");
+        requireFreshOut(o);
+        for (Path f : files) {
+            if (f.getFileName().toString().endsWith(".parquet")) {
+                try {
+                    ParquetFiles.requireParquet(f, "input");
+                } catch (IOException e) {
+                    throw new UncheckedIOException(f + ": cannot read: " + e.getMessage(), e);
+                }
+            }
         }
+        // Everything is written into a hidden sibling of --out and swapped in at the end: a killed import leaves the
+        // old import (or nothing), never a mix; the next run removes the leftover.
+        List<List<FileCounts>> result = new ArrayList<>();
+        try {
+            AtomicOutput.writeDirectory(o.out(), tmp -> result.add(write(spark, o, files, tmp)));
+        } catch (IOException e) {
+            throw new UncheckedIOException(o.out() + ": cannot write: " + e.getMessage(), e);
+        }
+        return result.get(0);
+    }
 
+    /** --out is writable, and new, empty, or (with --overwrite) an earlier import; checked before any work. */
+    private static void requireFreshOut(Options o) {
+        OutputDirs.requireWritable(o.out(), "--out");
+        try {
+            if (OutputDirs.isAbsentOrEmpty(o.out())) return;
+            try (Stream<Path> s = Files.list(o.out())) {
+                for (Path f : (Iterable<Path>) s::iterator) {
+                    String n = f.getFileName().toString();
+                    if (!n.startsWith(".") && !Set.of("prompts", "quarantine", "import_summary.json").contains(n)) {
+                        throw new IllegalArgumentException("--out " + o.out() + " is not empty and holds no prompts import (it has " + n
+                                + "); choose a new or empty directory");
+                    }
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        if (!o.overwrite()) throw new IllegalArgumentException(o.out() + " already holds a prompts import (use --overwrite)");
+    }
+
+    private static List<FileCounts> write(SparkSession spark, Options o, List<Path> files, Path outDir) {
+        Path promptsDir = outDir.resolve("prompts");
+        Path quarantineDir = outDir.resolve("quarantine");
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         JavaRDD<Outcome> outcomes = jsc.emptyRDD();
         for (int i = 0; i < files.size(); i++) {
@@ -97,8 +139,14 @@ public final class PromptsImportJob {
         List<FileCounts> counts = counts(outcomes, files);
         outcomes.unpersist();
         if (converted != outcomes) converted.unpersist();
-        writeSummary(o.out().resolve("import_summary.json"), o, counts);
+        writeSummary(outDir.resolve("import_summary.json"), o, counts);
         return counts;
+    }
+
+    /** The first quarantine reason of an import in {@code out} ("file row N: reason"), or null. */
+    public static String firstQuarantineReason(SparkSession spark, Path out) {
+        List<Row> r = spark.read().parquet(out.resolve("quarantine").toString()).select("file", "row", "reason").limit(1).collectAsList();
+        return r.isEmpty() ? null : r.get(0).getString(0) + " row " + r.get(0).getLong(1) + ": " + r.get(0).getString(2);
     }
 
     /** The input files: the path itself, or a directory's .json/.jsonl/.parquet files in name order. */

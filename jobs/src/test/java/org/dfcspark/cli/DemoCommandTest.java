@@ -58,7 +58,8 @@ class DemoCommandTest {
     }
 
     @Test
-    void withoutTheOrganismItStopsAfterPartOneWithANote() {
+    void withoutTheOrganismItStopsAfterPartOneWithANote() throws Exception {
+        Files.createDirectories(tmp.resolve("none")); // an organism directory whose models are not built yet
         CliRun c = CliRun.run("demo", "--max-new-tokens", "2", "--organism", tmp.resolve("none").toString());
         assertEquals(0, c.code(), c.err());
         assertTrue(c.out().contains("=== Part 1") && c.out().contains("NOTE: part 2") && c.out().contains("bin/dfc organism build"), c.out());

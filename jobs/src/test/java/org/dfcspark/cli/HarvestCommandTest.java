@@ -166,15 +166,12 @@ class HarvestCommandTest {
     }
 
     @Test
-    void aTaskThatFailsForGoodEndsInOneLineAndAssistantModeWithoutGoldIsRefused() throws IOException {
-        Path store = dir.resolve("failing");
-        // f16 models need a GPU: every attempt of every task fails the same way.
+    void f16OnCpuIsRefusedBeforeAnyWorkAndAssistantModeWithoutGoldIsRefused() throws IOException {
+        Path store = dir.resolve("f16");
         assertEquals(1, run(harvest(modelA, modelB, store, "--compute-dtype", "f16")));
-        String last = stderr().trim().lines().reduce((a, b) -> b).orElse("");
-        assertTrue(last.startsWith("dfc harvest: error: harvest failed in a Spark task (IllegalArgumentException: "
-                + "--compute-dtype f16 needs a GPU, but this task has no gpu resource (runs on cpu())); finished shards "
-                + "are kept, run the same command again to resume"), stderr());
-        assertTrue(last.length() < 300, "one short line: " + last);
+        assertEquals("dfc harvest: error: --compute-dtype f16 needs a GPU for every task, but the tasks on local[2] get none (local mode "
+                + "runs on the CPU); use --compute-dtype f32, or a GPU cluster with conf/spark-gpu-cluster.conf", stderr().trim());
+        assertFalse(Files.exists(store), "refused before any work");
 
         Path texts = dir.resolve("texts.jsonl");
         Files.writeString(texts, "{\"text\": \"Plain prose, no tools.\"}\n{\"text\": \"More prose.\"}\n");
@@ -209,6 +206,69 @@ class HarvestCommandTest {
         assertTrue(report.contains("layer 1: 2 rows in the files but 4 in manifest.json"), report);
         assertTrue(report.contains("footer dfc.d_model = 64, expected 65"), report);
         assertTrue(report.contains("statistics.json layer 1 model a: mean must hold 65 values"), report);
+    }
+
+    /** Issue 15, item 9: what a task would open is opened first; bad input is one line naming the file, before planning. */
+    @Test
+    void badInputIsRefusedInOneLineBeforePlanning() throws Exception {
+        Path store = dir.resolve("preflight");
+        Path truncated = HarvestFixture.modelDir(dir, "truncated", 0.05, 1);
+        Path weights = truncated.resolve("model.safetensors");
+        byte[] w = Files.readAllBytes(weights);
+        Files.write(weights, java.util.Arrays.copyOf(w, w.length / 2));
+        assertEquals(1, run(harvest(modelA, truncated, store)));
+        assertTrue(stderr().trim().startsWith("dfc harvest: error: " + weights), stderr());
+        assertEquals(1, stderr().trim().lines().count(), stderr());
+
+        Path notParquet = dir.resolve("prompts.parquet");
+        Files.writeString(notParquet, "id,text\n1,hello\n");
+        assertEquals(1, run(harvest(modelA, modelB, store, "--prompts", notParquet.toString())));
+        assertEquals("dfc harvest: error: prompts " + notParquet + " is not a Parquet file (no PAR1 magic bytes)", stderr().trim());
+
+        Path wrongType = dir.resolve("int-text");
+        SparkSessions.get("test").range(3).withColumnRenamed("id", "text").write().parquet(wrongType.toString());
+        assertEquals(1, run(harvest(modelA, modelB, store, "--prompts", wrongType.toString())));
+        assertEquals("dfc harvest: error: " + wrongType + ": column 'text' has type bigint, expected string", stderr().trim());
+        assertFalse(Files.exists(store.resolve("_harvest/plan")), "no plan stage ran");
+    }
+
+    /** A task failure that a rerun cannot cure says so, names the shard, and puts the stack trace in a log file. */
+    @Test
+    void aTaskFailureARerunCannotFixSaysSoInOneLineWithTheShardAndALogFile() throws IOException {
+        Path store = dir.resolve("task-failure");
+        assertEquals(1, run(harvest(modelA, modelB, store, "--shard-size", "2", "--testing-fail-shard", "0")));
+        String last = stderr().trim().lines().reduce((a, b) -> b).orElse("");
+        assertTrue(last.startsWith("dfc harvest: error: harvest failed in a Spark task: shard 0 (2 prompts, ids "), last);
+        assertTrue(last.contains("IllegalStateException: injected failure in shard 0") && last.contains("Running again will not fix this"), last);
+        assertFalse(last.contains("run the same command again"), last);
+        String log = last.substring(last.indexOf("stack trace in ") + "stack trace in ".length());
+        assertTrue(Files.readString(Path.of(log)).contains("at org.dfcspark.jobs.harvest.ShardTask"), log);
+    }
+
+    /** Issue 15, item 3: a resume compares places, not spellings: a relative or dotted path to the same models is the same harvest. */
+    @Test
+    void resumeComparesCanonicalPaths() throws IOException {
+        Path store = dir.resolve("canonical");
+        assertEquals(0, run(harvest(modelA, modelB, store)), stderr());
+        Path relativeA = Path.of("").toAbsolutePath().relativize(modelA);
+        assertEquals(0, run(harvest(relativeA, dir.resolve("x/../B"), store)), stderr());
+        assertTrue(stderr().contains("harvest: already complete"), stderr());
+    }
+
+    /** Issue 15, item 13: a truncated shard is named, and validation goes on to report every problem. */
+    @Test
+    void validateNamesEveryTruncatedShardAndGoesOn() throws IOException {
+        Path store = dir.resolve("truncated-shards");
+        assertEquals(0, run(harvest(modelA, modelB, store, "--shard-size", "1")), stderr());
+        for (String shard : List.of("shard-00000", "shard-00002")) {
+            Path f = store.resolve("activations/layer=1/" + shard + ".parquet");
+            byte[] b = Files.readAllBytes(f);
+            Files.write(f, java.util.Arrays.copyOf(b, b.length / 3));
+        }
+        assertEquals(1, run("harvest", "validate", "--store", store.toString()));
+        String report = stdout();
+        assertTrue(report.contains("layer=1/shard-00000.parquet: unreadable Parquet footer (truncated or not Parquet)"), report);
+        assertTrue(report.contains("shard-00002.parquet: unreadable Parquet footer (truncated or not Parquet)"), report);
     }
 
     private String stdout() {

@@ -61,7 +61,7 @@ public final class LocalCluster implements AutoCloseable {
     }
 
     private Process start(String name, String mainClass, String... args) throws IOException {
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx512m", "-cp", classPath));
+        List<String> cmd = new ArrayList<>(List.of(javaBin(), "-Xmx512m", "-cp", classPath));
         for (String a : ManagementFactory.getRuntimeMXBean().getInputArguments()) if (a.startsWith("--add-")) cmd.add(a);
         cmd.add(mainClass);
         cmd.addAll(List.of(args));
@@ -70,6 +70,11 @@ public final class LocalCluster implements AutoCloseable {
         pb.environment().put("SPARK_SCALA_VERSION", "2.13");
         pb.environment().put("SPARK_LOCAL_IP", "127.0.0.1");
         return pb.start();
+    }
+
+    /** This JVM's java executable (the cluster's JVMs are the same Java). */
+    public static String javaBin() {
+        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
     }
 
     private static void waitForLog(Path log, String text, int seconds) throws IOException, InterruptedException {

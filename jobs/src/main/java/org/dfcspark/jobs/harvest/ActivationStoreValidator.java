@@ -125,7 +125,15 @@ public final class ActivationStoreValidator {
         if (files.isEmpty()) problem(dir + ": no Parquet files");
         for (Path f : files) {
             if (shardFiles && StoreLayout.shardOf(f.getName()) < 0) problem(f + ": not a shard file name (shard-NNNNN.parquet)");
-            ParquetMetadata footer = ActivationFileReader.footer(f, conf);
+            ParquetMetadata footer;
+            try {
+                footer = ActivationFileReader.footer(f, conf);
+            } catch (IOException | RuntimeException e) {
+                // A truncated or foreign file: name it and go on with the others (every problem in one run).
+                problem(f + ": unreadable Parquet footer (truncated or not Parquet): " + e.getClass().getSimpleName() + ": "
+                        + String.valueOf(e.getMessage()).lines().findFirst().orElse(""));
+                continue;
+            }
             checkSchema(f, footer.getFileMetaData().getSchema(), shardFiles);
             if (shardFiles) checkFooterMetadata(f, footer.getFileMetaData().getKeyValueMetaData(), codec, d, layer);
             for (BlockMetaData b : footer.getBlocks()) scan.rows += b.getRowCount();

@@ -13,7 +13,9 @@ import org.apache.spark.sql.SparkSession;
 import org.dfcspark.data.PromptFiles;
 import org.dfcspark.data.PromptRecord;
 import org.dfcspark.data.TextConverter;
+import org.dfcspark.io.ParquetFiles;
 import org.dfcspark.jobs.PromptsTable;
+import org.dfcspark.jobs.cluster.ClusterPaths;
 
 /**
  * The prompts a harvest reads, in a fixed order (their ordinals make the sample ids):
@@ -29,7 +31,13 @@ final class HarvestInputs {
     private HarvestInputs() {}
 
     static JavaRDD<PromptRecord> read(SparkSession spark, String path) throws IOException {
+        return read(spark, path, true);
+    }
+
+    /** {@code validate = false}: the table was validated already (by the job's preflight); skip the full scan. */
+    static JavaRDD<PromptRecord> read(SparkSession spark, String path, boolean validate) throws IOException {
         if (path.endsWith(".jsonl") || path.endsWith(".json")) return textLines(spark, Path.of(path));
+        if (ClusterPaths.isLocalPath(path)) ParquetFiles.requireParquet(Path.of(path.startsWith("file:") ? java.net.URI.create(path).getPath() : path), "prompts");
         Dataset<Row> table;
         try {
             table = spark.read().parquet(path);
@@ -38,11 +46,15 @@ final class HarvestInputs {
         }
         List<String> columns = Arrays.asList(table.columns());
         if (columns.contains("messages")) {
-            List<String> problems = PromptsTable.validate(table, 3);
+            List<String> problems = validate ? PromptsTable.validate(table, 3) : List.of();
             if (!problems.isEmpty()) throw new IllegalArgumentException(path + ": not a valid prompts table: " + String.join("; ", problems));
             return table.javaRDD().map(PromptsTable::fromRow);
         }
         if (columns.contains("text")) {
+            if (!(table.schema().apply("text").dataType() instanceof org.apache.spark.sql.types.StringType)) {
+                throw new IllegalArgumentException(path + ": column 'text' has type " + table.schema().apply("text").dataType().simpleString()
+                        + ", expected string");
+            }
             String stem = stem(path);
             TextConverter converter = new TextConverter(stem, "train");
             return table.toJSON().javaRDD().zipWithIndex().map(t -> {

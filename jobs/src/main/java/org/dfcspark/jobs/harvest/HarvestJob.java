@@ -27,6 +27,12 @@ import org.dfcspark.harvest.ChannelMoments;
 import org.dfcspark.harvest.HarvestCounts;
 import org.dfcspark.harvest.ModelPair;
 import org.dfcspark.model.Qwen2Config;
+import org.dfcspark.model.Qwen2Model;
+import org.dfcspark.data.PromptRecord;
+import org.dfcspark.harvest.SequencePreparer;
+import org.dfcspark.io.OutputDirs;
+import org.dfcspark.jobs.cluster.ClusterPaths;
+import org.dfcspark.jobs.cluster.TaskFailure;
 import org.dfcspark.text.ChatTemplate;
 import org.dfcspark.text.Tokenizer;
 import scala.Tuple2;
@@ -39,24 +45,27 @@ import scala.Tuple2;
  */
 public final class HarvestJob {
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final int PREFLIGHT_SAMPLE = 16;
 
     private HarvestJob() {}
 
     /** What a run did. */
     public record Result(boolean alreadyComplete, int shards, int shardsRun, HarvestCounts counts, String manifest) {}
 
-    public static Result run(SparkSession spark, HarvestOptions o, Consumer<String> log) throws Exception {
+    public static Result run(SparkSession spark, HarvestOptions given, Consumer<String> log) throws Exception {
+        HarvestOptions o = given.resolvedFor(spark.sparkContext().getConf()); // before any work: paths as executors see them
         try {
             return harvest(spark, o, log);
         } catch (SparkException e) {
-            // A task failed for good: report what went wrong in it, not Spark's page of scheduler detail.
-            Throwable root = e;
-            while (root.getCause() != null && root.getCause() != root) root = root.getCause();
-            String what = root == e ? String.valueOf(e.getMessage()).lines().findFirst().orElse("") : root.getClass().getSimpleName()
-                    + ": " + root.getMessage();
-            throw new IllegalStateException("harvest failed in a Spark task (" + what + "); finished shards are kept, "
-                    + "run the same command again to resume", e);
+            // One line: whether a rerun can cure it, what failed (shard, file), and where the stack trace went.
+            throw TaskFailure.report("harvest", e, logDir(o), "finished shards are kept");
         }
+    }
+
+    /** Where a failure's stack trace goes: the store's _harvest/logs when the store is local, else the temp dir. */
+    private static Path logDir(HarvestOptions o) {
+        return ClusterPaths.isLocalPath(o.out()) ? Path.of(o.out(), "_harvest", "logs")
+                : Path.of(System.getProperty("java.io.tmpdir"), "dfc-logs");
     }
 
     private static Result harvest(SparkSession spark, HarvestOptions o, Consumer<String> log) throws Exception {
@@ -64,7 +73,7 @@ public final class HarvestJob {
         Configuration conf = StoreFs.storeConf(spark.sparkContext().hadoopConfiguration());
         StoreLayout layout = new StoreLayout(o.out());
 
-        Preflight pf = preflight(o);
+        Preflight pf = preflight(spark, o);
         ObjectNode settings = o.fingerprint(JSON, pf.configShaA, pf.configShaB, pf.tokenizerSha);
         String master = spark.sparkContext().master();
         int threads = o.threads() > 0 ? o.threads() : threadsPerTask(spark.sparkContext().getConf());
@@ -186,7 +195,8 @@ public final class HarvestJob {
         return sh;
     }
 
-    private static void requireSameSettings(HarvestOptions o, JsonNode stored, ObjectNode now, String where) {
+    private static void requireSameSettings(HarvestOptions o, JsonNode recorded, ObjectNode now, String where) {
+        JsonNode stored = canonicalPaths(recorded);
         if (stored != null && stored.equals(now)) return;
         List<String> diff = new ArrayList<>();
         if (stored == null) diff.add("(no settings recorded)");
@@ -198,6 +208,16 @@ public final class HarvestJob {
         }
         throw new IllegalArgumentException(o.out() + " holds a harvest made with other settings (" + String.join("; ", diff)
                 + ", see " + where + "); use another --out or the same settings");
+    }
+
+    /** A recorded fingerprint with its paths canonical (older stores recorded them as given, e.g. relative). */
+    private static JsonNode canonicalPaths(JsonNode recorded) {
+        if (recorded == null || !recorded.isObject()) return recorded;
+        ObjectNode c = recorded.deepCopy();
+        for (String k : List.of("model_a", "model_b", "prompts")) {
+            if (c.hasNonNull(k)) c.put(k, ClusterPaths.canonical(c.get(k).asText()));
+        }
+        return c;
     }
 
     private static void requireEmptyOrAbsent(StoreLayout layout, Configuration conf) throws IOException {
@@ -213,14 +233,23 @@ public final class HarvestJob {
     /** Everything checked before any output is written. */
     private record Preflight(String configShaA, String configShaB, String tokenizerSha, int dModel, int numLayers, int padId) {}
 
-    private static Preflight preflight(HarvestOptions o) throws IOException {
+    /**
+     * Opens and validates, on the driver, everything a task will open, so that bad input is refused in seconds with
+     * one line: both models' configs, weight headers and tensor tables, the tokenizer and chat template, the prompts
+     * (schema, and a sample of rows rendered and tokenized as the plan will), and the compute dtype against the
+     * devices the tasks get.
+     */
+    private static Preflight preflight(SparkSession spark, HarvestOptions o) throws IOException {
+        if (ClusterPaths.isLocalPath(o.out())) OutputDirs.requireWritable(Path.of(o.out()), "--out");
         Path a = Path.of(o.modelA());
         Path b = Path.of(o.modelB());
         for (Path dir : List.of(a, b)) {
             if (!Files.isDirectory(dir)) throw new IllegalArgumentException("model directory not found: " + dir);
         }
         ModelPair.check(a, b);
-        Qwen2Config cfg = Qwen2Config.load(a);
+        requireDevicesFor(o.computeDtype(), spark.sparkContext().getConf());
+        Qwen2Config cfg = Qwen2Model.validate(a);
+        Qwen2Model.validate(b);
         for (int layer : o.layers()) {
             if (layer >= cfg.numHiddenLayers()) {
                 throw new IllegalArgumentException("layer " + layer + " does not exist: the models have " + cfg.numHiddenLayers()
@@ -239,8 +268,42 @@ public final class HarvestJob {
         if (!o.prompts().contains("://") && !Files.exists(Path.of(o.prompts()))) {
             throw new IllegalArgumentException("prompts not found: " + o.prompts());
         }
+        samplePrompts(spark, o);
         return new Preflight(ModelPair.configSha256(a), ModelPair.configSha256(b), ModelPair.tokenizerSha256(a),
                 cfg.hiddenSize(), cfg.numHiddenLayers(), padId);
+    }
+
+    /** The first prompts, read, rendered and tokenized on the driver exactly as the plan will (one line on failure). */
+    private static void samplePrompts(SparkSession spark, HarvestOptions o) throws IOException {
+        List<PromptRecord> sample;
+        try {
+            sample = HarvestInputs.read(spark, o.prompts()).take(PREFLIGHT_SAMPLE);
+        } catch (IllegalArgumentException e) {
+            throw e;
+        } catch (Exception e) { // a Spark job reading the sample failed
+            throw new IllegalArgumentException(o.prompts() + ": cannot read the prompts (" + TaskFailure.firstLineOfRoot(e) + ")", e);
+        }
+        SequencePreparer p = SequencePreparer.forModel(Path.of(o.modelA()), Rendering.Mode.parse(o.rendering()), o.positions(),
+                o.maxLength(), o.truncation(), o.includeSpecial());
+        for (int i = 0; i < sample.size(); i++) {
+            try {
+                p.prepare(i, sample.get(i));
+            } catch (RuntimeException e) {
+                throw new IllegalArgumentException(o.prompts() + ": prompt " + sample.get(i).id() + " (row " + i + "): " + e.getMessage(), e);
+            }
+        }
+    }
+
+    /** f16 compute needs a GPU per task: refused before any work when the tasks get none (local mode, or no gpu resource). */
+    static void requireDevicesFor(String computeDtype, SparkConf c) {
+        if (!"f16".equals(computeDtype)) return;
+        String master = c.get("spark.master", "local");
+        double gpus = Double.parseDouble(c.get("spark.task.resource.gpu.amount", "0"));
+        if (ClusterPaths.isLocal(master) || gpus <= 0) {
+            throw new IllegalArgumentException("--compute-dtype f16 needs a GPU for every task, but the tasks on " + master + " get none"
+                    + (ClusterPaths.isLocal(master) ? " (local mode runs on the CPU)" : " (spark.task.resource.gpu.amount is not set)")
+                    + "; use --compute-dtype f32, or a GPU cluster with conf/spark-gpu-cluster.conf");
+        }
     }
 
     private static String seconds(long startNanos) {

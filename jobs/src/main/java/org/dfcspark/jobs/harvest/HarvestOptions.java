@@ -20,6 +20,7 @@ import org.dfcspark.data.ActivationCodec;
 import org.dfcspark.harvest.PositionMode;
 import org.dfcspark.harvest.SinkPolicy;
 import org.dfcspark.harvest.TruncationSide;
+import org.dfcspark.jobs.cluster.ClusterPaths;
 
 /**
  * Everything a harvest is run with. Read from command-line flags, or from a HOCON file ({@code --config}, keys
@@ -164,6 +165,17 @@ public record HarvestOptions(
         if (out.isEmpty()) throw new UsageException("--layers is empty");
         out.sort(null);
         return List.copyOf(out);
+    }
+
+    /**
+     * These options with every path as the executors of {@code conf}'s master must see it ({@link ClusterPaths}):
+     * absolute and canonical, or refused with one line.
+     */
+    public HarvestOptions resolvedFor(org.apache.spark.SparkConf conf) {
+        return new HarvestOptions(ClusterPaths.forExecutors(modelA, "--model-a", conf), ClusterPaths.forExecutors(modelB, "--model-b", conf),
+                ClusterPaths.forExecutors(prompts, "--prompts", conf), rendering, layers, positions, ClusterPaths.forExecutors(out, "--out", conf),
+                dtype, computeDtype, shuffle, shuffleSeed, master, maxLength, truncation, includeSpecial, sinkFactor, sinkPolicy, batchSize,
+                shardSize, threads, progressSeconds, testingFailShard, testingBatchDelayMs);
     }
 
     /**

@@ -65,7 +65,7 @@ final class HarvestPlan {
 
     private static void build(SparkSession spark, HarvestOptions o, StoreLayout layout, Configuration conf, ObjectMapper json)
             throws IOException {
-        JavaRDD<PreparedSequence> prepared = HarvestInputs.read(spark, o.prompts())
+        JavaRDD<PreparedSequence> prepared = HarvestInputs.read(spark, o.prompts(), false) // validated by the preflight
                 .zipWithIndex()
                 .mapPartitions((Iterator<Tuple2<PromptRecord, Long>> it) -> prepare(o, it))
                 .persist(StorageLevel.MEMORY_AND_DISK());

@@ -19,6 +19,7 @@ import org.dfcspark.harvest.HarvestCounts;
 import org.dfcspark.harvest.PairedHarvester;
 import org.dfcspark.harvest.PreparedSequence;
 import org.dfcspark.harvest.SinkDetector;
+import org.dfcspark.jobs.cluster.TaskFailure;
 import org.dfcspark.model.ModelCache;
 import org.dfcspark.model.Qwen2Model;
 import scala.Tuple2;
@@ -63,7 +64,13 @@ final class ShardTask implements FlatMapFunction<Iterator<Tuple2<Integer, Row>>,
         if (seqs.isEmpty()) return List.<String>of().iterator();
         Configuration hadoop = conf.value();
         if (StoreFs.exists(layout.marker(shard), hadoop)) return List.of(StoreFs.read(layout.marker(shard), hadoop)).iterator();
-        return List.of(run(shard, seqs, hadoop).toJson()).iterator();
+        try {
+            return List.of(run(shard, seqs, hadoop).toJson()).iterator();
+        } catch (RuntimeException e) {
+            // Name what failed; the driver's TaskFailure reports it in one line.
+            throw new TaskFailure.InTask("shard " + shard + " (" + seqs.size() + " prompts, ids " + seqs.get(0).promptId()
+                    + (seqs.size() > 1 ? " .. " + seqs.get(seqs.size() - 1).promptId() : "") + ")", e);
+        }
     }
 
     private ShardSummary run(int shard, List<PreparedSequence> seqs, Configuration hadoop) throws IOException, InterruptedException {

@@ -34,6 +34,7 @@ public final class StoreFs {
         Configuration c = new Configuration(conf);
         c.setClass("fs.file.impl", RawLocalFileSystem.class, FileSystem.class);
         c.setBoolean("fs.file.impl.disable.cache", true);
+        c.set("fs.permissions.umask-mode", "022"); // files 0644, directories 0755: readable on a shared file system
         return c;
     }
 

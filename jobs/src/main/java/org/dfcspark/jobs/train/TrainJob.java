@@ -19,6 +19,7 @@ import org.dfcspark.dfc.CrosscoderConfig;
 import org.dfcspark.dfc.Normalization;
 import org.dfcspark.dfc.train.TrainConfig;
 import org.dfcspark.dfc.train.TrainState;
+import org.dfcspark.jobs.cluster.ClusterPaths;
 import org.dfcspark.jobs.harvest.ExecutorRuntime;
 import scala.reflect.ClassTag$;
 
@@ -40,7 +41,14 @@ public final class TrainJob {
 
     public static Outcome run(SparkSession spark, TrainConfig cfg, Path outArg, boolean resume, PrintStream log) throws IOException {
         long started = System.nanoTime();
-        Path out = outArg.toAbsolutePath().normalize();
+        // Paths as the executors will see them: absolute, canonical, refused when a cluster's executors cannot see them.
+        SparkConf sparkConf = spark.sparkContext().getConf();
+        Path out = Path.of(ClusterPaths.forExecutors(outArg.toString(), "--out", sparkConf));
+        if (cfg.store() != null) {
+            int hash = cfg.store().indexOf('#');
+            String file = hash < 0 ? cfg.store() : cfg.store().substring(0, hash), tensor = hash < 0 ? "" : cfg.store().substring(hash);
+            cfg = cfg.with(Map.of("store", ClusterPaths.forExecutors(file, "--store", sparkConf) + tensor));
+        }
         TrainData data = TrainData.of(cfg);
         if (data.units() < cfg.streamCount()) {
             throw new IllegalArgumentException(data.describe() + ": " + data.units() + " row groups, fewer than the " + cfg.streamCount()
@@ -68,7 +76,7 @@ public final class TrainJob {
         prov.put("init_weights", cfg.init().id());
         CrosscoderConfig ccConfig = cfg.crosscoderConfig(data.dim(), norm).withProvenance(prov);
 
-        SparkConf conf = spark.sparkContext().getConf();
+        SparkConf conf = sparkConf;
         String master = conf.get("spark.master", "local[2]");
         checkSlots(master, cfg.replicas());
         int threads = cfg.threads() > 0 ? cfg.threads()

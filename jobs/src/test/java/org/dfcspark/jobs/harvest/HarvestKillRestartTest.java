@@ -12,6 +12,7 @@ import java.util.stream.Stream;
 import org.apache.spark.sql.SparkSession;
 import org.dfcspark.cli.Args;
 import org.dfcspark.data.ActivationCodec;
+import org.dfcspark.jobs.cluster.DfcProcess;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -52,10 +53,11 @@ class HarvestKillRestartTest {
                 "--max-length", "96");
     }
 
+    /** {@code bin/dfc harvest ...} as a child JVM in local mode. */
     private static Process cli(List<String> harvestFlags, Path log) throws IOException {
-        List<String> cmd = new ArrayList<>(List.of("harvest"));
-        cmd.addAll(harvestFlags);
-        return org.dfcspark.cli.CliProcess.start(cmd, log);
+        List<String> args = new ArrayList<>(List.of("harvest"));
+        args.addAll(harvestFlags);
+        return DfcProcess.start(dir, java.util.Map.of("spark.master", "local[2]"), args, log);
     }
 
     private static long markers(Path out) throws IOException {

@@ -241,7 +241,7 @@ class DataParallelTrainingTest {
         for (var e : cfg.toMap().entrySet()) if (e.getValue() != null) flags.addAll(List.of("--set", e.getKey() + "=" + e.getValue()));
         List<String> slow = new ArrayList<>(flags);
         slow.addAll(List.of("--set", "testing_step_delay_ms=40"));
-        Process first = org.dfcspark.cli.CliProcess.start(slow, dir.resolve("first.log"));
+        Process first = org.dfcspark.jobs.cluster.DfcProcess.start(dir, Map.of("spark.master", "local[2]"), slow, dir.resolve("first.log"));
         long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.MINUTES.toNanos(3);
         while ((!TrainState.exists(out) || TrainState.read(out).step() < 40) && first.isAlive() && System.nanoTime() < deadline) Thread.sleep(100);
         assertTrue(first.isAlive(), "the first run ended before it could be killed:\n" + Files.readString(dir.resolve("first.log")));
@@ -251,7 +251,7 @@ class DataParallelTrainingTest {
 
         List<String> resume = new ArrayList<>(flags);
         resume.add("--resume");
-        Process second = org.dfcspark.cli.CliProcess.start(resume, dir.resolve("second.log"));
+        Process second = org.dfcspark.jobs.cluster.DfcProcess.start(dir, Map.of("spark.master", "local[2]"), resume, dir.resolve("second.log"));
         assertTrue(second.waitFor(3, java.util.concurrent.TimeUnit.MINUTES), "the resumed run did not finish");
         String log = Files.readString(dir.resolve("second.log"));
         assertEquals(0, second.exitValue(), log);

@@ -3,7 +3,6 @@ package org.dfcspark.jobs.train;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.File;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,14 +14,16 @@ import org.dfcspark.dfc.train.AllReduce;
 import org.dfcspark.dfc.train.ReplicaTrainer;
 import org.dfcspark.dfc.train.TrainConfig;
 import org.dfcspark.dfc.train.TrainState;
-import org.dfcspark.jobs.cluster.LocalCluster;
+import org.dfcspark.jobs.cluster.ClusterDefaults;
+import org.dfcspark.jobs.cluster.ClusterPaths;
+import org.dfcspark.jobs.cluster.StandaloneCluster;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Two replicas on a real Spark standalone cluster (a master and two one-core workers started here from the Maven jars,
- * as child JVMs): each replica runs in its own executor JVM and the all-reduce crosses process boundaries. The result
- * equals one process training on the same streams.
+ * as child JVMs, with none of the project's jars: the driver ships them): each replica runs in its own executor JVM
+ * and the all-reduce crosses process boundaries. The result equals one process training on the same streams.
  */
 class TrainOnClusterTest {
     @TempDir
@@ -45,20 +46,19 @@ class TrainOnClusterTest {
             new ReplicaTrainer(one, one.crosscoderConfig(data.dim(), null), source, AllReduce.single(), single, null, 1, false).run();
         }
 
-        Path root = ProjectPaths.root();
-        String deps = Files.readString(root.resolve("jobs/target/classpath.txt")).trim();
-        String classes = root.resolve("jobs/target/classes") + File.pathSeparator + root.resolve("common/target/classes");
         Path clustered = dir.resolve("clustered");
-        try (LocalCluster cluster = LocalCluster.start(dir.resolve("cluster"), deps, 2, 1, "1g")) {
-            SparkSession spark = SparkSession.builder().master(cluster.masterUrl).appName("TrainOnClusterTest")
+        try (StandaloneCluster cluster = StandaloneCluster.start(dir.resolve("cluster"), 2)) {
+            // As bin/dfc does on a cluster: the project's jars shipped by the driver (the workers have none of them);
+            // one machine, so the store and --out are on a file system every node sees.
+            SparkSession.Builder b = SparkSession.builder().master(cluster.masterUrl).appName("TrainOnClusterTest")
                     .config("spark.ui.enabled", "false").config("spark.driver.host", "127.0.0.1").config("spark.driver.bindAddress", "127.0.0.1")
                     .config("spark.executor.cores", "1").config("spark.cores.max", "2").config("spark.executor.memory", "700m")
-                    .config("spark.executor.extraClassPath", classes).config("spark.executor.extraJavaOptions", "-Dai.djl.offline=true")
-                    .config("spark.executorEnv.OMP_WAIT_POLICY", "PASSIVE")
-                    .config("spark.executorEnv.DJL_CACHE_DIR", root.resolve(".djl-cache").toString())
-                    .getOrCreate();
+                    .config(ClusterPaths.SHARED_FS, "true")
+                    .config("spark.executorEnv.DJL_CACHE_DIR", ProjectPaths.root().resolve(".djl-cache").toString()); // libtorch extracted once
+            ClusterDefaults.forMaster(cluster.masterUrl, k -> k.equals("spark.executorEnv.DJL_CACHE_DIR")).forEach(b::config);
+            SparkSession spark = b.getOrCreate();
             try {
-                long deadline = System.nanoTime() + 60_000_000_000L;
+                long deadline = System.nanoTime() + 120_000_000_000L;
                 while (spark.sparkContext().statusTracker().getExecutorInfos().length < 3 && System.nanoTime() < deadline) Thread.sleep(200);
                 TrainJob.Outcome o = TrainJob.run(spark, cfg, clustered, false, new PrintStream(PrintStream.nullOutputStream()));
                 assertEquals("", o.stopped());
