@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.catalyst.expressions.GenericRowWithSchema;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.Metadata;
 import org.apache.spark.sql.types.StructField;
@@ -87,7 +88,7 @@ public final class EvaluationTables {
             v.add(headline);
             v.add(rows.size());
             for (String s : SCORERS) v.addAll(stats(s, rows, clean, seed));
-            out.add(RowFactory.create(v.toArray()));
+            out.add(new GenericRowWithSchema(v.toArray(), CONDITIONS));
         }
         return out;
     }

@@ -9,6 +9,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
+import org.dfcspark.data.PromptRecord;
 import org.dfcspark.dfc.Checkpoint;
 import org.dfcspark.dfc.CrosscoderConfig;
 import org.dfcspark.harvest.ModelPair;
@@ -61,6 +62,23 @@ public final class Preflight {
             }
         }
         return out;
+    }
+
+    /**
+     * Every prompt, rendered as the protocol says, fits the models' context with room for {@code extra} new tokens
+     * (the position embeddings end there; a longer prompt would run but mean nothing).
+     */
+    public static void checkLengths(EvaluateOptions o, List<PromptRecord> records, int extra, String what) throws IOException {
+        int context = Qwen2Config.load(Path.of(o.modelA())).maxPositionEmbeddings();
+        try (PromptEncoder enc = new PromptEncoder(Path.of(o.modelB()), o.protocol())) {
+            for (PromptRecord r : records) {
+                int n = enc.encode(r).length;
+                if (n + extra > context) {
+                    throw new IllegalArgumentException(what + " prompt " + r.id() + " is " + n + " tokens in the " + o.protocol().id()
+                            + " protocol's rendering" + (extra > 0 ? " + " + extra + " new tokens" : "") + ", beyond the models' context of " + context);
+                }
+            }
+        }
     }
 
     /** A checkpoint directory, or the checkpoint directories inside one (a sweep's variants/), sorted by name. */
