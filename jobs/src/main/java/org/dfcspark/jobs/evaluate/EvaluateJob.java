@@ -71,7 +71,10 @@ public final class EvaluateJob {
                 List<PromptRecord> part = List.copyOf(prompts.subList(from, Math.min(prompts.size(), from + o.shardSize())));
                 WorkItem item = new WorkItem(t, shard, from, part, conditions, r.toolMean());
                 items.add(item);
-                if (!Files.exists(item.marker(out))) pending.add(item);
+                if (!Files.exists(item.marker(out))) {
+                    EvaluateTask.deleteLeftovers(item, out);
+                    pending.add(item);
+                }
             }
         }
         log.printf(Locale.ROOT, "  %d work item(s), %d already done%n", items.size(), items.size() - pending.size());

@@ -53,7 +53,10 @@ public final class EvaluateTask {
         long forwarded = 0, naive = 0, read = 0;
         Path dir = item.dir(root);
         Files.createDirectories(dir);
-        Path tmp = dir.resolve("." + item.file(root).getFileName() + ".tmp");
+        // one temporary name per attempt: a speculative copy never writes into another attempt's file
+        TaskContext ctx = TaskContext.get();
+        String attempt = ctx == null ? "driver" : Long.toString(ctx.taskAttemptId());
+        Path tmp = dir.resolve("." + item.file(root).getFileName() + ".tmp-" + attempt);
         try (PromptEncoder enc = new PromptEncoder(Path.of(o.modelB()), o.protocol());
              BufferedWriter w = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
             GenerationConfig cfg = GenerationConfig.forModel(Path.of(o.modelB()), o.maxNewTokens());
@@ -75,9 +78,22 @@ public final class EvaluateTask {
         Files.move(tmp, item.file(root), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         ObjectNode m = JSON.createObjectNode().put("prompts", item.prompts().size()).put("tokens_forwarded", forwarded)
                 .put("naive_tokens_forwarded", naive).put("partner_tokens_read", read);
-        Path mtmp = dir.resolve("." + item.marker(root).getFileName() + ".tmp");
+        Path mtmp = dir.resolve("." + item.marker(root).getFileName() + ".tmp-" + attempt);
         Files.writeString(mtmp, JSON.writeValueAsString(m));
         Files.move(mtmp, item.marker(root), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    /** Deletes the temporary files that killed attempts left in a pending item's directory. */
+    public static void deleteLeftovers(WorkItem item, Path out) throws IOException {
+        Path dir = item.dir(out);
+        if (!Files.isDirectory(dir)) return;
+        String prefix = "." + item.file(out).getFileName() + ".tmp-", markerPrefix = "." + item.marker(out).getFileName() + ".tmp-";
+        try (var files = Files.list(dir)) {
+            for (Path p : files.toList()) {
+                String name = p.getFileName().toString();
+                if (name.startsWith(prefix) || name.startsWith(markerPrefix)) Files.deleteIfExists(p);
+            }
+        }
     }
 
     /** A done item's token counts. */

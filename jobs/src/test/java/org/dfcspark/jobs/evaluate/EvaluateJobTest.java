@@ -187,8 +187,11 @@ class EvaluateJobTest {
         Path items = fixedOut.resolve("items/dfc-organism/" + HOOK);
         Files.delete(items.resolve("shard-00001.done.json"));
         Files.delete(items.resolve("shard-00001.jsonl"));
+        Path leftover = items.resolve(".shard-00001.jsonl.tmp-999");
+        Files.writeString(leftover, "a killed attempt's partial rows");
         EvaluateJob.Outcome redo = EvaluateJob.run(spark, options(), fixedOut, QUIET);
         assertEquals(1, redo.itemsRun());
+        assertFalse(Files.exists(leftover), "a killed attempt's temporary file is deleted");
         assertEquals(before, sortedRows(table(fixedOut, "generations")));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> EvaluateJob.run(spark, options("limit=3"), fixedOut, QUIET));
         assertTrue(e.getMessage().contains("another config"), e.getMessage());
