@@ -2,6 +2,7 @@ package org.dfcspark.eval;
 
 import java.io.Serializable;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -62,12 +63,16 @@ public record GenerationScores(boolean strictCorrect, String strictErrorType, bo
         }
         Boolean bfclValid = null;
         String bfclError = null;
-        Map<String, Object> question = bfclQuestion(r);
-        if (question != null) {
-            question.put("model_result_raw", output);
-            BfclVerdict v = BfclScorer.score(question);
-            bfclValid = v.raises() == null && v.valid();
-            bfclError = v.raises() != null ? "raises:" + v.raises() : v.errorType();
+        try {
+            Map<String, Object> question = bfclQuestion(r);
+            if (question != null) {
+                question.put("model_result_raw", output);
+                BfclVerdict v = BfclScorer.score(question);
+                bfclValid = v.raises() == null && v.valid();
+                bfclError = v.raises() != null ? "raises:" + v.raises() : v.errorType();
+            }
+        } catch (IllegalArgumentException e) {
+            bfclError = "not scorable: " + e.getMessage(); // e.g. a BFCL category the AST checker does not take
         }
         return new GenerationScores(strict.correct(), strict.errorType(), paper.formatAccuracy(), paper.toolCorrectness(),
                 paper.overallScore(), trScore, trFormat, trCorrect, bfclValid, bfclError);
@@ -106,7 +111,9 @@ public record GenerationScores(boolean strictCorrect, String strictErrorType, bo
             Map<?, ?> c = (Map<?, ?>) call;
             Map<String, Object> params = new LinkedHashMap<>();
             Object args = c.get("arguments");
-            if (args instanceof Map<?, ?> m) for (var e : m.entrySet()) params.put((String) e.getKey(), new ArrayList<>(List.of(e.getValue())));
+            if (args instanceof Map<?, ?> m) {
+                for (var e : m.entrySet()) params.put((String) e.getKey(), new ArrayList<>(Collections.singletonList(e.getValue())));
+            }
             Map<String, Object> one = new LinkedHashMap<>();
             one.put((String) c.get("name"), params);
             answers.add(one);
