@@ -1,0 +1,135 @@
+package org.dfcspark.jobs.evaluate;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.apache.spark.SparkConf;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SaveMode;
+import org.apache.spark.sql.SparkSession;
+import org.dfcspark.data.PromptRecord;
+import org.dfcspark.jobs.PromptsTable;
+import org.dfcspark.jobs.harvest.ExecutorRuntime;
+
+/**
+ * {@code bin/dfc evaluate}: reconstruction, spillover and steering for every crosscoder × hook of a config, on Spark.
+ * The driver checks every input ({@link Preflight}), ranks features ({@link FeatureRankingStage}, written to
+ * {@code OUT/features/}), expands the experiments into conditions per crosscoder ({@link ConditionPlan}) and cuts
+ * work items of {@code shard_size} prompts; one Spark task per pending item ({@link EvaluateTask}) generates and
+ * scores. From the items' files it writes {@code OUT/generations/}, {@code OUT/conditions/} and {@code OUT/summary/}
+ * (data-schemas/evaluation.md). Resumable: a rerun into the same OUT with the same config skips finished items; a
+ * rerun with another config is refused.
+ */
+public final class EvaluateJob {
+    static final String SETTINGS = "evaluate.conf";
+
+    /** What a run did: items run and skipped, generations written, tokens forwarded with prefix reuse and naively. */
+    public record Outcome(int itemsRun, int itemsSkipped, long generations, long tokensForwarded, long naiveTokensForwarded,
+                          long partnerTokensRead) {}
+
+    private EvaluateJob() {}
+
+    public static Outcome run(SparkSession spark, EvaluateOptions o, Path out, PrintStream log) throws IOException {
+        // 1. everything checked before any work
+        Preflight.checkModels(o);
+        List<EvaluationTarget> targets = Preflight.targets(o);
+        List<PromptRecord> prompts = nonEmpty(PromptsTable.readLocal(spark, o.prompts(), o.limit()), o.prompts());
+        List<PromptRecord> tool = nonEmpty(PromptsTable.readLocal(spark, o.rankingTool(), o.rankingLimit()), o.rankingTool());
+        List<PromptRecord> generic = nonEmpty(PromptsTable.readLocal(spark, o.rankingGeneric(), o.rankingLimit()), o.rankingGeneric());
+        Preflight.checkLengths(o, prompts, o.maxNewTokens(), "evaluation");
+        Preflight.checkLengths(o, tool, 0, "ranking");
+        Preflight.checkLengths(o, generic, 0, "ranking");
+        claimOutput(out, o);
+        log.printf(Locale.ROOT, "evaluate: %d crosscoder x hook target(s), %d prompts, protocol %s, up to %d new tokens -> %s%n",
+                targets.size(), prompts.size(), o.protocol().id(), o.maxNewTokens(), out);
+
+        // 2. ranking on the driver
+        SparkConf conf = spark.sparkContext().getConf();
+        int threads = ExecutorRuntime.threadsPerTask(conf.get("spark.master", "local[2]"), conf.getInt("spark.executor.cores", 1),
+                conf.getInt("spark.task.cpus", 1));
+        List<FeatureRankingStage.Ranking> rankings = FeatureRankingStage.run(o, targets, tool, generic, threads);
+        spark.createDataFrame(FeatureRankingStage.rows(rankings), EvaluationTables.FEATURES).coalesce(1).write().mode(SaveMode.Overwrite)
+                .parquet(out.resolve("features").toString());
+
+        // 3. work items
+        List<WorkItem> items = new ArrayList<>(), pending = new ArrayList<>();
+        Map<String, double[]> meanF = new HashMap<>();
+        for (FeatureRankingStage.Ranking r : rankings) {
+            EvaluationTarget t = r.target();
+            List<PlannedCondition> conditions = ConditionPlan.expand(o.experiments(), r.byPartition(), o.seed(),
+                    line -> log.println("  " + t.crosscoder() + " @ " + t.hook() + ": " + line));
+            meanF.put(t.crosscoder() + "\t" + t.hook(), r.toolMean());
+            for (int from = 0, shard = 0; from < prompts.size(); from += o.shardSize(), shard++) {
+                List<PromptRecord> part = List.copyOf(prompts.subList(from, Math.min(prompts.size(), from + o.shardSize())));
+                WorkItem item = new WorkItem(t, shard, from, part, conditions, r.toolMean());
+                items.add(item);
+                if (!Files.exists(item.marker(out))) {
+                    EvaluateTask.deleteLeftovers(item, out);
+                    pending.add(item);
+                }
+            }
+        }
+        log.printf(Locale.ROOT, "  %d work item(s), %d already done%n", items.size(), items.size() - pending.size());
+        if (!pending.isEmpty()) {
+            String outDir = out.toString();
+            int taskThreads = threads;
+            new JavaSparkContext(spark.sparkContext()).parallelize(pending, pending.size())
+                    .foreach(item -> EvaluateTask.run(item, o, outDir, taskThreads));
+        }
+
+        // 4. tables
+        List<String> files = new ArrayList<>();
+        long forwarded = 0, naive = 0, read = 0;
+        for (WorkItem item : items) {
+            files.add(item.file(out).toString());
+            EvaluateTask.Tokens t = EvaluateTask.tokens(item, out);
+            forwarded += t.forwarded();
+            naive += t.naive();
+            read += t.partnerRead();
+        }
+        Dataset<Row> generations = spark.read().schema(EvaluationTables.GENERATIONS).json(files.toArray(new String[0]));
+        generations.write().mode(SaveMode.Overwrite).parquet(out.resolve("generations").toString());
+        List<Row> verdicts = spark.read().parquet(out.resolve("generations").toString()).drop("text", "prompt_ids", "generated_ids").collectAsList();
+        List<Row> conditions = EvaluationTables.conditions(verdicts, meanF, o.protocol().headline(), o.seed());
+        spark.createDataFrame(conditions, EvaluationTables.CONDITIONS).coalesce(1).write().mode(SaveMode.Overwrite)
+                .parquet(out.resolve("conditions").toString());
+        spark.createDataFrame(EvaluationTables.summary(conditions, o.protocol().headline()), EvaluationTables.SUMMARY).coalesce(1).write()
+                .mode(SaveMode.Overwrite).parquet(out.resolve("summary").toString());
+
+        // 5. the cost of prefix reuse
+        log.printf(Locale.ROOT, "  %d generations; tokens forwarded: %d with prefix reuse vs %d naively (%.0f%%), plus %d partner tokens read "
+                + "(layers 0..L only)%n", verdicts.size(), forwarded, naive, naive == 0 ? 0 : 100.0 * forwarded / naive, read);
+        return new Outcome(pending.size(), items.size() - pending.size(), verdicts.size(), forwarded, naive, read);
+    }
+
+    /** OUT is new, empty, or a previous run of the same config (then its finished items are kept). */
+    private static void claimOutput(Path out, EvaluateOptions o) throws IOException {
+        Path settings = out.resolve(SETTINGS);
+        if (Files.exists(settings)) {
+            if (!Files.readString(settings).equals(o.canonical())) {
+                throw new IllegalArgumentException(out + " holds an evaluation with another config; choose another --out");
+            }
+            return;
+        }
+        if (Files.isDirectory(out)) {
+            try (var l = Files.list(out)) {
+                if (l.findAny().isPresent()) throw new IllegalArgumentException(out + " exists, is not empty and holds no evaluation; choose another --out");
+            }
+        }
+        Files.createDirectories(out);
+        Files.writeString(settings, o.canonical());
+    }
+
+    private static List<PromptRecord> nonEmpty(List<PromptRecord> records, String path) {
+        if (records.isEmpty()) throw new IllegalArgumentException(path + ": no prompts");
+        return records;
+    }
+}

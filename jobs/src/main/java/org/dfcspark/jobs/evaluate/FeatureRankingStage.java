@@ -1,0 +1,89 @@
+package org.dfcspark.jobs.evaluate;
+
+import ai.djl.Device;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.dfcspark.data.PromptRecord;
+import org.dfcspark.dfc.ArrayActivations;
+import org.dfcspark.dfc.Crosscoder;
+import org.dfcspark.eval.FeatureGroup;
+import org.dfcspark.eval.FeatureRanking;
+import org.dfcspark.eval.Steering;
+import org.dfcspark.model.HookPoint;
+import org.dfcspark.model.ModelCache;
+import org.dfcspark.model.Qwen2Model;
+
+/**
+ * Ranks every crosscoder's features on the driver: the last-prompt-token residual pairs (A, B) of the ranking's tool
+ * and generic prompts at the crosscoder's hook (read once per hook, shared by every crosscoder there), encoded as the
+ * protocol feeds the crosscoder, then Cohen's d and AUROC per partition ({@link FeatureRanking#score}). The prompts
+ * are rendered as the evaluation prompts are, so "last prompt token" is the token the edits touch.
+ */
+public final class FeatureRankingStage {
+    private static final int BATCH = 32;
+
+    /** One crosscoder's ranking at one hook: per partition, and every feature's mean activation on the tool prompts. */
+    public record Ranking(EvaluationTarget target, Map<FeatureGroup, List<FeatureRanking.Scored>> byPartition, double[] toolMean) {}
+
+    private FeatureRankingStage() {}
+
+    public static List<Ranking> run(EvaluateOptions o, List<EvaluationTarget> targets, List<PromptRecord> tool, List<PromptRecord> generic,
+                                    int threads) throws IOException {
+        Qwen2Model a = ModelCache.get(Path.of(o.modelA()), Device.cpu()), b = ModelCache.get(Path.of(o.modelB()), Device.cpu());
+        List<int[]> toolIds = new ArrayList<>(), genericIds = new ArrayList<>();
+        int pad;
+        try (PromptEncoder enc = new PromptEncoder(Path.of(o.modelB()), o.protocol())) {
+            for (PromptRecord r : tool) toolIds.add(enc.encode(r));
+            for (PromptRecord r : generic) genericIds.add(enc.encode(r));
+            pad = enc.padTokenId();
+        }
+        Map<String, ArrayActivations[]> byHook = new HashMap<>();
+        List<Ranking> out = new ArrayList<>();
+        for (EvaluationTarget t : targets) {
+            ArrayActivations[] acts = byHook.computeIfAbsent(t.hook(), h -> new ArrayActivations[] {
+                    pairs(a, b, toolIds, HookPoint.parse(h), pad, "tool prompts"), pairs(a, b, genericIds, HookPoint.parse(h), pad, "generic prompts")});
+            Crosscoder cc = CrosscoderCache.get(t.dir(), o.protocol());
+            FeatureRanking.SparseValues onTool = FeatureRanking.values(cc, acts[0], BATCH, threads);
+            FeatureRanking.SparseValues onGeneric = FeatureRanking.values(cc, acts[1], BATCH, threads);
+            Map<FeatureGroup, List<FeatureRanking.Scored>> ranked = new EnumMap<>(FeatureGroup.class);
+            for (FeatureGroup g : FeatureGroup.values()) ranked.put(g, FeatureRanking.score(onTool, onGeneric, cc.partition(), g));
+            double[] mean = new double[cc.dictSize()];
+            for (int j = 0; j < mean.length; j++) mean[j] = onTool.mean(j);
+            out.add(new Ranking(t, ranked, mean));
+        }
+        return out;
+    }
+
+    /** Rows of {@link EvaluationTables#FEATURES}: the three partitions of every ranking, rank 1 = largest d. */
+    public static List<Row> rows(List<Ranking> rankings) {
+        List<Row> rows = new ArrayList<>();
+        for (Ranking r : rankings) {
+            for (FeatureGroup g : List.of(FeatureGroup.A_EXCLUSIVE, FeatureGroup.B_EXCLUSIVE, FeatureGroup.SHARED)) {
+                int rank = 0;
+                for (FeatureRanking.Scored s : r.byPartition().get(g)) {
+                    rows.add(RowFactory.create(r.target().crosscoder(), r.target().hook(), g.id(), s.feature(), s.cohensD(), s.auroc(),
+                            s.meanPositive(), s.meanNegative(), ++rank));
+                }
+            }
+        }
+        return rows;
+    }
+
+    private static ArrayActivations pairs(Qwen2Model a, Qwen2Model b, List<int[]> ids, HookPoint hook, int pad, String name) {
+        float[][] ra = Steering.lastPromptResiduals(a, ids, hook, pad, BATCH), rb = Steering.lastPromptResiduals(b, ids, hook, pad, BATCH);
+        int d = ra.length == 0 ? 0 : ra[0].length;
+        float[] data = new float[ids.size() * 2 * d];
+        for (int r = 0; r < ids.size(); r++) {
+            System.arraycopy(ra[r], 0, data, r * 2 * d, d);
+            System.arraycopy(rb[r], 0, data, r * 2 * d + d, d);
+        }
+        return new ArrayActivations(data, ids.size(), d, name);
+    }
+}
