@@ -69,6 +69,7 @@ public final class LocalCluster implements AutoCloseable {
         pb.environment().put("SPARK_HOME", sparkHome.toString());
         pb.environment().put("SPARK_SCALA_VERSION", "2.13");
         pb.environment().put("SPARK_LOCAL_IP", "127.0.0.1");
+        pb.environment().remove("DJL_CACHE_DIR"); // as on a real worker: executors get theirs from the application
         return pb.start();
     }
 

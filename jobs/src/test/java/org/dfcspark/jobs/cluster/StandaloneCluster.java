@@ -11,11 +11,11 @@ import org.dfcspark.data.ProjectPaths;
 /**
  * The cluster the tests run on: a {@link LocalCluster} (master + N one-core, 1 GB workers on 127.0.0.1) whose Spark
  * "installation" holds what a Spark distribution holds, Spark and its dependencies, and none of this project's classes
- * or its own dependencies (DJL, Jinjava, Typesafe config, XGBoost): executors get those only if the driver ships them,
+ * or its own dependencies (DJL, Jinjava, Typesafe config): executors get those only if the driver ships them,
  * as on a real cluster.
  */
 public final class StandaloneCluster implements AutoCloseable {
-    private static final List<String> OURS = List.of("/ai/djl/", "/com/hubspot/", "/com/typesafe/config/", "/ml/dmlc/");
+    private static final List<String> OURS = List.of("/ai/djl/", "/com/hubspot/", "/com/typesafe/config/");
 
     public final String masterUrl;
     private final LocalCluster cluster;

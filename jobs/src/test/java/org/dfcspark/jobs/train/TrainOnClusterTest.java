@@ -16,6 +16,7 @@ import org.dfcspark.dfc.train.TrainConfig;
 import org.dfcspark.dfc.train.TrainState;
 import org.dfcspark.jobs.cluster.ClusterDefaults;
 import org.dfcspark.jobs.cluster.ClusterPaths;
+import org.dfcspark.jobs.cluster.ShippedJars;
 import org.dfcspark.jobs.cluster.StandaloneCluster;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -55,7 +56,12 @@ class TrainOnClusterTest {
                     .config("spark.executor.cores", "1").config("spark.cores.max", "2").config("spark.executor.memory", "700m")
                     .config(ClusterPaths.SHARED_FS, "true")
                     .config("spark.executorEnv.DJL_CACHE_DIR", ProjectPaths.root().resolve(".djl-cache").toString()); // libtorch extracted once
-            ClusterDefaults.forMaster(cluster.masterUrl, k -> k.equals("spark.executorEnv.DJL_CACHE_DIR")).forEach(b::config);
+            // The test JVM's java.class.path is surefire's manifest-only jar: ship the build's class path, as bin/dfc's is.
+            Path root = ProjectPaths.root();
+            String classPath = String.join(java.io.File.pathSeparator, root.resolve("jobs/target/classes").toString(),
+                    root.resolve("common/target/classes").toString(), Files.readString(root.resolve("jobs/target/classpath.txt")).trim());
+            b.config("spark.jars", ShippedJars.forClassPath(classPath, dir.resolve("jars")));
+            ClusterDefaults.forMaster(cluster.masterUrl, k -> k.equals("spark.executorEnv.DJL_CACHE_DIR") || k.equals("spark.jars")).forEach(b::config);
             SparkSession spark = b.getOrCreate();
             try {
                 long deadline = System.nanoTime() + 120_000_000_000L;
