@@ -166,9 +166,11 @@ public final class DfcEstimator extends Estimator<DfcModel> implements DefaultPa
     public DfcModel fit(Dataset<?> dataset) {
         transformSchema(dataset.schema());
         TrainConfig cfg = trainConfig();
-        try (TrainingRows rows = TrainingRows.of(dataset, getInputColA(), getInputColB())) {
-            return train(dataset.sparkSession(), rows, this, cfg);
-        }
+        return reportingBadInput(() -> {
+            try (TrainingRows rows = TrainingRows.of(dataset, getInputColA(), getInputColB())) {
+                return train(dataset.sparkSession(), rows, this, cfg);
+            }
+        });
     }
 
     /**
@@ -186,11 +188,32 @@ public final class DfcEstimator extends Estimator<DfcModel> implements DefaultPa
             }
             variants.add(v);
         }
-        List<DfcModel> models = new ArrayList<>();
-        try (TrainingRows rows = TrainingRows.of(dataset, getInputColA(), getInputColB())) {
-            for (DfcEstimator v : variants) models.add(train(dataset.sparkSession(), rows, v, v.trainConfig()));
-        }
+        List<DfcModel> models = reportingBadInput(() -> {
+            List<DfcModel> trained = new ArrayList<>();
+            try (TrainingRows rows = TrainingRows.of(dataset, getInputColA(), getInputColB())) {
+                for (DfcEstimator v : variants) trained.add(train(dataset.sparkSession(), rows, v, v.trainConfig()));
+            }
+            return trained;
+        });
         return CollectionConverters.asScala(models).toList();
+    }
+
+    /**
+     * Bad input found on an executor (a vector of the wrong size) or in a replica reaches the caller as Spark's
+     * SparkException, the executor's exception in its text: it is reported as the IllegalArgumentException it was.
+     */
+    private static <T> T reportingBadInput(java.util.function.Supplier<T> work) {
+        try {
+            return work.get();
+        } catch (IllegalArgumentException e) {
+            throw e;
+        } catch (Exception e) { // SparkException is checked in Java but thrown by collect() and friends
+            Throwable cause = TrainJob.rootCause(e);
+            String what = cause.getMessage() == null ? cause.toString() : cause.getMessage();
+            if (cause instanceof IllegalArgumentException) throw new IllegalArgumentException(what, e);
+            if (e instanceof RuntimeException r) throw r;
+            throw new IllegalStateException("training failed: " + what, e);
+        }
     }
 
     /** One barrier stage of {@code replicas} tasks over the rows; replica 0 returns the crosscoder. */
@@ -222,18 +245,10 @@ public final class DfcEstimator extends Estimator<DfcModel> implements DefaultPa
         CrosscoderConfig ccConfig = cfg.crosscoderConfig(d, norm).withProvenance(prov);
         ReplicaTask<scala.Tuple2<Integer, TrainingRows.KeyedRow>> task =
                 new ReplicaTask<>(cfg, ccConfig, new TrainingRows.PartitionOpener(streams, unitsPerStream, d), null, threads);
-        List<ReplicaTask.Result> results;
-        try {
-            spark.sparkContext().setJobDescription("dfc DfcEstimator.fit " + variant.uid());
-            results = rows.dealt(streams, cfg.replicas()).rdd().barrier()
-                    .mapPartitions(task, false, ClassTag$.MODULE$.apply(ReplicaTask.Result.class))
-                    .toJavaRDD().collect();
-        } catch (Exception e) { // SparkException (a task failed) is checked in Java but thrown by collect()
-            Throwable cause = TrainJob.rootCause(e);
-            String what = cause.getMessage() == null ? cause.toString() : cause.getMessage();
-            if (cause instanceof IllegalArgumentException) throw new IllegalArgumentException(what, e);
-            throw new IllegalStateException("training failed: " + what, e);
-        }
+        spark.sparkContext().setJobDescription("dfc DfcEstimator.fit " + variant.uid());
+        List<ReplicaTask.Result> results = rows.dealt(streams, cfg.replicas()).rdd().barrier()
+                .mapPartitions(task, false, ClassTag$.MODULE$.apply(ReplicaTask.Result.class))
+                .toJavaRDD().collect();
         CrosscoderSnapshot trained = null;
         for (ReplicaTask.Result r : results) {
             if (r.crosscoder() != null) trained = r.crosscoder();

@@ -164,8 +164,8 @@ final class TrainingRows implements AutoCloseable {
         private void copy(Vector vec, String column, float[] out, int offset) {
             if (vec == null) throw new IllegalArgumentException("input column '" + column + "' holds a null vector");
             if (vec.size() != d) {
-                throw new IllegalArgumentException("input column '" + column + "' holds a vector of size " + vec.size() + " but the first row's '"
-                        + colA + "' has size " + d + " (a and b must hold d values each, the same d in every row)");
+                throw new IllegalArgumentException("input column '" + column + "' holds a vector of size " + vec.size() + ", but the first row's '"
+                        + colA + "' has " + d + " values (every a and b must hold the same number of values)");
             }
             for (int i = 0; i < d; i++) out[offset + i] = (float) vec.apply(i);
         }
