@@ -15,9 +15,14 @@ public record CrosscoderSnapshot(String configJson, float[][] parameters) implem
         return new CrosscoderSnapshot(cc.config().toJson(), copy);
     }
 
+    /** The crosscoder's config (shapes, normalisation, provenance), without copying the parameters. */
+    public CrosscoderConfig config() {
+        return CrosscoderConfig.fromJson(configJson, "crosscoder snapshot");
+    }
+
     /** A new crosscoder with these parameters (the snapshot stays unchanged). */
     public Crosscoder toCrosscoder() {
-        Crosscoder cc = new Crosscoder(CrosscoderConfig.fromJson(configJson, "crosscoder snapshot"));
+        Crosscoder cc = new Crosscoder(config());
         float[][] dst = cc.parameterArrays();
         if (dst.length != parameters.length) throw new IllegalArgumentException("crosscoder snapshot: " + parameters.length + " parameter arrays, expected " + dst.length);
         for (int i = 0; i < dst.length; i++) {

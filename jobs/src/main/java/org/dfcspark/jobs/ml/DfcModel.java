@@ -7,7 +7,9 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
+import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.FileUtil;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.function.FlatMapFunction;
@@ -37,6 +39,7 @@ import org.dfcspark.dfc.Checkpoint;
 import org.dfcspark.dfc.Crosscoder;
 import org.dfcspark.dfc.CrosscoderSnapshot;
 import org.dfcspark.dfc.SparseCodes;
+import org.dfcspark.jobs.harvest.StoreFs;
 
 /**
  * A trained crosscoder as a Spark ML transformer: {@code transform} adds its codes of each row's {@code [a | b]} as a
@@ -84,11 +87,11 @@ public final class DfcModel extends Model<DfcModel> implements MLWritable {
     }
 
     public int activationDim() {
-        return crosscoder().activationDim();
+        return crosscoder.config().activationDim();
     }
 
     public int dictSize() {
-        return crosscoder().dictSize();
+        return crosscoder.config().dictSize();
     }
 
     // ---- schema ----
@@ -133,9 +136,8 @@ public final class DfcModel extends Model<DfcModel> implements MLWritable {
 
     @Override
     public StructType transformSchema(StructType schema) {
-        Crosscoder cc = crosscoder();
-        checkInputs(schema, getInputColA(), getInputColB(), cc.activationDim());
-        return withOutputs(schema, getOutputCol(), cc.dictSize(), getReconstructions());
+        checkInputs(schema, getInputColA(), getInputColB(), activationDim());
+        return withOutputs(schema, getOutputCol(), dictSize(), getReconstructions());
     }
 
     // ---- transform ----
@@ -320,9 +322,7 @@ public final class DfcModel extends Model<DfcModel> implements MLWritable {
                 local = Files.createTempDirectory("dfc-model-");
                 java.nio.file.Path dir = local.resolve(CHECKPOINT_DIR);
                 Checkpoint.save(model.crosscoder(), dir, List.of());
-                Path dst = new Path(path, CHECKPOINT_DIR);
-                FileSystem fs = dst.getFileSystem(sparkSession().sparkContext().hadoopConfiguration());
-                fs.copyFromLocalFile(false, true, new Path(dir.toUri()), dst);
+                copyTree(new Path(dir.toUri()), new Path(path, CHECKPOINT_DIR), sparkSession());
             } catch (IOException e) {
                 throw new UncheckedIOException(path + ": could not write the crosscoder: " + e.getMessage(), e);
             } finally {
@@ -339,10 +339,7 @@ public final class DfcModel extends Model<DfcModel> implements MLWritable {
             try {
                 local = Files.createTempDirectory("dfc-model-");
                 java.nio.file.Path dir = local.resolve(CHECKPOINT_DIR);
-                Path src = new Path(path, CHECKPOINT_DIR);
-                FileSystem fs = src.getFileSystem(sparkSession().sparkContext().hadoopConfiguration());
-                if (!fs.exists(src)) throw new IllegalArgumentException(path + ": no " + CHECKPOINT_DIR + "/ directory (not a saved DfcModel)");
-                fs.copyToLocalFile(false, src, new Path(dir.toUri()), true);
+                copyTree(new Path(path, CHECKPOINT_DIR), new Path(dir.toUri()), sparkSession());
                 DfcModel model = new DfcModel(meta.uid(), CrosscoderSnapshot.of(Checkpoint.load(dir)));
                 meta.getAndSetParams(model, scala.Option.empty());
                 return model;
@@ -352,6 +349,18 @@ public final class DfcModel extends Model<DfcModel> implements MLWritable {
                 deleteQuietly(local);
             }
         }
+    }
+
+    /**
+     * Copies a directory between file systems (the local temporary one and wherever the model is saved), as the
+     * harvest store is accessed: the raw file system for {@code file:} paths, so no {@code .crc} side files (they would
+     * make a hand-edited config.json unreadable).
+     */
+    private static void copyTree(Path from, Path to, SparkSession spark) throws IOException {
+        Configuration conf = StoreFs.storeConf(spark.sparkContext().hadoopConfiguration());
+        FileSystem src = from.getFileSystem(conf), dst = to.getFileSystem(conf);
+        if (!src.exists(from)) throw new IllegalArgumentException(from + ": not found (not a saved DfcModel?)");
+        FileUtil.copy(src, from, dst, to, false, true, conf);
     }
 
     private static void deleteQuietly(java.nio.file.Path dir) {

@@ -22,6 +22,7 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.functions;
 import org.dfcspark.cli.Args;
+import org.dfcspark.dfc.Checkpoint;
 import org.dfcspark.dfc.Crosscoder;
 import org.dfcspark.jobs.harvest.HarvestFixture;
 import org.dfcspark.jobs.harvest.HarvestJob;
@@ -121,6 +122,14 @@ class DfcEstimatorTest {
 
         String path = dir.resolve("pipeline-model").toString();
         pm.write().overwrite().save(path);
+        Path checkpoint;
+        try (var files = java.nio.file.Files.walk(Path.of(path))) {
+            checkpoint = files.filter(f -> f.getFileName().toString().equals("crosscoder")).findFirst().orElseThrow();
+        }
+        try (var files = java.nio.file.Files.list(checkpoint)) {
+            assertEquals(List.of(), files.filter(f -> f.toString().endsWith(".crc")).toList(), "no .crc files beside the checkpoint");
+        }
+        assertSameParameters(model.crosscoder(), Checkpoint.load(checkpoint), 0); // bin/dfc crosscoder tools read it as is
         PipelineModel loaded = PipelineModel.load(path);
         assertEquals(model.uid(), model(loaded).uid());
         assertTrue(model(loaded).getReconstructions(), "params saved with the model");
