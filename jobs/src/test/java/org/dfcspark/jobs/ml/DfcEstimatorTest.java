@@ -24,6 +24,7 @@ import org.apache.spark.sql.functions;
 import org.dfcspark.cli.Args;
 import org.dfcspark.dfc.Checkpoint;
 import org.dfcspark.dfc.Crosscoder;
+import org.dfcspark.dfc.train.TrainConfig;
 import org.dfcspark.jobs.harvest.HarvestFixture;
 import org.dfcspark.jobs.harvest.HarvestJob;
 import org.dfcspark.jobs.harvest.HarvestOptions;
@@ -152,6 +153,17 @@ class DfcEstimatorTest {
         assertEquals(2, models.size());
         assertEquals(4, models.get(0).crosscoder().config().k());
         assertSameParameters(model(fitted()).crosscoder(), models.get(1).crosscoder(), 0);
+    }
+
+    @Test
+    void paramsAreTheTrainConfigKeysWithItsDefaults() {
+        java.util.Set<String> names = new java.util.TreeSet<>();
+        for (org.apache.spark.ml.param.Param<?> p : new DfcEstimator().params()) names.add(p.name());
+        names.removeAll(List.of("inputColA", "inputColB"));
+        assertTrue(TrainConfig.keys().containsAll(names), "not TrainConfig keys: " + names);
+        assertTrue(names.containsAll(List.of("dict_size", "k", "excl_a", "excl_b", "coupling", "sparsity", "loss", "l1_shared", "l1_excl",
+                "lr", "clip", "warmup", "normalization", "init", "steps", "batch", "seed", "replicas", "streams")), names.toString());
+        assertEquals(TrainConfig.defaults(), new DfcEstimator().trainConfig());
     }
 
     @Test
