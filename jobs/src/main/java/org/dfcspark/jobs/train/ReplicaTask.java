@@ -9,6 +9,7 @@ import java.util.Map;
 import ml.dmlc.xgboost4j.java.RabitTracker;
 import org.apache.spark.BarrierTaskContext;
 import org.dfcspark.dfc.CrosscoderConfig;
+import org.dfcspark.dfc.CrosscoderSnapshot;
 import org.dfcspark.dfc.train.AllReduce;
 import org.dfcspark.dfc.train.ReplicaTrainer;
 import org.dfcspark.dfc.train.TrainConfig;
@@ -24,29 +25,44 @@ import scala.runtime.AbstractFunction1;
  * the all-reduce ring, never through the driver); every replica joins, runs {@link ReplicaTrainer} (which resumes from
  * the checkpoint in {@code out} if there is one) and returns its result as JSON. A new stage attempt after a failure
  * starts a new tracker, so Spark's retry of the barrier stage continues from the last checkpoint.
+ *
+ * <p>The replica's data comes from a {@link DataOpener} given the partition's rows: {@code bin/dfc train} ignores them
+ * and reads its units of the store, the Spark ML estimator's partitions are the rows. Without an output directory
+ * nothing is written and replica 0 returns the trained crosscoder in its result.
+ *
+ * @param <T> the type of the barrier stage's partition rows
  */
-final class ReplicaTask extends AbstractFunction1<Iterator<Integer>, Iterator<String>> implements Serializable {
+public final class ReplicaTask<T> extends AbstractFunction1<Iterator<T>, Iterator<ReplicaTask.Result>> implements Serializable {
+    /** A replica's data, opened on the executor from its partition's rows. */
+    public interface DataOpener<T> extends Serializable {
+        UnitSource open(java.util.Iterator<T> partitionRows) throws java.io.IOException;
+    }
+
+    /** What a replica reports: its summary as JSON; the crosscoder it trained (replica 0 without an output directory), else null. */
+    public record Result(String json, CrosscoderSnapshot crosscoder) implements Serializable {}
+
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int TRACKER_TIMEOUT_S = 300;
 
     private final String trainConfigJson;
     private final String crosscoderConfigJson;
-    private final TrainData data;
+    private final DataOpener<T> data;
     private final String out;
     private final int threads;
 
-    ReplicaTask(TrainConfig cfg, CrosscoderConfig ccConfig, TrainData data, Path out, int threads) {
+    /** @param out the checkpoint directory, or null to write nothing (replica 0 then returns the crosscoder) */
+    public ReplicaTask(TrainConfig cfg, CrosscoderConfig ccConfig, DataOpener<T> data, Path out, int threads) {
         this.trainConfigJson = cfg.toJson();
         this.crosscoderConfigJson = ccConfig.toJson();
         this.data = data;
-        this.out = out.toString();
+        this.out = out == null ? null : out.toString();
         this.threads = threads;
     }
 
     @Override
-    public Iterator<String> apply(Iterator<Integer> ignored) {
+    public Iterator<Result> apply(Iterator<T> rows) {
         try {
-            return CollectionConverters.asScala(List.of(run()).iterator());
+            return CollectionConverters.asScala(List.of(run(CollectionConverters.asJava(rows))).iterator());
         } catch (RuntimeException e) {
             throw e;
         } catch (Exception e) {
@@ -54,7 +70,7 @@ final class ReplicaTask extends AbstractFunction1<Iterator<Integer>, Iterator<St
         }
     }
 
-    private String run() throws Exception {
+    private Result run(java.util.Iterator<T> rows) throws Exception {
         BarrierTaskContext ctx = BarrierTaskContext.get();
         TrainConfig cfg = TrainConfig.fromJson(trainConfigJson, "training config");
         CrosscoderConfig ccConfig = CrosscoderConfig.fromJson(crosscoderConfigJson, "crosscoder config");
@@ -71,7 +87,7 @@ final class ReplicaTask extends AbstractFunction1<Iterator<Integer>, Iterator<St
         ai.djl.engine.Engine.getEngine("PyTorch"); // libtorch loaded before its thread count is set
         ExecutorRuntime.configure(ExecutorRuntime.device(ctx), threads);
         AllReduce comm = null;
-        try (UnitSource source = data.open()) {
+        try (UnitSource source = data.open(rows)) {
             if (replicas > 1) {
                 @SuppressWarnings("unchecked")
                 Map<String, Object> args = JSON.readValue(gathered[0], Map.class);
@@ -79,13 +95,14 @@ final class ReplicaTask extends AbstractFunction1<Iterator<Integer>, Iterator<St
             } else {
                 comm = AllReduce.single();
             }
-            Path outDir = Path.of(out);
+            Path outDir = out == null ? null : Path.of(out);
             ReplicaTrainer trainer = new ReplicaTrainer(cfg, ccConfig, source, comm, outDir,
-                    partition == 0 ? System.err : null, threads, partition == 0 && injectFailureOnce(cfg, outDir));
+                    partition == 0 ? System.err : null, threads, partition == 0 && outDir != null && injectFailureOnce(cfg, outDir));
             ReplicaTrainer.Result r = trainer.run();
-            return JSON.writeValueAsString(Map.of("rank", comm.rank(), "steps", r.steps(), "bad_rows", r.badRows(),
+            CrosscoderSnapshot trained = outDir == null && comm.rank() == 0 ? CrosscoderSnapshot.of(trainer.crosscoder()) : null;
+            return new Result(JSON.writeValueAsString(Map.of("rank", comm.rank(), "steps", r.steps(), "bad_rows", r.badRows(),
                     "rows_per_s", r.rowsPerSecond(), "allreduce_ms_per_step", r.allReduceMsPerStep(), "bytes_per_step", r.bytesPerStep(),
-                    "stopped", r.stopped() == null ? "" : r.stopped(), "resumed_from", r.resumedFrom()));
+                    "stopped", r.stopped() == null ? "" : r.stopped(), "resumed_from", r.resumedFrom())), trained);
         } finally {
             // Clean-up after a failure must not hide it: a tracker whose peer died reports an error of its own.
             if (comm instanceof XgbAllReduce x) quietly(x::close);

@@ -76,25 +76,21 @@ public final class TrainJob {
         prov.put("init_weights", cfg.init().id());
         CrosscoderConfig ccConfig = cfg.crosscoderConfig(data.dim(), norm).withProvenance(prov);
 
-        SparkConf conf = sparkConf;
-        String master = conf.get("spark.master", "local[2]");
-        checkSlots(master, cfg.replicas());
-        int threads = cfg.threads() > 0 ? cfg.threads()
-                : ExecutorRuntime.threadsPerTask(master, conf.getInt("spark.executor.cores", 1), conf.getInt("spark.task.cpus", 1));
+        int threads = threadsPerReplica(spark, cfg);
         log.printf(Locale.ROOT, "training %s on %s: %d steps x %d rows, %d replica(s) (%s), %d stream(s), %d thread(s) per replica -> %s%n",
                 describe(ccConfig), data.describe(), cfg.steps(), cfg.batch(), cfg.replicas(), cfg.sync().id(), cfg.streamCount(), threads, out);
 
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         List<Integer> ranks = new ArrayList<>();
         for (int r = 0; r < cfg.replicas(); r++) ranks.add(r);
-        ReplicaTask task = new ReplicaTask(cfg, ccConfig, data, out, threads);
+        ReplicaTask<Integer> task = new ReplicaTask<>(cfg, ccConfig, ignored -> data.open(), out, threads);
         for (int attempt = 1; ; attempt++) {
             try {
                 jsc.setJobDescription("dfc train " + out.getFileName() + " (attempt " + attempt + ")");
-                List<String> results = jsc.parallelize(ranks, cfg.replicas()).rdd().barrier()
-                        .mapPartitions(task, false, ClassTag$.MODULE$.apply(String.class))
+                List<ReplicaTask.Result> results = jsc.parallelize(ranks, cfg.replicas()).rdd().barrier()
+                        .mapPartitions(task, false, ClassTag$.MODULE$.apply(ReplicaTask.Result.class))
                         .toJavaRDD().collect();
-                return outcome(out, results, attempt, started);
+                return outcome(out, results.stream().map(ReplicaTask.Result::json).toList(), attempt, started);
             } catch (Exception e) { // SparkException (a task failed) is checked in Java but thrown by collect()
                 Throwable cause = rootCause(e);
                 if (cause instanceof IllegalArgumentException || attempt >= cfg.maxAttempts()) {
@@ -141,6 +137,18 @@ public final class TrainJob {
         return null;
     }
 
+    /**
+     * Compute threads per replica ({@code threads}, or the task's share of its executor's cores); refuses more replicas
+     * than a local master has task slots.
+     */
+    public static int threadsPerReplica(SparkSession spark, TrainConfig cfg) {
+        SparkConf conf = spark.sparkContext().getConf();
+        String master = conf.get("spark.master", "local[2]");
+        checkSlots(master, cfg.replicas());
+        return cfg.threads() > 0 ? cfg.threads()
+                : ExecutorRuntime.threadsPerTask(master, conf.getInt("spark.executor.cores", 1), conf.getInt("spark.task.cpus", 1));
+    }
+
     /** In local mode a barrier stage needs one slot per replica: refuse at once instead of waiting for slots that never come. */
     private static void checkSlots(String master, int replicas) {
         if (!master.startsWith("local")) return;
@@ -179,7 +187,7 @@ public final class TrainJob {
      * The exception a replica threw: the end of the cause chain, or, for a task failure (Spark reports it as a
      * SparkException whose message carries the executor's exception as text), that exception rebuilt from its line.
      */
-    private static Throwable rootCause(Throwable e) {
+    public static Throwable rootCause(Throwable e) {
         Throwable c = e;
         while (c.getCause() != null && c.getCause() != c) c = c.getCause();
         if (c != e || e.getMessage() == null) return c;
