@@ -104,6 +104,7 @@ public final class TrainBench {
                     .config("spark.ui.enabled", "false").config("spark.driver.host", "127.0.0.1").config("spark.driver.bindAddress", "127.0.0.1")
                     .config("spark.executor.cores", "1").config("spark.cores.max", Integer.toString(workers))
                     .config("spark.executor.memory", s.workerMemory()).config("spark.executor.extraClassPath", classes)
+                    .config(org.dfcspark.jobs.cluster.ClusterPaths.SHARED_FS, "true") // one machine: every node sees the store
                     .config("spark.executor.extraJavaOptions", "-Dai.djl.offline=true -Dai.djl.pytorch.num_interop_threads=1")
                     .config("spark.executorEnv.OMP_WAIT_POLICY", "PASSIVE").config("spark.executorEnv.MALLOC_MMAP_MAX_", "0")
                     .config("spark.executorEnv.MALLOC_TRIM_THRESHOLD_", "68719476736")
