@@ -1,7 +1,6 @@
 package org.dfcspark.dfc;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -63,7 +62,7 @@ public final class TrainingRun {
         float[] batch = new float[o.batch() * w];
         int[] ids = new int[o.batch()];
         List<String> metrics = new ArrayList<>();
-        Window window = new Window(cc.dictSize(), o.batch());
+        MetricsWindow window = new MetricsWindow(cc.dictSize(), o.batch());
         int skipped = 0;
         long lastCheckpoint = -1;
         long started = System.nanoTime();
@@ -91,10 +90,10 @@ public final class TrainingRun {
                         : "no checkpoint had been written yet";
                 throw new TrainingStopped("training diverged: " + r.detail() + "; " + kept);
             }
-            window.add(r, trainer.lastFired());
+            window.add(r.terms(), r, trainer.lastFired());
             long t = trainer.stepsTaken();
             if (t % o.logEvery() == 0 || t == o.steps()) {
-                String line = window.flush(t, cc, skipped, trainer.deadLatents());
+                String line = window.flush(t, cc, trainer.deadLatents(), "skipped_batches", skipped);
                 metrics.add(line);
                 if (o.metricsFile() != null) {
                     Files.writeString(o.metricsFile(), line + "\n", StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
@@ -174,57 +173,6 @@ public final class TrainingRun {
                 }
                 ids[i] = perm[pos++];
             }
-        }
-    }
-
-    /** Means of the step metrics since the last log line. */
-    private static final class Window {
-        private final boolean[] fired;
-        private final Map<String, Double> sums = new LinkedHashMap<>();
-        private final int batchRows;
-        private int count;
-        private long since = System.nanoTime();
-        private double lastNorm;
-        private double lastLr;
-
-        Window(int dict, int batchRows) {
-            this.fired = new boolean[dict];
-            this.batchRows = batchRows;
-        }
-
-        void add(CrosscoderTrainer.StepResult r, boolean[] firedNow) {
-            LossTerms t = r.terms();
-            sums.merge("loss", t.total(), Double::sum);
-            t.terms().forEach((k, v) -> sums.merge(k, v, Double::sum));
-            sums.merge("fvu_a", t.fvuA(), Double::sum);
-            sums.merge("fvu_b", t.fvuB(), Double::sum);
-            sums.merge("l0", t.l0(), Double::sum);
-            for (int j = 0; j < fired.length; j++) fired[j] |= firedNow[j];
-            count++;
-            lastNorm = r.gradNorm();
-            lastLr = r.lr();
-        }
-
-        String flush(long step, Crosscoder cc, int skipped, DeadLatents dead) {
-            ObjectNode o = JSON.createObjectNode();
-            o.put("step", step);
-            o.put("lr", lastLr);
-            for (var e : sums.entrySet()) o.put(e.getKey(), e.getValue() / count);
-            int alive = 0;
-            for (boolean f : fired) if (f) alive++;
-            o.put("dead_frac", (double) dead.deadCount() / fired.length);
-            o.put("fired_in_window_frac", (double) alive / fired.length);
-            o.put("max_forbidden", cc.verifyPartition());
-            o.put("grad_norm", lastNorm);
-            o.put("skipped_batches", skipped);
-            if (cc.config().sparsityRule().learnsThreshold()) o.put("threshold", cc.config().threshold());
-            double sec = (System.nanoTime() - since) / 1e9;
-            o.put("rows_per_s", count * (double) batchRows / sec);
-            sums.clear();
-            java.util.Arrays.fill(fired, false);
-            count = 0;
-            since = System.nanoTime();
-            return o.toString();
         }
     }
 }

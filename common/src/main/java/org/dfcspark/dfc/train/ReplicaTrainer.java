@@ -1,7 +1,5 @@
 package org.dfcspark.dfc.train;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -20,6 +18,7 @@ import org.dfcspark.dfc.DeadLatents;
 import org.dfcspark.dfc.Gradients;
 import org.dfcspark.dfc.Init;
 import org.dfcspark.dfc.LossTerms;
+import org.dfcspark.dfc.MetricsWindow;
 import org.dfcspark.dfc.TrainingRun;
 import org.dfcspark.dfc.Version;
 
@@ -39,7 +38,6 @@ import org.dfcspark.dfc.Version;
  * settings every replica resumes from it. Replicas compare a hash of their parameters every {@code hash_every} steps.
  */
 public final class ReplicaTrainer {
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     /** How the run ended; {@code stopped} is null when it took all its steps. */
     public record Result(long steps, long badRows, double rowsPerSecond, double allReduceMsPerStep, double bytesPerStep,
@@ -124,7 +122,7 @@ public final class ReplicaTrainer {
             if (synced && done % cfg.hashEvery() == 0) checkHashes(done);
             if (done % cfg.logEvery() == 0 || done == cfg.steps()) {
                 long bad = badRows(true); // at the same steps on every replica, so all of them stop together
-                logLine(window.flush(done, cc, dead, bad));
+                logLine(window.flush(done, cc, dead, "bad_rows", bad));
                 if (bad > cfg.maxBadRows() && synced) {
                     save(done, false);
                     stopped = source.describe() + ": " + bad + " rows with NaN/Inf (limit max_bad_rows = " + cfg.maxBadRows()
@@ -156,30 +154,25 @@ public final class ReplicaTrainer {
 
     /** Every replica's micro-batches, one update for all: gradients and statistics summed across replicas. */
     private Step exactStep(float[] batch, Gradients sum, Gradients part) throws IOException {
-        int m = cfg.microBatch(), dict = cc.dictSize();
-        sum.zero();
-        Stats stats = new Stats(dict);
-        for (BlockShuffledStream stream : owned) {
-            stream.next(batch, 0, m);
-            normalize(batch, m);
-            trainer.deadLatents().setCounters(dead.counters());
-            LossTerms lt = trainer.computeGradients(batch, m, part);
-            sum.add(part);
-            stats.add(lt, trainer.lastFired());
-        }
+        Stats stats = ownedMicroBatches(batch, sum, part);
         for (float[] g : sum.buffers()) reduce(g, Op.SUM);
         sum.scale(1f / streams);
         stats.reduce();
-        dead.update(stats.firedGlobal(), cfg.batch());
-        trainer.deadLatents().setCounters(dead.counters());
-        return new Step(stats.mean(streams, dead.deadCount()), stats.firedGlobal());
+        return finishStep(stats, streams, cfg.batch());
     }
 
     /** Local SGD: this replica's micro-batches only; replicas are averaged every H steps by {@link #averageReplicas}. */
     private Step localStep(float[] batch, Gradients sum, Gradients part) throws IOException {
-        int m = cfg.microBatch(), dict = cc.dictSize();
+        Stats stats = ownedMicroBatches(batch, sum, part);
+        sum.scale(1f / owned.size());
+        return finishStep(stats, owned.size(), cfg.microBatch() * owned.size());
+    }
+
+    /** Gradients of this replica's micro-batches added up in stream order into {@code sum}, with their statistics. */
+    private Stats ownedMicroBatches(float[] batch, Gradients sum, Gradients part) throws IOException {
+        int m = cfg.microBatch();
         sum.zero();
-        Stats stats = new Stats(dict);
+        Stats stats = new Stats(cc.dictSize());
         for (BlockShuffledStream stream : owned) {
             stream.next(batch, 0, m);
             normalize(batch, m);
@@ -188,10 +181,14 @@ public final class ReplicaTrainer {
             sum.add(part);
             stats.add(lt, trainer.lastFired());
         }
-        sum.scale(1f / owned.size());
-        dead.update(stats.firedGlobal(), m * owned.size());
+        return stats;
+    }
+
+    /** Dead-latent counters advanced by the step's {@code rows} rows; the step's mean loss terms over {@code parts}. */
+    private Step finishStep(Stats stats, int parts, int rows) {
+        dead.update(stats.firedGlobal(), rows);
         trainer.deadLatents().setCounters(dead.counters());
-        return new Step(stats.mean(owned.size(), dead.deadCount()), stats.firedGlobal());
+        return new Step(stats.mean(parts, dead.deadCount()), stats.firedGlobal());
     }
 
     /** With local steps one replica can diverge alone; a 4-byte MAX makes every replica see it and stop together. */
@@ -411,56 +408,6 @@ public final class ReplicaTrainer {
             double fvuA = sums[i++] / parts, fvuB = sums[i++] / parts, l0 = sums[i] / parts;
             return new LossTerms(sums[0] / parts, terms, fvuA, fvuB, l0, deadCount,
                     Float.isInfinite(minRanked) ? Double.NaN : minRanked);
-        }
-    }
-
-    /** Means of the step metrics since the last log line (the JSON of {@link TrainingRun}'s metrics.jsonl). */
-    private static final class MetricsWindow {
-        private final boolean[] fired;
-        private final Map<String, Double> sums = new LinkedHashMap<>();
-        private final int batchRows;
-        private int count;
-        private long since = System.nanoTime();
-        private double lastNorm;
-        private double lastLr;
-
-        MetricsWindow(int dict, int batchRows) {
-            this.fired = new boolean[dict];
-            this.batchRows = batchRows;
-        }
-
-        void add(LossTerms t, CrosscoderTrainer.StepResult r, boolean[] firedNow) {
-            sums.merge("loss", t.total(), Double::sum);
-            t.terms().forEach((k, v) -> sums.merge(k, v, Double::sum));
-            sums.merge("fvu_a", t.fvuA(), Double::sum);
-            sums.merge("fvu_b", t.fvuB(), Double::sum);
-            sums.merge("l0", t.l0(), Double::sum);
-            for (int j = 0; j < fired.length; j++) fired[j] |= firedNow[j];
-            count++;
-            lastNorm = r.gradNorm();
-            lastLr = r.lr();
-        }
-
-        String flush(long step, Crosscoder cc, DeadLatents dead, long badRows) {
-            ObjectNode o = JSON.createObjectNode();
-            o.put("step", step);
-            o.put("lr", lastLr);
-            for (var e : sums.entrySet()) o.put(e.getKey(), e.getValue() / count);
-            int alive = 0;
-            for (boolean f : fired) if (f) alive++;
-            o.put("dead_frac", (double) dead.deadCount() / fired.length);
-            o.put("fired_in_window_frac", (double) alive / fired.length);
-            o.put("max_forbidden", cc.verifyPartition());
-            o.put("grad_norm", lastNorm);
-            o.put("bad_rows", badRows);
-            if (cc.config().sparsityRule().learnsThreshold()) o.put("threshold", cc.config().threshold());
-            double sec = (System.nanoTime() - since) / 1e9;
-            o.put("rows_per_s", count * (double) batchRows / sec);
-            sums.clear();
-            java.util.Arrays.fill(fired, false);
-            count = 0;
-            since = System.nanoTime();
-            return o.toString();
         }
     }
 }
