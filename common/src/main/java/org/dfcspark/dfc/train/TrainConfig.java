@@ -244,7 +244,7 @@ public record TrainConfig(
         m.put("lr", lr);
         m.put("clip", clip);
         m.put("warmup", warmup);
-        m.put("decay_start", decayStart == Math.rint(decayStart) ? (Object) (long) decayStart : (Object) decayStart);
+        m.put("decay_start", decayStart);
         m.put("threshold_start", thresholdStart);
         m.put("threshold_beta", thresholdBeta);
         m.put("steps", steps);

@@ -63,7 +63,7 @@ public final class DfcEstimator extends Estimator<DfcModel> implements DefaultPa
     private final DoubleParam lr;
     private final DoubleParam clip;
     private final IntParam warmup;
-    private final IntParam decayStart;
+    private final DoubleParam decayStart;
     private final LongParam thresholdStart;
     private final DoubleParam thresholdBeta;
     private final IntParam steps;
@@ -104,7 +104,7 @@ public final class DfcEstimator extends Estimator<DfcModel> implements DefaultPa
         lr = doubleParam("lr", "Adam learning rate");
         clip = doubleParam("clip", "global gradient-norm clipping (0 = none)");
         warmup = intParam("warmup", "learning-rate warm-up steps");
-        decayStart = intParam("decay_start", "linear decay to 0 from this step (-1 = constant)");
+        decayStart = doubleParam("decay_start", "linear decay to 0 from this step, or from this fraction of the steps if in (0, 1) (-1 = constant)");
         thresholdStart = longParam("threshold_start", "batchtopk: the threshold EMA starts after this step");
         thresholdBeta = doubleParam("threshold_beta", "batchtopk: the threshold EMA's decay");
         steps = intParam("steps", "optimiser steps");
@@ -512,15 +512,15 @@ public final class DfcEstimator extends Estimator<DfcModel> implements DefaultPa
         return (DfcEstimator) set(warmup, value);
     }
 
-    public IntParam decayStart() {
+    public DoubleParam decayStart() {
         return decayStart;
     }
 
-    public int getDecayStart() {
-        return (Integer) getOrDefault(decayStart);
+    public double getDecayStart() {
+        return (Double) getOrDefault(decayStart);
     }
 
-    public DfcEstimator setDecayStart(int value) {
+    public DfcEstimator setDecayStart(double value) {
         return (DfcEstimator) set(decayStart, value);
     }
 

@@ -28,9 +28,12 @@ public final class StandaloneCluster implements AutoCloseable {
     /** Starts a master and {@code workers} workers under {@code dir} (logs: master.log, workerN.log). */
     public static StandaloneCluster start(Path dir, int workers) throws IOException, InterruptedException {
         List<String> distro = new ArrayList<>();
-        for (String e : Files.readString(ProjectPaths.root().resolve("jobs/target/classpath.txt")).trim().split(File.pathSeparator)) {
+        Path root = ProjectPaths.root().toAbsolutePath();
+        for (String e : Files.readString(root.resolve("jobs/target/classpath.txt")).trim().split(File.pathSeparator)) {
             String unix = e.replace(File.separatorChar, '/');
-            if (OURS.stream().noneMatch(unix::contains)) distro.add(e);
+            // Not our dependencies, and not our own modules (after `mvn package` the class path names dfc-common's jar:
+            // on the workers' system class path it would load our classes where the shipped dependencies are invisible).
+            if (OURS.stream().noneMatch(unix::contains) && !Path.of(e).toAbsolutePath().startsWith(root)) distro.add(e);
         }
         Files.createDirectories(dir);
         return new StandaloneCluster(LocalCluster.start(dir, String.join(File.pathSeparator, distro), workers, 1, "1g"));
