@@ -79,6 +79,12 @@ public final class ScoreCommand implements Command {
             }
         });
         tally.print(out);
+        if (tally.scored == 0 && tally.errors > 0) {
+            // Every line was malformed: the output holds only error records, nothing a user can use.
+            System.err.println("dfc score: error: none of the " + tally.errors + " non-blank line(s) of " + input
+                    + " could be scored (error records written to " + out + ")");
+            return 1;
+        }
         return 0;
     }
 

@@ -127,6 +127,17 @@ class ScoreCommandTest {
     }
 
     @Test
+    void aFileWithOnlyMalformedLinesExitsOneWithItsErrorRecords() throws IOException {
+        Path input = tmp.resolve("broken.jsonl");
+        Files.writeString(input, "{\"prompt\": \"x\", \"response\": \n[1, 2]\n\n");
+        Path out = tmp.resolve("broken.out.jsonl");
+        CliRun c = run("score", "--scorer", "strict", "--input", input.toString(), "--out", out.toString());
+        assertEquals(1, c.code(), c.err());
+        assertTrue(c.err().contains("none of the 2 non-blank line(s) of " + input + " could be scored"), c.err());
+        assertEquals(2, readJsonl(out).size(), "the error records are still written, to say what was wrong");
+    }
+
+    @Test
     void recordsTheScorerCannotTakeAreErrorRecords() throws IOException {
         Path input = tmp.resolve("bad.jsonl");
         Files.writeString(input, String.join("\n",
@@ -143,7 +154,8 @@ class ScoreCommandTest {
         Files.writeString(bfclIn, "{\"category\": \"multi_turn_base\", \"functions\": [], \"possible_answer\": [], \"model_result_raw\": \"\"}\n"
                 + "{\"category\": \"simple_python\", \"functions\": [], \"model_result_raw\": \"\"}\n");
         Path bfclOut = tmp.resolve("bfcl.out().jsonl");
-        assertEquals(0, run("score", "--scorer", "bfcl", "--input", bfclIn.toString(), "--out", bfclOut.toString()).code());
+        // nothing in this file can be scored: the error records are written and the exit says the result is unusable
+        assertEquals(1, run("score", "--scorer", "bfcl", "--input", bfclIn.toString(), "--out", bfclOut.toString()).code());
         List<Map<String, Object>> b = readJsonl(bfclOut);
         assertEquals("BFCL category 'multi_turn_base' is not scored by the AST checker", b.get(0).get("error"));
         assertEquals("field 'possible_answer' must be a list for category simple_python", b.get(1).get("error"));
