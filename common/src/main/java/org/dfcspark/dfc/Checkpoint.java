@@ -1,19 +1,14 @@
 package org.dfcspark.dfc;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.UUID;
 import java.util.stream.Stream;
 import org.dfcspark.data.SafeTensors;
 import org.dfcspark.data.SafeTensorsWriter;
@@ -49,13 +44,9 @@ public final class Checkpoint {
     /** As {@link #save(Crosscoder, Path, List)}, plus extra files (by name) written inside the same atomic swap. */
     public static void save(Crosscoder cc, Path dir, List<String> metricsLines, Map<String, ExtraFile> extras) throws IOException {
         Path target = dir.toAbsolutePath().normalize();
-        Path parent = target.getParent();
-        Files.createDirectories(parent);
         if (Files.exists(target)) requireReplaceable(target);
-        org.dfcspark.io.AtomicOutput.cleanStale(target); // a killed run's half-written checkpoint
-        Path tmp = parent.resolve("." + target.getFileName() + ".tmp-" + UUID.randomUUID());
-        Files.createDirectory(tmp);
-        try {
+        // Beside the target, then swapped in; a killed run's half-written temporary is cleaned first.
+        org.dfcspark.io.AtomicOutput.writeDirectory(target, tmp -> {
             CrosscoderConfig cfg = cc.config();
             int d = cc.d, dict = cc.dictSize;
             Partition p = cc.partition;
@@ -74,18 +65,7 @@ public final class Checkpoint {
                 if (!OURS.contains(e.getKey())) throw new IllegalArgumentException("not a checkpoint file name: " + e.getKey());
                 e.getValue().write(tmp.resolve(e.getKey()));
             }
-            org.dfcspark.io.AtomicOutput.makeReadable(tmp);
-            if (Files.exists(target)) {
-                Path old = parent.resolve("." + target.getFileName() + ".tmp-old-" + UUID.randomUUID());
-                Files.move(target, old, StandardCopyOption.ATOMIC_MOVE);
-                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
-                deleteTree(old);
-            } else {
-                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
-            }
-        } finally {
-            if (Files.exists(tmp)) deleteTree(tmp);
-        }
+        });
     }
 
     /** Only a directory holding nothing but checkpoint files may be replaced (never a user's other data). */
@@ -149,21 +129,6 @@ public final class Checkpoint {
             return Crosscoder.fromPaperTensors(cfg, t.get("W_enc"), t.get("b_enc"), t.get("W_dec"), t.get("b_dec"));
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(wFile + ": " + e.getMessage());
-        }
-    }
-
-    static void deleteTree(Path root) throws IOException {
-        if (!Files.exists(root)) return;
-        try (Stream<Path> s = Files.walk(root)) {
-            s.sorted(Comparator.reverseOrder()).forEach(f -> {
-                try {
-                    Files.deleteIfExists(f);
-                } catch (NoSuchFileException ignored) {
-                    // already gone
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
-            });
         }
     }
 }

@@ -75,6 +75,27 @@ public final class HarvestFixture {
         return out;
     }
 
+    /** A local[2] session bound to 127.0.0.1 with the UI off, as the job tests use. */
+    public static SparkSession localSpark(String app) {
+        return SparkSession.builder().master("local[2]").appName(app).config("spark.ui.enabled", "false")
+                .config("spark.driver.host", "127.0.0.1").config("spark.driver.bindAddress", "127.0.0.1")
+                .config("spark.sql.shuffle.partitions", "2").getOrCreate();
+    }
+
+    /**
+     * A store harvested from the two tiny models on 8 prompts: layers 0 and 2, every position, one shard (one row group)
+     * per prompt, f16, d = 64. The training tests' data.
+     */
+    public static Path tinyStore(SparkSession spark, Path dir) throws Exception {
+        Path a = modelDir(dir, "A", 0, 0), b = modelDir(dir, "B", 0.05, 1);
+        Path prompts = promptsTable(spark, dir, 8);
+        Path store = dir.resolve("store");
+        String[] flags = {"--model-a", a.toString(), "--model-b", b.toString(), "--prompts", prompts.toString(), "--layers", "0,2",
+                "--positions", "all", "--out", store.toString(), "--shard-size", "1", "--batch-size", "4", "--max-length", "96"};
+        HarvestJob.run(spark, HarvestOptions.from(org.dfcspark.cli.Args.parse(flags, HarvestOptions.valuedFlags(), HarvestOptions.switchFlags())), line -> {});
+        return store;
+    }
+
     /** Every row of a store's activations (or shuffled copy), keyed "layer/sample_id". */
     public static Map<String, ActivationRow> rows(Path store, String subdir, List<Integer> layers, ActivationCodec codec, int d)
             throws IOException {

@@ -21,13 +21,10 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.functions;
-import org.dfcspark.cli.Args;
 import org.dfcspark.dfc.Checkpoint;
 import org.dfcspark.dfc.Crosscoder;
 import org.dfcspark.dfc.train.TrainConfig;
 import org.dfcspark.jobs.harvest.HarvestFixture;
-import org.dfcspark.jobs.harvest.HarvestJob;
-import org.dfcspark.jobs.harvest.HarvestOptions;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -49,15 +46,8 @@ class DfcEstimatorTest {
 
     @BeforeAll
     static void harvest() throws Exception {
-        spark = SparkSession.builder().master("local[2]").appName("DfcEstimatorTest").config("spark.ui.enabled", "false")
-                .config("spark.driver.host", "127.0.0.1").config("spark.driver.bindAddress", "127.0.0.1")
-                .config("spark.sql.shuffle.partitions", "2").getOrCreate();
-        Path a = HarvestFixture.modelDir(dir, "A", 0, 0), b = HarvestFixture.modelDir(dir, "B", 0.05, 1);
-        Path prompts = HarvestFixture.promptsTable(spark, dir, 8);
-        Path store = dir.resolve("store");
-        String[] flags = {"--model-a", a.toString(), "--model-b", b.toString(), "--prompts", prompts.toString(), "--layers", "0,2",
-                "--positions", "all", "--out", store.toString(), "--shard-size", "1", "--batch-size", "4", "--max-length", "96"};
-        HarvestJob.run(spark, HarvestOptions.from(Args.parse(flags, HarvestOptions.valuedFlags(), HarvestOptions.switchFlags())), line -> {});
+        spark = HarvestFixture.localSpark("DfcEstimatorTest");
+        Path store = HarvestFixture.tinyStore(spark, dir);
         data = DfcData.read(spark, store.toString(), HOOK).cache();
     }
 

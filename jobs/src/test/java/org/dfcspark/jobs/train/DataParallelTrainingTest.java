@@ -15,7 +15,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.spark.sql.SparkSession;
-import org.dfcspark.cli.Args;
 import org.dfcspark.data.ActivationCodec;
 import org.dfcspark.data.SafeTensorsWriter;
 import org.dfcspark.dfc.Adam;
@@ -25,8 +24,6 @@ import org.dfcspark.dfc.train.TrainConfig;
 import org.dfcspark.dfc.train.TrainState;
 import org.dfcspark.harvest.ActivationRow;
 import org.dfcspark.jobs.harvest.HarvestFixture;
-import org.dfcspark.jobs.harvest.HarvestJob;
-import org.dfcspark.jobs.harvest.HarvestOptions;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -47,15 +44,8 @@ class DataParallelTrainingTest {
 
     @BeforeAll
     static void harvest() throws Exception {
-        spark = SparkSession.builder().master("local[2]").appName("DataParallelTrainingTest").config("spark.ui.enabled", "false")
-                .config("spark.driver.host", "127.0.0.1").config("spark.driver.bindAddress", "127.0.0.1")
-                .config("spark.sql.shuffle.partitions", "2").getOrCreate();
-        Path a = HarvestFixture.modelDir(dir, "A", 0, 0), b = HarvestFixture.modelDir(dir, "B", 0.05, 1);
-        Path prompts = HarvestFixture.promptsTable(spark, dir, 8);
-        store = dir.resolve("store");
-        String[] flags = {"--model-a", a.toString(), "--model-b", b.toString(), "--prompts", prompts.toString(), "--layers", "0,2",
-                "--positions", "all", "--out", store.toString(), "--shard-size", "1", "--batch-size", "4", "--max-length", "96"};
-        HarvestJob.run(spark, HarvestOptions.from(Args.parse(flags, HarvestOptions.valuedFlags(), HarvestOptions.switchFlags())), line -> {});
+        spark = HarvestFixture.localSpark("DataParallelTrainingTest");
+        store = HarvestFixture.tinyStore(spark, dir);
     }
 
     @AfterAll
@@ -63,11 +53,12 @@ class DataParallelTrainingTest {
         spark.stop();
     }
 
-    /** dict 256, k 8, 20 steps of 64 rows, two streams, checkpoints every 5 steps. */
+    /** dict 256, k 8, 20 steps of 64 rows, two streams, checkpoints every 5 steps, parameter hashes compared every 4. */
     static TrainConfig config(String... overrides) {
         Map<String, String> m = new HashMap<>(Map.of("store", store.toString(), "hook", HOOK, "dict_size", "256", "k", "8",
                 "steps", "20", "batch", "64", "streams", "2", "checkpoint_every", "5", "log_every", "5", "seed", "3"));
         m.put("shuffle_block", "3");
+        m.put("hash_every", "4"); // replicas compare parameter hashes at every sync point: a broken averaging fails the run
         for (int i = 0; i < overrides.length; i += 2) m.put(overrides[i], overrides[i + 1]);
         return TrainConfig.defaults().with(m);
     }
