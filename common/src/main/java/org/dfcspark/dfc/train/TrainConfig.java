@@ -154,6 +154,15 @@ public record TrainConfig(
         }
     }
 
+    /** A parsed HOCON object of training keys over the defaults (a sweep file's {@code train { }} block). */
+    public static TrainConfig fromHocon(Config c, String where) {
+        try {
+            return from(c);
+        } catch (ConfigException e) {
+            throw new IllegalArgumentException(where + ": " + e.getMessage());
+        }
+    }
+
     /** JSON as written by {@link #toJson()} (or any subset of keys) over the defaults. */
     public static TrainConfig fromJson(String json, String where) {
         try {
