@@ -36,84 +36,287 @@ import org.dfcspark.dfc.Version;
  * <p>Replica 0 writes checkpoints (crosscoder + optimiser + data positions of every stream, atomically) every
  * {@code checkpoint_every} steps and at the end; when {@code out} already holds an unfinished checkpoint of the same
  * settings every replica resumes from it. Replicas compare a hash of their parameters every {@code hash_every} steps.
+ *
+ * <p>Lockstep (one replica only): several crosscoders ({@link Job}s, the variants of a sweep) with the same data
+ * settings train on one stream of batches: every micro-batch is read once and fed to each of them (normalised with its
+ * own normalisation). Each learner's arithmetic is exactly what it would do alone, so lockstep and separate runs give
+ * the same parameters. A learner that diverges or throws stops alone (its last checkpoint kept, its reason in its
+ * {@link Result}); the others go on. Learners may take different numbers of steps; they must start at the same step.
  */
 public final class ReplicaTrainer {
 
-    /** How the run ended; {@code stopped} is null when it took all its steps. */
-    public record Result(long steps, long badRows, double rowsPerSecond, double allReduceMsPerStep, double bytesPerStep,
-                         String stopped, long resumedFrom) {}
+    /** One crosscoder to train: its settings, its crosscoder config (shapes, loss, fitted normalisation), its checkpoint directory. */
+    public record Job(TrainConfig cfg, CrosscoderConfig ccConfig, Path out, boolean failOnce) {}
 
-    private final TrainConfig cfg;
+    /**
+     * How a learner's run ended; {@code stopped} is null when it took all its steps, {@code failed} is true when it
+     * threw (in lockstep; alone it propagates the exception).
+     */
+    public record Result(long steps, long badRows, double rowsPerSecond, double allReduceMsPerStep, double bytesPerStep,
+                         String stopped, long resumedFrom, boolean failed) {}
+
+    private final TrainConfig data;
     private final UnitSource source;
     private final AllReduce comm;
-    private final Path out;
     private final PrintStream progress;
     private final int threads;
-    private final boolean failOnce;
     private final int streams;
     private final List<BlockShuffledStream> owned = new ArrayList<>();
     private final List<Integer> ownedIndex = new ArrayList<>();
-    private final List<String> metrics = new ArrayList<>();
-
-    private Crosscoder cc;
-    private CrosscoderTrainer trainer;
-    private DeadLatents dead;
-    private long badRowsBefore;
+    private final List<Learner> learners = new ArrayList<>();
     private long commNanos;
 
     /**
+     * One crosscoder (the data-parallel case).
+     *
      * @param ccConfig the crosscoder's config (shapes, loss, fitted normalisation), the same on every replica
      * @param out      the checkpoint directory (written by replica 0; read by all when resuming)
      * @param failOnce tests: this replica throws at {@code testing_fail_at_step} (the caller decides which replica, once)
      */
     public ReplicaTrainer(TrainConfig cfg, CrosscoderConfig ccConfig, UnitSource source, AllReduce comm, Path out,
                           PrintStream progress, int threads, boolean failOnce) {
-        if (source.dim() != ccConfig.activationDim()) {
-            throw new IllegalArgumentException(source.describe() + ": activation dim " + source.dim() + " but the crosscoder has " + ccConfig.activationDim());
+        this(List.of(new Job(cfg, ccConfig, out, failOnce)), source, comm, progress, threads);
+    }
+
+    /** Several crosscoders in lockstep on one replica, or one crosscoder on any number of replicas. */
+    public ReplicaTrainer(List<Job> jobs, UnitSource source, AllReduce comm, PrintStream progress, int threads) {
+        if (jobs.isEmpty()) throw new IllegalArgumentException("nothing to train");
+        if (jobs.size() > 1 && comm.size() > 1) throw new IllegalArgumentException("lockstep training of several crosscoders needs one replica, got " + comm.size());
+        this.data = jobs.get(0).cfg();
+        for (Job j : jobs) {
+            if (source.dim() != j.ccConfig().activationDim()) {
+                throw new IllegalArgumentException(source.describe() + ": activation dim " + source.dim() + " but the crosscoder has " + j.ccConfig().activationDim());
+            }
+            String diff = data.dataDifference(j.cfg());
+            if (!diff.isEmpty()) throw new IllegalArgumentException("crosscoders in lockstep must read the same batches; they differ in " + diff);
         }
-        if (comm.size() != cfg.replicas()) throw new IllegalArgumentException("the collective has " + comm.size() + " members, replicas = " + cfg.replicas());
-        this.cfg = cfg;
+        if (comm.size() != data.replicas()) throw new IllegalArgumentException("the collective has " + comm.size() + " members, replicas = " + data.replicas());
         this.source = source;
         this.comm = comm;
-        this.out = out;
         this.progress = progress;
         this.threads = Math.max(1, threads);
-        this.failOnce = failOnce;
-        this.streams = cfg.streamCount();
+        this.streams = data.streamCount();
         for (int s = comm.rank(); s < streams; s += comm.size()) {
-            owned.add(new BlockShuffledStream(source, BlockShuffledStream.unitsOf(source.units(), streams, s), cfg.shuffleBlock(), cfg.seed(), s));
+            owned.add(new BlockShuffledStream(source, BlockShuffledStream.unitsOf(source.units(), streams, s), data.shuffleBlock(), data.seed(), s));
             ownedIndex.add(s);
         }
-        this.cc = new Crosscoder(ccConfig);
-        Init.weights(cc, cfg.init(), cfg.seed());
+        for (Job j : jobs) learners.add(new Learner(j));
     }
 
+    /** The (first) crosscoder. */
     public Crosscoder crosscoder() {
-        return cc;
+        return learners.get(0).cc;
     }
 
+    /** Trains the one crosscoder; see {@link #runAll()}. */
     public Result run() throws IOException {
-        trainer = new CrosscoderTrainer(cc, cfg.trainerOptions(), threads);
-        dead = new DeadLatents(cc.dictSize(), cc.config().deadTokens());
-        long resumedFrom = resumeIfCheckpointed();
-        int m = cfg.microBatch(), w = 2 * cc.activationDim();
-        float[] batch = new float[m * w];
-        Gradients sum = new Gradients(cc), part = new Gradients(cc);
-        MetricsWindow window = new MetricsWindow(cc.dictSize(), cfg.batch());
-        long started = System.nanoTime(), startStep = trainer.stepsTaken(), bytesAtStart = comm.bytesReduced();
-        if (trainer.stepsTaken() == 0) initDecoderBias(batch);
-        String stopped = null;
-        while (trainer.stepsTaken() < cfg.steps()) {
-            long t = trainer.stepsTaken();
-            if (failOnce && t == cfg.testingFailAtStep()) {
-                throw new IllegalStateException("injected failure at step " + t + " (testing_fail_at_step)");
+        return runAll().get(0);
+    }
+
+    /** Trains every crosscoder to its {@code steps}; results in the jobs' order. */
+    public List<Result> runAll() throws IOException {
+        long startStep = -1;
+        StreamPosition[] positions = null;
+        for (Learner l : learners) {
+            l.resume();
+            if (startStep >= 0 && l.trainer.stepsTaken() != startStep) {
+                throw new IllegalArgumentException("crosscoders in lockstep must start at the same step: " + l.out + " is at step "
+                        + l.trainer.stepsTaken() + ", " + learners.get(0).out + " at " + startStep);
             }
-            Step s = cfg.sync().exact() ? exactStep(batch, sum, part) : localStep(batch, sum, part);
+            startStep = l.trainer.stepsTaken();
+            if (l.resumedPositions != null) {
+                if (positions != null && !java.util.Arrays.equals(positions, l.resumedPositions)) {
+                    throw new IllegalArgumentException(l.out + ": its data position differs from the other crosscoders' in lockstep");
+                }
+                positions = l.resumedPositions;
+            }
+        }
+        if (positions != null) for (int i = 0; i < owned.size(); i++) owned.get(i).seek(positions[ownedIndex.get(i)]);
+        int m = data.microBatch(), w = 2 * source.dim();
+        float[] raw = new float[m * w];
+        long started = System.nanoTime(), bytesAtStart = comm.bytesReduced();
+        if (startStep == 0) initDecoderBias(raw);
+        List<Learner> active = new ArrayList<>();
+        for (Learner l : learners) if (l.trainer.stepsTaken() < l.cfg.steps()) active.add(l);
+        while (!active.isEmpty()) {
+            long t = active.get(0).trainer.stepsTaken();
+            for (Learner l : active) {
+                if (l.failOnce && t == l.cfg.testingFailAtStep()) l.fail(new IllegalStateException("injected failure at step " + t + " (testing_fail_at_step)"));
+            }
+            active.removeIf(l -> l.failed);
+            if (active.isEmpty()) break;
+            // Every micro-batch is read once and fed to every learner.
+            for (Learner l : active) l.beginStep();
+            for (BlockShuffledStream stream : owned) {
+                stream.next(raw, 0, m);
+                for (Learner l : active) l.microBatch(raw, m);
+            }
+            for (Learner l : active) l.finishStep();
+            active.removeIf(l -> l.failed || l.stopped != null || l.trainer.stepsTaken() >= l.cfg.steps());
+        }
+        double sec = (System.nanoTime() - started) / 1e9;
+        List<Result> results = new ArrayList<>();
+        for (Learner l : learners) {
+            long steps = l.trainer.stepsTaken() - l.startStep;
+            results.add(new Result(l.trainer.stepsTaken(), l.badRows(false), steps * (double) l.cfg.batch() / sec,
+                    steps == 0 ? 0 : commNanos / 1e6 / steps, steps == 0 ? 0 : (comm.bytesReduced() - bytesAtStart) / (double) steps,
+                    l.stopped, l.resumedFrom, l.failed));
+        }
+        return results;
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
+    }
+
+    /**
+     * The decoder bias from the first micro-batch of stream 0 (replica 0 owns it), sent to every replica, so the
+     * initial parameters do not depend on the number of replicas.
+     */
+    private void initDecoderBias(float[] raw) throws IOException {
+        boolean any = false;
+        for (Learner l : learners) any |= l.cfg.biasInit() != Init.DecoderBias.ZEROS;
+        if (!any) return;
+        int m = data.microBatch();
+        if (comm.rank() == 0) {
+            BlockShuffledStream first = owned.get(0);
+            first.next(raw, 0, m);
+            first.seek(StreamPosition.START);
+        }
+        for (Learner l : learners) {
+            if (l.cfg.biasInit() == Init.DecoderBias.ZEROS) continue;
+            float[] bDec = l.cc.parameterArrays()[3];
+            if (comm.rank() == 0) {
+                System.arraycopy(raw, 0, l.batch, 0, m * 2 * source.dim());
+                l.normalize(l.batch, m);
+                Init.decoderBias(l.cc, l.cfg.biasInit(), l.batch, m);
+            } else {
+                java.util.Arrays.fill(bDec, 0f);
+            }
+            reduce(bDec, Op.SUM);
+            l.cc.parametersChanged();
+        }
+    }
+
+    /** One crosscoder's training state: its parameters, optimiser, counters, metrics and checkpoint directory. */
+    private final class Learner {
+        final TrainConfig cfg;
+        final Path out;
+        final boolean failOnce;
+        final List<String> metrics = new ArrayList<>();
+        Crosscoder cc;
+        CrosscoderTrainer trainer;
+        DeadLatents dead;
+        MetricsWindow window;
+        Gradients sum, part;
+        final float[] batch;
+        long badRowsBefore, startStep, resumedFrom;
+        StreamPosition[] resumedPositions;
+        Stats stats;
+        String stopped;
+        boolean failed;
+
+        Learner(Job job) {
+            this.cfg = job.cfg();
+            this.out = job.out();
+            this.failOnce = job.failOnce();
+            this.cc = new Crosscoder(job.ccConfig());
+            Init.weights(cc, cfg.init(), cfg.seed());
+            this.batch = new float[data.microBatch() * 2 * job.ccConfig().activationDim()];
+        }
+
+        /** Resumes from an unfinished checkpoint of the same settings in {@code out}, if there is one. */
+        void resume() throws IOException {
+            trainer = new CrosscoderTrainer(cc, cfg.trainerOptions(), threads);
+            dead = new DeadLatents(cc.dictSize(), cc.config().deadTokens());
+            if (out != null && TrainState.exists(out)) {
+                TrainState st = TrainState.read(out);
+                String diff = cfg.identityDifference(st.settings());
+                if (!diff.isEmpty()) throw new IllegalArgumentException(out + " holds a run with other settings (" + diff + ")");
+                if (st.positions().size() != streams) throw new IllegalArgumentException(out + ": state.json has " + st.positions().size() + " streams, this run " + streams);
+                Crosscoder loaded = Checkpoint.load(out);
+                float[][] src = loaded.parameterArrays(), dst = cc.parameterArrays();
+                for (int i = 0; i < dst.length; i++) System.arraycopy(src[i], 0, dst[i], 0, dst[i].length);
+                cc.replaceConfig(cc.config().withThreshold(loaded.config().threshold()));
+                cc.parametersChanged();
+                trainer = new CrosscoderTrainer(cc, cfg.trainerOptions(), threads);
+                long[] counters = TrainState.readOptimizer(out, trainer.optimizer());
+                dead.setCounters(counters);
+                trainer.deadLatents().setCounters(counters);
+                trainer.resumeAt(st.step());
+                resumedPositions = st.positions().toArray(new StreamPosition[0]);
+                badRowsBefore = st.badRows();
+                Path metricsFile = out.resolve(Checkpoint.METRICS);
+                if (Files.isRegularFile(metricsFile)) metrics.addAll(Files.readAllLines(metricsFile, StandardCharsets.UTF_8));
+                if (progress != null && comm.rank() == 0) progress.println("resuming " + out + " at step " + st.step() + "/" + cfg.steps());
+                resumedFrom = st.step();
+            }
+            startStep = trainer.stepsTaken();
+            sum = new Gradients(cc);
+            part = new Gradients(cc);
+            window = new MetricsWindow(cc.dictSize(), cfg.batch());
+        }
+
+        void beginStep() {
+            sum.zero();
+            stats = new Stats(cc.dictSize());
+        }
+
+        /** This learner's gradients of one micro-batch, added into {@code sum} (in stream order). */
+        void microBatch(float[] raw, int m) {
+            if (failed) return;
+            try {
+                System.arraycopy(raw, 0, batch, 0, m * 2 * cc.activationDim());
+                normalize(batch, m);
+                trainer.deadLatents().setCounters(dead.counters());
+                LossTerms lt = trainer.computeGradients(batch, m, part);
+                sum.add(part);
+                stats.add(lt, trainer.lastFired());
+            } catch (RuntimeException e) {
+                fail(e);
+            }
+        }
+
+        void finishStep() throws IOException {
+            if (failed) return;
+            try {
+                step();
+            } catch (RuntimeException e) {
+                fail(e);
+            }
+        }
+
+        /** Alone, an exception fails the run (the caller retries it); in lockstep it stops this learner only. */
+        void fail(RuntimeException e) {
+            if (learners.size() == 1) throw e;
+            failed = true;
+            stopped = e.getMessage() == null ? e.toString() : e.getMessage();
+            if (progress != null) progress.println(out + ": failed at step " + trainer.stepsTaken() + ": " + stopped + "; the last checkpoint is kept");
+        }
+
+        private void step() throws IOException {
+            Step s;
+            if (cfg.sync().exact()) {
+                // every replica's micro-batches, one update for all: gradients and statistics summed across replicas
+                for (float[] g : sum.buffers()) reduce(g, Op.SUM);
+                sum.scale(1f / streams);
+                stats.reduce();
+                s = finish(streams, cfg.batch());
+            } else {
+                // local SGD: this replica's micro-batches only; replicas are averaged every H steps
+                sum.scale(1f / owned.size());
+                s = finish(owned.size(), cfg.microBatch() * owned.size());
+            }
             CrosscoderTrainer.StepResult r = trainer.apply(sum, s.terms());
             if (!cfg.sync().exact()) r = agreeOnDivergence(r); // local steps differ: all replicas stop if one diverged
             if (r.status() == CrosscoderTrainer.Status.DIVERGED) {
                 stopped = "training diverged: " + r.detail() + "; the last checkpoint in " + out + " is the last good one";
-                break;
+                return;
             }
             long done = trainer.stepsTaken();
             if (!cfg.sync().exact() && (done % cfg.sync().every() == 0 || done == cfg.steps())) averageReplicas();
@@ -127,215 +330,130 @@ public final class ReplicaTrainer {
                     save(done, false);
                     stopped = source.describe() + ": " + bad + " rows with NaN/Inf (limit max_bad_rows = " + cfg.maxBadRows()
                             + "); parameters after " + done + " steps saved to " + out;
-                    break;
+                    return;
                 }
             }
             if (cfg.checkpointEvery() > 0 && done % cfg.checkpointEvery() == 0 && done < cfg.steps()) save(done, false);
+            if (done == cfg.steps()) save(done, true);
             if (cfg.testingStepDelayMs() > 0) sleep(cfg.testingStepDelayMs());
         }
-        if (stopped == null) save(trainer.stepsTaken(), true);
-        long steps = trainer.stepsTaken() - startStep;
-        double sec = (System.nanoTime() - started) / 1e9;
-        return new Result(trainer.stepsTaken(), badRows(false), steps * (double) cfg.batch() / sec,
-                steps == 0 ? 0 : commNanos / 1e6 / steps, steps == 0 ? 0 : (comm.bytesReduced() - bytesAtStart) / (double) steps,
-                stopped, resumedFrom);
-    }
 
-    private static void sleep(long ms) {
-        try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted", e);
+        /** Dead-latent counters advanced by the step's {@code rows} rows; the step's mean loss terms over {@code parts}. */
+        private Step finish(int parts, int rows) {
+            dead.update(stats.firedGlobal(), rows);
+            trainer.deadLatents().setCounters(dead.counters());
+            return new Step(stats.mean(parts, dead.deadCount()), stats.firedGlobal());
+        }
+
+        /** With local steps one replica can diverge alone; a 4-byte MAX makes every replica see it and stop together. */
+        private CrosscoderTrainer.StepResult agreeOnDivergence(CrosscoderTrainer.StepResult r) {
+            float[] flag = {r.status() == CrosscoderTrainer.Status.DIVERGED ? 1f : 0f};
+            reduce(flag, Op.MAX);
+            if (flag[0] == 0f || r.status() == CrosscoderTrainer.Status.DIVERGED) return r;
+            return new CrosscoderTrainer.StepResult(CrosscoderTrainer.Status.DIVERGED, r.terms(), r.gradNorm(), r.lr(), "another replica diverged");
+        }
+
+        /** Parameters, Adam moments, the BatchTopK threshold and dead-latent counters averaged over replicas (every:H). */
+        private void averageReplicas() {
+            if (comm.size() == 1) return;
+            float inv = 1f / comm.size();
+            for (float[] p : cc.parameterArrays()) averageInPlace(p, inv);
+            for (float[] mo : trainer.optimizer().moments()) averageInPlace(mo, inv);
+            cc.parametersChanged();
+            if (cc.config().sparsityRule().learnsThreshold()) {
+                float[] th = {(float) cc.config().threshold()};
+                reduce(th, Op.SUM);
+                cc.replaceConfig(cc.config().withThreshold(th[0] * inv));
+            }
+            // Dead-latent counters: a latent is as alive as its most recent firing on any replica.
+            long[] c = dead.counters();
+            float[] f = new float[c.length];
+            for (int j = 0; j < c.length; j++) f[j] = Math.min(c[j], dead.threshold());
+            reduce(f, Op.MIN);
+            for (int j = 0; j < c.length; j++) c[j] = (long) f[j];
+            dead.setCounters(c);
+            trainer.deadLatents().setCounters(c);
+        }
+
+        private void averageInPlace(float[] a, float inv) {
+            reduce(a, Op.SUM);
+            for (int i = 0; i < a.length; i++) a[i] *= inv;
+        }
+
+        void normalize(float[] b, int n) {
+            if (cc.config().normalization() != null) cc.config().normalization().normalize(b, n);
+        }
+
+        /** Every replica contributes its streams' positions; replica 0 writes the checkpoint. */
+        private void save(long step, boolean finished) throws IOException {
+            float[] pos = new float[3 * streams];
+            for (int i = 0; i < owned.size(); i++) {
+                StreamPosition p = owned.get(i).position();
+                int s = ownedIndex.get(i);
+                pos[3 * s] = p.epoch();
+                pos[3 * s + 1] = p.block();
+                pos[3 * s + 2] = p.offset();
+            }
+            reduce(pos, Op.SUM);
+            long bad = badRows(true);
+            if (comm.rank() != 0 || out == null) return;
+            List<StreamPosition> positions = new ArrayList<>();
+            for (int s = 0; s < streams; s++) positions.add(new StreamPosition((long) pos[3 * s], (int) pos[3 * s + 1], (int) pos[3 * s + 2]));
+            TrainState st = new TrainState(step, finished, positions, bad, cfg.identity());
+            Map<String, Object> prov = new LinkedHashMap<>(cc.config().provenance());
+            prov.put("state", finished ? "completed" : "running");
+            prov.put("steps", step);
+            prov.put("replicas", cfg.replicas());
+            prov.put("sync", cfg.sync().id());
+            prov.put("bad_rows", bad);
+            prov.put("code_version", Version.CODE);
+            prov.put("train_config", cfg.toMap());
+            cc.replaceConfig(cc.config().withProvenance(prov));
+            Map<String, Checkpoint.ExtraFile> extras = new LinkedHashMap<>();
+            long[] counters = dead.counters();
+            extras.put(Checkpoint.OPTIMIZER, f -> TrainState.writeOptimizer(f, trainer.optimizer(), counters));
+            extras.put(Checkpoint.STATE, f -> Files.writeString(f, st.toJson(), StandardCharsets.UTF_8));
+            Checkpoint.save(cc, out, metrics, extras);
+        }
+
+        /** Rows skipped for NaN/Inf by this run and the runs it resumes; {@code global}: summed over replicas. */
+        long badRows(boolean global) {
+            float[] b = {source.badRows()};
+            if (global) reduce(b, Op.SUM);
+            return badRowsBefore + (long) b[0];
+        }
+
+        private void checkHashes(long step) {
+            CRC32 crc = new CRC32();
+            java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocate(4 * 4096);
+            for (float[] p : cc.parameterArrays()) {
+                for (int i = 0; i < p.length; i += 4096) {
+                    buf.clear();
+                    for (int j = i, end = Math.min(p.length, i + 4096); j < end; j++) buf.putFloat(p[j]);
+                    crc.update(buf.array(), 0, buf.position());
+                }
+            }
+            long h = crc.getValue();
+            float[] lo = {h & 0xFFFF, (h >>> 16) & 0xFFFF}, hi = lo.clone();
+            reduce(lo, Op.MIN);
+            reduce(hi, Op.MAX);
+            if (lo[0] != hi[0] || lo[1] != hi[1]) {
+                throw new IllegalStateException("replicas diverged: parameter hashes differ across replicas at step " + step + " (replica " + comm.rank() + ")");
+            }
+        }
+
+        private void logLine(String line) {
+            metrics.add(line);
+            if (progress != null && comm.rank() == 0) {
+                String p = TrainingRun.progressLine(line, cfg.steps());
+                progress.println(learners.size() > 1 ? out.getFileName() + ": " + p : p);
+            }
         }
     }
 
     private record Step(LossTerms terms, boolean[] fired) {}
 
-    /** Every replica's micro-batches, one update for all: gradients and statistics summed across replicas. */
-    private Step exactStep(float[] batch, Gradients sum, Gradients part) throws IOException {
-        Stats stats = ownedMicroBatches(batch, sum, part);
-        for (float[] g : sum.buffers()) reduce(g, Op.SUM);
-        sum.scale(1f / streams);
-        stats.reduce();
-        return finishStep(stats, streams, cfg.batch());
-    }
-
-    /** Local SGD: this replica's micro-batches only; replicas are averaged every H steps by {@link #averageReplicas}. */
-    private Step localStep(float[] batch, Gradients sum, Gradients part) throws IOException {
-        Stats stats = ownedMicroBatches(batch, sum, part);
-        sum.scale(1f / owned.size());
-        return finishStep(stats, owned.size(), cfg.microBatch() * owned.size());
-    }
-
-    /** Gradients of this replica's micro-batches added up in stream order into {@code sum}, with their statistics. */
-    private Stats ownedMicroBatches(float[] batch, Gradients sum, Gradients part) throws IOException {
-        int m = cfg.microBatch();
-        sum.zero();
-        Stats stats = new Stats(cc.dictSize());
-        for (BlockShuffledStream stream : owned) {
-            stream.next(batch, 0, m);
-            normalize(batch, m);
-            trainer.deadLatents().setCounters(dead.counters());
-            LossTerms lt = trainer.computeGradients(batch, m, part);
-            sum.add(part);
-            stats.add(lt, trainer.lastFired());
-        }
-        return stats;
-    }
-
-    /** Dead-latent counters advanced by the step's {@code rows} rows; the step's mean loss terms over {@code parts}. */
-    private Step finishStep(Stats stats, int parts, int rows) {
-        dead.update(stats.firedGlobal(), rows);
-        trainer.deadLatents().setCounters(dead.counters());
-        return new Step(stats.mean(parts, dead.deadCount()), stats.firedGlobal());
-    }
-
-    /** With local steps one replica can diverge alone; a 4-byte MAX makes every replica see it and stop together. */
-    private CrosscoderTrainer.StepResult agreeOnDivergence(CrosscoderTrainer.StepResult r) {
-        float[] flag = {r.status() == CrosscoderTrainer.Status.DIVERGED ? 1f : 0f};
-        reduce(flag, Op.MAX);
-        if (flag[0] == 0f || r.status() == CrosscoderTrainer.Status.DIVERGED) return r;
-        return new CrosscoderTrainer.StepResult(CrosscoderTrainer.Status.DIVERGED, r.terms(), r.gradNorm(), r.lr(), "another replica diverged");
-    }
-
-    /** Parameters, Adam moments, the BatchTopK threshold and dead-latent counters averaged over replicas (every:H). */
-    private void averageReplicas() {
-        if (comm.size() == 1) return;
-        float inv = 1f / comm.size();
-        for (float[] p : cc.parameterArrays()) averageInPlace(p, inv);
-        for (float[] mo : trainer.optimizer().moments()) averageInPlace(mo, inv);
-        cc.parametersChanged();
-        if (cc.config().sparsityRule().learnsThreshold()) {
-            float[] th = {(float) cc.config().threshold()};
-            reduce(th, Op.SUM);
-            cc.replaceConfig(cc.config().withThreshold(th[0] * inv));
-        }
-        // Dead-latent counters: a latent is as alive as its most recent firing on any replica.
-        long[] c = dead.counters();
-        float[] f = new float[c.length];
-        for (int j = 0; j < c.length; j++) f[j] = Math.min(c[j], dead.threshold());
-        reduce(f, Op.MIN);
-        for (int j = 0; j < c.length; j++) c[j] = (long) f[j];
-        dead.setCounters(c);
-        trainer.deadLatents().setCounters(c);
-    }
-
-    private void averageInPlace(float[] a, float inv) {
-        reduce(a, Op.SUM);
-        for (int i = 0; i < a.length; i++) a[i] *= inv;
-    }
-
-    /**
-     * The decoder bias from the first micro-batch of stream 0 (replica 0 owns it), sent to every replica, so the
-     * initial parameters do not depend on the number of replicas.
-     */
-    private void initDecoderBias(float[] batch) throws IOException {
-        if (cfg.biasInit() == Init.DecoderBias.ZEROS) return;
-        float[] bDec = cc.parameterArrays()[3];
-        if (comm.rank() == 0) {
-            BlockShuffledStream first = owned.get(0);
-            first.next(batch, 0, cfg.microBatch());
-            first.seek(StreamPosition.START);
-            normalize(batch, cfg.microBatch());
-            Init.decoderBias(cc, cfg.biasInit(), batch, cfg.microBatch());
-        } else {
-            java.util.Arrays.fill(bDec, 0f);
-        }
-        reduce(bDec, Op.SUM);
-        cc.parametersChanged();
-    }
-
-    private void normalize(float[] batch, int n) {
-        if (cc.config().normalization() != null) cc.config().normalization().normalize(batch, n);
-    }
-
-    // ---- checkpoints ----
-
-    /** Resumes from an unfinished checkpoint of the same settings in {@code out}; returns the step resumed at (0: fresh). */
-    private long resumeIfCheckpointed() throws IOException {
-        if (out == null || !TrainState.exists(out)) return 0;
-        TrainState st = TrainState.read(out);
-        String diff = cfg.identityDifference(st.settings());
-        if (!diff.isEmpty()) throw new IllegalArgumentException(out + " holds a run with other settings (" + diff + ")");
-        if (st.positions().size() != streams) throw new IllegalArgumentException(out + ": state.json has " + st.positions().size() + " streams, this run " + streams);
-        Crosscoder loaded = Checkpoint.load(out);
-        float[][] src = loaded.parameterArrays(), dst = cc.parameterArrays();
-        for (int i = 0; i < dst.length; i++) System.arraycopy(src[i], 0, dst[i], 0, dst[i].length);
-        cc.replaceConfig(cc.config().withThreshold(loaded.config().threshold()));
-        cc.parametersChanged();
-        trainer = new CrosscoderTrainer(cc, cfg.trainerOptions(), threads);
-        long[] counters = TrainState.readOptimizer(out, trainer.optimizer());
-        dead.setCounters(counters);
-        trainer.deadLatents().setCounters(counters);
-        trainer.resumeAt(st.step());
-        for (int i = 0; i < owned.size(); i++) owned.get(i).seek(st.positions().get(ownedIndex.get(i)));
-        badRowsBefore = st.badRows();
-        Path metricsFile = out.resolve(Checkpoint.METRICS);
-        if (Files.isRegularFile(metricsFile)) metrics.addAll(Files.readAllLines(metricsFile, StandardCharsets.UTF_8));
-        if (progress != null && comm.rank() == 0) progress.println("resuming " + out + " at step " + st.step() + "/" + cfg.steps());
-        return st.step();
-    }
-
-    /** Every replica contributes its streams' positions; replica 0 writes the checkpoint. */
-    private void save(long step, boolean finished) throws IOException {
-        float[] pos = new float[3 * streams];
-        for (int i = 0; i < owned.size(); i++) {
-            StreamPosition p = owned.get(i).position();
-            int s = ownedIndex.get(i);
-            pos[3 * s] = p.epoch();
-            pos[3 * s + 1] = p.block();
-            pos[3 * s + 2] = p.offset();
-        }
-        reduce(pos, Op.SUM);
-        long bad = badRows(true);
-        if (comm.rank() != 0 || out == null) return;
-        List<StreamPosition> positions = new ArrayList<>();
-        for (int s = 0; s < streams; s++) positions.add(new StreamPosition((long) pos[3 * s], (int) pos[3 * s + 1], (int) pos[3 * s + 2]));
-        TrainState st = new TrainState(step, finished, positions, bad, cfg.identity());
-        Map<String, Object> prov = new LinkedHashMap<>(cc.config().provenance());
-        prov.put("state", finished ? "completed" : "running");
-        prov.put("steps", step);
-        prov.put("replicas", cfg.replicas());
-        prov.put("sync", cfg.sync().id());
-        prov.put("bad_rows", bad);
-        prov.put("code_version", Version.CODE);
-        prov.put("train_config", cfg.toMap());
-        cc.replaceConfig(cc.config().withProvenance(prov));
-        Map<String, Checkpoint.ExtraFile> extras = new LinkedHashMap<>();
-        long[] counters = dead.counters();
-        extras.put(Checkpoint.OPTIMIZER, f -> TrainState.writeOptimizer(f, trainer.optimizer(), counters));
-        extras.put(Checkpoint.STATE, f -> Files.writeString(f, st.toJson(), StandardCharsets.UTF_8));
-        Checkpoint.save(cc, out, metrics, extras);
-    }
-
-    /** Rows skipped for NaN/Inf by this run and the runs it resumes; {@code global}: summed over replicas. */
-    private long badRows(boolean global) {
-        float[] b = {source.badRows()};
-        if (global) reduce(b, Op.SUM);
-        return badRowsBefore + (long) b[0];
-    }
-
     // ---- replicas agree ----
-
-    private void checkHashes(long step) {
-        CRC32 crc = new CRC32();
-        java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocate(4 * 4096);
-        for (float[] p : cc.parameterArrays()) {
-            for (int i = 0; i < p.length; i += 4096) {
-                buf.clear();
-                for (int j = i, end = Math.min(p.length, i + 4096); j < end; j++) buf.putFloat(p[j]);
-                crc.update(buf.array(), 0, buf.position());
-            }
-        }
-        long h = crc.getValue();
-        float[] lo = {h & 0xFFFF, (h >>> 16) & 0xFFFF}, hi = lo.clone();
-        reduce(lo, Op.MIN);
-        reduce(hi, Op.MAX);
-        if (lo[0] != hi[0] || lo[1] != hi[1]) {
-            throw new IllegalStateException("replicas diverged: parameter hashes differ across replicas at step " + step + " (replica " + comm.rank() + ")");
-        }
-    }
 
     private enum Op { SUM, MAX, MIN }
 
@@ -348,11 +466,6 @@ public final class ReplicaTrainer {
             case MIN -> comm.min(v);
         }
         commNanos += System.nanoTime() - t0;
-    }
-
-    private void logLine(String line) throws IOException {
-        metrics.add(line);
-        if (progress != null && comm.rank() == 0) progress.println(TrainingRun.progressLine(line, cfg.steps()));
     }
 
     /** Loss statistics of one step's micro-batches: local sums, then (exact sync) summed across replicas. */

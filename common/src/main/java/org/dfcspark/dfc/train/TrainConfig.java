@@ -293,6 +293,33 @@ public record TrainConfig(
         return m;
     }
 
+    /** The settings that decide which rows each step reads: crosscoders that agree on them can train in lockstep. */
+    public Map<String, Object> dataIdentity() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("store", store);
+        m.put("hook", hook);
+        m.put("shuffle_block", shuffleBlock);
+        m.put("streams", streamCount());
+        m.put("batch", batch);
+        m.put("seed", seed);
+        m.put("replicas", replicas);
+        m.put("sync", sync.id());
+        return m;
+    }
+
+    /** The data settings that differ between {@code this} and {@code other} ("" when they read the same batches). */
+    public String dataDifference(TrainConfig other) {
+        StringBuilder sb = new StringBuilder();
+        Map<String, Object> mine = dataIdentity(), theirs = other.dataIdentity();
+        for (String key : mine.keySet()) {
+            if (!String.valueOf(mine.get(key)).equals(String.valueOf(theirs.get(key)))) {
+                if (sb.length() > 0) sb.append(", ");
+                sb.append(key).append(' ').append(mine.get(key)).append(" / ").append(theirs.get(key));
+            }
+        }
+        return sb.toString();
+    }
+
     /** A one-line description of the settings that differ between {@code this} and {@code other}'s identity. */
     public String identityDifference(Map<String, Object> other) {
         StringBuilder sb = new StringBuilder();
