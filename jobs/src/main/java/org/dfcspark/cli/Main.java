@@ -25,6 +25,7 @@ public final class Main {
         COMMANDS.put("bench harvest", HarvestBenchCommand::new);
         COMMANDS.put("score", ScoreCommand::new);
         COMMANDS.put("train", TrainCommand::new);
+        COMMANDS.put("sweep", SweepCommand::new);
         COMMANDS.put("evaluate", EvaluateCommand::new);
         COMMANDS.put("crosscoder train", CrosscoderTrainCommand::new);
         COMMANDS.put("crosscoder encode", CrosscoderEncodeCommand::new);

@@ -50,18 +50,7 @@ public final class TrainJob {
             cfg = cfg.with(Map.of("store", ClusterPaths.forExecutors(file, "--store", sparkConf) + tensor));
         }
         TrainData data = TrainData.of(cfg);
-        if (data.units() < cfg.streamCount()) {
-            throw new IllegalArgumentException(data.describe() + ": " + data.units() + " row groups, fewer than the " + cfg.streamCount()
-                    + " data streams (streams = replicas unless set); use fewer replicas or streams, or harvest with smaller shards");
-        }
-        if (data.rows() < cfg.microBatch()) {
-            log.println("note: " + data.describe() + " has fewer rows than one micro-batch (" + cfg.microBatch() + "); rows repeat within a step");
-        }
-        if (data.badRows() > cfg.maxBadRows()) {
-            throw new IllegalArgumentException(data.describe() + ": " + data.badRows() + " rows with NaN/Inf, more than max_bad_rows = "
-                    + cfg.maxBadRows() + " (they would be skipped; raise max_bad_rows to train on the rest)");
-        }
-        if (data.badRows() > 0) log.println("note: " + data.badRows() + " rows with NaN/Inf will be skipped (max_bad_rows = " + cfg.maxBadRows() + ")");
+        checkData(cfg, data, log);
         TrainState existing = checkOut(out, cfg, data, resume);
         if (existing != null && existing.finished()) {
             log.println(out + " already holds this run, finished at step " + existing.step() + "; nothing to do");
@@ -104,6 +93,22 @@ public final class TrainJob {
                         + "), attempt " + (attempt + 1) + " of " + cfg.maxAttempts());
             }
         }
+    }
+
+    /** Refuses data a run cannot train on (too few row groups for its streams, too many NaN rows); notes the rest. */
+    public static void checkData(TrainConfig cfg, TrainData data, PrintStream log) {
+        if (data.units() < cfg.streamCount()) {
+            throw new IllegalArgumentException(data.describe() + ": " + data.units() + " row groups, fewer than the " + cfg.streamCount()
+                    + " data streams (streams = replicas unless set); use fewer replicas or streams, or harvest with smaller shards");
+        }
+        if (data.rows() < cfg.microBatch()) {
+            log.println("note: " + data.describe() + " has fewer rows than one micro-batch (" + cfg.microBatch() + "); rows repeat within a step");
+        }
+        if (data.badRows() > cfg.maxBadRows()) {
+            throw new IllegalArgumentException(data.describe() + ": " + data.badRows() + " rows with NaN/Inf, more than max_bad_rows = "
+                    + cfg.maxBadRows() + " (they would be skipped; raise max_bad_rows to train on the rest)");
+        }
+        if (data.badRows() > 0) log.println("note: " + data.badRows() + " rows with NaN/Inf will be skipped (max_bad_rows = " + cfg.maxBadRows() + ")");
     }
 
     /** Refuses an output directory that is not this run's: another run's checkpoint, foreign files, an unfinished run without --resume. */

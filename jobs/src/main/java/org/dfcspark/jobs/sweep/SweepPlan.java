@@ -1,0 +1,65 @@
+package org.dfcspark.jobs.sweep;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.dfcspark.dfc.train.TrainConfig;
+
+/**
+ * How a sweep's variants become Spark tasks. Variants that read the same batches (same {@link TrainConfig#dataIdentity})
+ * are trained in lockstep; each such set is cut into groups of at most {@code pack} variants (0: the sweep's variants
+ * spread over the task slots), balanced by their FLOPs (largest first, each to the lightest group). Without lockstep
+ * every variant is its own group. Data-parallel variants ({@code replicas > 1}) are not grouped: each runs as its own
+ * barrier stage.
+ */
+final class SweepPlan {
+    private SweepPlan() {}
+
+    /** Dense FLOPs of a variant's training (6·B·2d·D per step, the count {@code CrosscoderBenchmark} uses). */
+    static long flops(TrainConfig c, int d) {
+        return (long) (6.0 * c.batch() * 2.0 * d * c.dictSize() * c.steps());
+    }
+
+    /** Bytes a variant's training reads from a store of {@code bytesPerValue} (one read of every batch). */
+    static long bytesRead(TrainConfig c, int d, int bytesPerValue) {
+        return (long) c.steps() * c.batch() * 2L * d * bytesPerValue;
+    }
+
+    /**
+     * @param members the variants, each with its config (replicas = 1)
+     * @param slots   task slots of the master
+     */
+    static List<List<SweepGroup.Member>> groups(List<SweepGroup.Member> members, Map<String, TrainConfig> configs, int pack, boolean lockstep,
+                                                int slots) {
+        List<List<SweepGroup.Member>> out = new ArrayList<>();
+        if (!lockstep) {
+            for (SweepGroup.Member m : members) out.add(List.of(m));
+            return out;
+        }
+        Map<String, List<SweepGroup.Member>> byData = new LinkedHashMap<>();
+        for (SweepGroup.Member m : members) byData.computeIfAbsent(configs.get(m.id()).dataIdentity().toString(), k -> new ArrayList<>()).add(m);
+        int size = pack > 0 ? pack : Math.max(1, (members.size() + slots - 1) / slots);
+        for (List<SweepGroup.Member> same : byData.values()) {
+            int n = (same.size() + size - 1) / size;
+            List<List<SweepGroup.Member>> groups = new ArrayList<>();
+            long[] load = new long[n];
+            for (int i = 0; i < n; i++) groups.add(new ArrayList<>());
+            List<SweepGroup.Member> heaviestFirst = new ArrayList<>(same);
+            heaviestFirst.sort(Comparator.comparingLong(SweepGroup.Member::flops).reversed());
+            for (SweepGroup.Member m : heaviestFirst) {
+                int lightest = -1; // n × size ≥ the set's size, so some group has room
+                for (int i = 0; i < n; i++) if (groups.get(i).size() < size && (lightest < 0 || load[i] < load[lightest])) lightest = i;
+                groups.get(lightest).add(m);
+                load[lightest] += m.flops();
+            }
+            // the grid's order inside a group: its checkpoints and logs read in the order the user wrote
+            for (List<SweepGroup.Member> g : groups) {
+                g.sort(Comparator.comparingInt(same::indexOf));
+                out.add(g);
+            }
+        }
+        return out;
+    }
+}
