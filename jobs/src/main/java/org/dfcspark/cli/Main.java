@@ -32,6 +32,7 @@ public final class Main {
         COMMANDS.put("crosscoder inspect", CrosscoderInspectCommand::new);
         COMMANDS.put("bench crosscoder", BenchCrosscoderCommand::new);
         COMMANDS.put("bench train", BenchTrainCommand::new);
+        COMMANDS.put("bench sweep", BenchSweepCommand::new);
     }
 
     private Main() {}

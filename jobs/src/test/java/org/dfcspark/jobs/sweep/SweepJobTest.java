@@ -30,7 +30,9 @@ import org.dfcspark.dfc.sweep.SweepGrid;
 import org.dfcspark.dfc.sweep.Variant;
 import org.dfcspark.dfc.train.TrainState;
 import org.dfcspark.jobs.PromptsTable;
+import org.dfcspark.jobs.cluster.ClusterPaths;
 import org.dfcspark.jobs.cluster.DfcProcess;
+import org.dfcspark.jobs.cluster.StandaloneCluster;
 import org.dfcspark.jobs.harvest.HarvestFixture;
 import org.dfcspark.jobs.harvest.HarvestJob;
 import org.dfcspark.jobs.harvest.HarvestOptions;
@@ -207,6 +209,46 @@ class SweepJobTest {
             Path a = first.resolve("variants").resolve(v.name()).resolve(v.hook()), b = out.resolve("variants").resolve(v.name()).resolve(v.hook());
             assertSameParameters(Checkpoint.load(a), Checkpoint.load(b));
             assertEquals(TrainState.read(a).positions(), TrainState.read(b).positions());
+        }
+    }
+
+    /**
+     * The same sweep submitted as a user would to a Spark standalone cluster (a master and two one-core workers started
+     * here from the Maven jars, with none of the project's jars: bin/dfc ships them): the two lockstep tasks run in two
+     * executor JVMs and write the checkpoints the local run wrote.
+     */
+    @Test
+    void onAStandaloneClusterTheSweepTrainsWhatLocalModeTrains() throws Exception {
+        Path out = dir.resolve("clustered");
+        try (StandaloneCluster cluster = StandaloneCluster.start(dir.resolve("cluster"), 2)) {
+            Map<String, String> props = Map.of("spark.master", cluster.masterUrl, "spark.ui.enabled", "false", ClusterPaths.SHARED_FS, "true",
+                    "spark.executor.memory", "700m");
+            Process p = DfcProcess.start(dir, props, List.of("sweep", "--config", gridFile(), "--store", store.toString(), "--out", out.toString()),
+                    dir.resolve("cluster-sweep.log"));
+            assertTrue(p.waitFor(4, TimeUnit.MINUTES), "the sweep on the cluster did not finish");
+            String log = Files.readString(dir.resolve("cluster-sweep.log"));
+            assertEquals(0, p.exitValue(), log);
+            assertTrue(log.contains("on " + cluster.masterUrl), log);
+        }
+        for (Variant v : grid.variants()) {
+            assertSameParameters(Checkpoint.load(first.resolve("variants").resolve(v.name()).resolve(v.hook())),
+                    Checkpoint.load(out.resolve("variants").resolve(v.name()).resolve(v.hook())));
+        }
+        assertEquals(8, spark.read().parquet(out.resolve("summary.parquet").toString()).where("status = 'finished'").count());
+    }
+
+    /** A variant with replicas = 2 runs as its own data-parallel stage and trains what one replica with two streams trains. */
+    @Test
+    void aDataParallelVariantRunsAsItsOwnStage() throws Exception {
+        Set<String> one = Set.of("dfc-k8");
+        SweepJob.Outcome two = SweepJob.run(spark, grid.with(Map.of("replicas", "2")), dir.resolve("replicas2"), one, false, 1, QUIET);
+        SweepJob.Outcome single = SweepJob.run(spark, grid.with(Map.of("streams", "2")), dir.resolve("streams2"), one, false, 1, QUIET);
+        assertEquals(2, two.finished());
+        assertEquals(2, single.finished());
+        for (String hook : List.of("blocks.1.hook_resid_post", "blocks.2.hook_resid_post")) {
+            Path a = dir.resolve("replicas2/variants/dfc-k8").resolve(hook), b = dir.resolve("streams2/variants/dfc-k8").resolve(hook);
+            assertEquals(2, Checkpoint.load(a).config().provenance().get("replicas"));
+            assertSameParameters(Checkpoint.load(b), Checkpoint.load(a));
         }
     }
 
