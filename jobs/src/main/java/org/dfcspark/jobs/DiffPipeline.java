@@ -20,7 +20,7 @@ import java.util.Set;
 import java.util.stream.Stream;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
-import org.dfcspark.cli.Args;
+import org.dfcspark.jobs.options.Args;
 import org.dfcspark.data.PromptRecord;
 import org.dfcspark.data.Rendering;
 import org.dfcspark.dfc.ArrayActivations;

@@ -17,7 +17,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
 import org.apache.spark.sql.SparkSession;
-import org.dfcspark.cli.Args;
+import org.dfcspark.jobs.options.Args;
 import org.dfcspark.data.ProjectPaths;
 import org.dfcspark.data.PromptFiles;
 import org.dfcspark.data.PromptRecord;

@@ -21,7 +21,7 @@ import java.util.TreeSet;
 import java.util.stream.Collectors;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
-import org.dfcspark.cli.Args;
+import org.dfcspark.jobs.options.Args;
 import org.dfcspark.cli.Main;
 import org.dfcspark.data.ProjectPaths;
 import org.dfcspark.data.PromptRecord;

@@ -92,7 +92,7 @@ public final class HarvestFixture {
         Path store = dir.resolve("store");
         String[] flags = {"--model-a", a.toString(), "--model-b", b.toString(), "--prompts", prompts.toString(), "--layers", "0,2",
                 "--positions", "all", "--out", store.toString(), "--shard-size", "1", "--batch-size", "4", "--max-length", "96"};
-        HarvestJob.run(spark, HarvestOptions.from(org.dfcspark.cli.Args.parse(flags, HarvestOptions.valuedFlags(), HarvestOptions.switchFlags())), line -> {});
+        HarvestJob.run(spark, HarvestOptions.from(org.dfcspark.jobs.options.Args.parse(flags, HarvestOptions.valuedFlags(), HarvestOptions.switchFlags())), line -> {});
         return store;
     }
 

@@ -10,7 +10,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.apache.spark.sql.SparkSession;
-import org.dfcspark.cli.Args;
+import org.dfcspark.jobs.options.Args;
 import org.dfcspark.data.ActivationCodec;
 import org.dfcspark.jobs.cluster.DfcProcess;
 import org.junit.jupiter.api.AfterAll;

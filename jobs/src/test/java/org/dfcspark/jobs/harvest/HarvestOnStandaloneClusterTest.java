@@ -13,7 +13,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.apache.spark.sql.SparkSession;
-import org.dfcspark.cli.Args;
+import org.dfcspark.jobs.options.Args;
 import org.dfcspark.data.ActivationCodec;
 import org.dfcspark.data.ProjectPaths;
 import org.dfcspark.jobs.cluster.DfcProcess;
