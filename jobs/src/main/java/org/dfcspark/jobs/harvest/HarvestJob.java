@@ -120,8 +120,8 @@ public final class HarvestJob {
         HadoopFiles.deleteTemporaries(layout.activations(), conf);
         markers.deleteTemporaries();
         Set<String> done = markers.doneIds();
-        List<String> pending = new ArrayList<>();
-        for (int s = 0; s < plan.shards(); s++) if (!done.contains(StoreLayout.shardName(s))) pending.add(StoreLayout.shardName(s));
+        List<Integer> pending = new ArrayList<>();
+        for (int s = 0; s < plan.shards(); s++) if (!done.contains(StoreLayout.shardName(s))) pending.add(s);
         log.accept("harvest: " + (plan.shards() - pending.size()) + " of " + plan.shards() + " shards already done; running " + pending.size()
                 + " on " + master + " with " + threads + " libtorch thread(s) per task");
         t = System.nanoTime();
@@ -163,19 +163,18 @@ public final class HarvestJob {
 
     /** The pending shards, one Spark task each, their prompts read from the plan; a progress line meanwhile. */
     private static void runShards(SparkSession spark, HarvestOptions o, StoreLayout layout, DoneMarkers markers, Configuration conf,
-                                  List<String> pending, int threads, int padId, HarvestPlan.Summary plan,
+                                  List<Integer> pending, int threads, int padId, HarvestPlan.Summary plan,
                                   Consumer<String> log) throws IOException {
-        Object[] shards = pending.stream().map(StoreLayout::shardOf).toArray();
         try (InFlightProgress inFlight = new InFlightProgress(spark.sparkContext(), "harvest", List.of("prompts", "tokens"));
              ProgressReporter progress = new ProgressReporter(markers, (id, json) -> promptsAndTokens(json, markers.marker(id)),
                      inFlight, plan.shards(), new long[] {plan.prompts(), plan.tokens()}, o.progressSeconds(),
                      p -> String.format("harvest: %d/%d prompts (%.1f%%), %.0f tok/s, ETA %s",
                              p.done()[0], p.total()[0], p.percent(0), p.rate(1), p.eta(1)), log)) {
             JavaRDD<HarvestShard> items = spark.read().parquet(layout.plan().toString())
-                    .where(col("shard").isin(shards))
+                    .where(col("shard").isin(pending.toArray()))
                     .javaRDD()
                     .mapToPair(r -> new Tuple2<>(StoreLayout.shardName(r.getInt(r.fieldIndex("shard"))), r))
-                    .partitionBy(new ItemPartitioner(pending))
+                    .partitionBy(new ItemPartitioner(pending.stream().map(StoreLayout::shardName).toList()))
                     .mapPartitions(HarvestShard::fromRows);
             WorkQueue.run(items, "harvest: " + pending.size() + " shards", markers,
                     new ShardTask(o, layout, conf, threads, padId), inFlight.taskProgress());

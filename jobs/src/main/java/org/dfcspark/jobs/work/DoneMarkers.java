@@ -46,7 +46,8 @@ public final class DoneMarkers implements Serializable {
 
     /**
      * Publishes item {@code id}'s marker atomically (a hidden temporary name unique to this writer, then a rename).
-     * A marker already there stays: another attempt of the same item wrote it.
+     * When another attempt of the same item already wrote one, either marker may remain (a local rename replaces,
+     * HDFS keeps the first): both record the same finished work.
      */
     public void markDone(String id, String json) throws IOException {
         HadoopFiles.writeAtomically(marker(id), json, false, conf.value());
