@@ -115,7 +115,7 @@ public final class EvaluateJob {
     }
 
     /** An evaluation's done markers: {@code OUT/items/<crosscoder>/<hook>/shard-NNNNN.done.json}. */
-    static DoneMarkers markers(Path out, Configuration conf) {
+    private static DoneMarkers markers(Path out, Configuration conf) {
         return new DoneMarkers(new org.apache.hadoop.fs.Path(EvaluationItem.root(out).toUri()), ".done.json", conf);
     }
 

@@ -157,7 +157,7 @@ public final class HarvestJob {
     }
 
     /** A harvest's done markers: {@code _harvest/done/shard-NNNNN.json}. */
-    static DoneMarkers markers(StoreLayout layout, Configuration conf) {
+    private static DoneMarkers markers(StoreLayout layout, Configuration conf) {
         return new DoneMarkers(layout.doneDir(), ".json", conf);
     }
 
