@@ -15,12 +15,15 @@ import java.util.stream.Stream;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.SparkException;
 import org.apache.spark.TaskContext;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
 import org.dfcspark.jobs.cluster.TaskFailure;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import scala.Tuple2;
 
 /**
  * The exactly-once machinery on a real local Spark session. {@code local[2,2]} gives every task two attempts, so a
@@ -159,6 +162,28 @@ class WorkQueueTest {
         try (Stream<Path> out = Files.list(dir.resolve("out"))) {
             assertEquals(3, out.count(), "only the published files remain");
         }
+    }
+
+    @Test
+    void itemsBuiltFromKeyedRowsRunOneTaskEach() throws Exception {
+        DoneMarkers markers = markers();
+        List<String> pending = List.of("b", "c"); // "a" is done already: its rows are not read
+        JavaRDD<Item> items = JavaSparkContext.fromSparkContext(spark.sparkContext())
+                .parallelize(List.of("b:1", "c:1", "b:2", "c:2", "b:3"), 2)
+                .mapToPair(row -> new Tuple2<>(row.substring(0, 1), row))
+                .partitionBy(new ItemPartitioner(pending))
+                .mapPartitions(rows -> {
+                    List<String> mine = new ArrayList<>();
+                    rows.forEachRemaining(t -> mine.add(t._2()));
+                    if (mine.isEmpty()) return List.<Item>of().iterator();
+                    return List.of(new Item(mine.get(0).substring(0, 1) + mine.size())).iterator();
+                });
+        try (InFlightProgress inFlight = new InFlightProgress(spark.sparkContext(), "test", List.of("items"))) {
+            WorkQueue.run(items, "test", markers, task(null), inFlight.taskProgress());
+        }
+        assertEquals(Set.of("b3", "c2"), markers.doneIds(), "each item got all its rows and nothing else");
+        assertEquals(List.of("0"), runsOf("b3"));
+        assertEquals(List.of("0"), runsOf("c2"));
     }
 
     @Test
