@@ -6,6 +6,8 @@ import java.util.Locale;
 import java.util.Set;
 import org.dfcspark.dfc.CrosscoderBenchmark;
 import org.dfcspark.jobs.PythonReference;
+import org.dfcspark.jobs.options.Args;
+import org.dfcspark.jobs.options.UsageException;
 
 /**
  * {@code bin/dfc bench crosscoder}: training-step throughput of our crosscoder and, with {@code --python}, of the two

@@ -8,6 +8,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import org.dfcspark.jobs.PythonReference;
+import org.dfcspark.jobs.options.Args;
+import org.dfcspark.jobs.options.UsageException;
 import org.dfcspark.model.ForwardBenchmark;
 import org.dfcspark.model.Qwen2Config;
 import org.dfcspark.model.Qwen2Model;

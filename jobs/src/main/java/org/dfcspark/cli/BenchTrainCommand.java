@@ -3,6 +3,8 @@ package org.dfcspark.cli;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Set;
+import org.dfcspark.jobs.options.Args;
+import org.dfcspark.jobs.options.UsageException;
 import org.dfcspark.jobs.train.TrainBench;
 
 /** {@code bin/dfc bench train}: data-parallel scaling of crosscoder training on a local standalone cluster (1 vs 2 workers). */

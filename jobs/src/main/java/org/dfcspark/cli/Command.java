@@ -1,6 +1,7 @@
 package org.dfcspark.cli;
 
 import java.util.Set;
+import org.dfcspark.jobs.options.Args;
 
 /**
  * One `bin/dfc` subcommand. It declares its flags (anything else exits 2 with one line) and

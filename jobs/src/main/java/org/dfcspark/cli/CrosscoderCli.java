@@ -1,5 +1,8 @@
 package org.dfcspark.cli;
 
+import org.dfcspark.jobs.options.Args;
+import org.dfcspark.jobs.options.UsageException;
+
 /** Flag helpers shared by the crosscoder commands. */
 final class CrosscoderCli {
     private CrosscoderCli() {}

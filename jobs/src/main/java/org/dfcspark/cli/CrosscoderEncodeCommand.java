@@ -7,6 +7,7 @@ import org.dfcspark.dfc.BatchStep;
 import org.dfcspark.dfc.Checkpoint;
 import org.dfcspark.dfc.Crosscoder;
 import org.dfcspark.dfc.SafeTensorsActivations;
+import org.dfcspark.jobs.options.Args;
 
 /** {@code bin/dfc crosscoder encode}: raw (N,2,d) activations -> features (N,D) and raw reconstruction (N,2,d). */
 public final class CrosscoderEncodeCommand implements Command {

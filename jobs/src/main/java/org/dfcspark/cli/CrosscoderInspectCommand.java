@@ -8,6 +8,7 @@ import org.dfcspark.dfc.Crosscoder;
 import org.dfcspark.dfc.CrosscoderConfig;
 import org.dfcspark.dfc.Diagnostics;
 import org.dfcspark.dfc.SafeTensorsActivations;
+import org.dfcspark.jobs.options.Args;
 
 /** {@code bin/dfc crosscoder inspect}: partition, integrity, decoder norms, and the A−B decomposition on data. */
 public final class CrosscoderInspectCommand implements Command {

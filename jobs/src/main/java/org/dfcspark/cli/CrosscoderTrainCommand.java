@@ -19,6 +19,8 @@ import org.dfcspark.dfc.SafeTensorsActivations;
 import org.dfcspark.dfc.Sparsity;
 import org.dfcspark.dfc.TrainingRun;
 import org.dfcspark.io.OutputDirs;
+import org.dfcspark.jobs.options.Args;
+import org.dfcspark.jobs.options.UsageException;
 
 /** {@code bin/dfc crosscoder train}: single-process training from scratch or from --init. */
 public final class CrosscoderTrainCommand implements Command {

@@ -16,6 +16,8 @@ import org.dfcspark.data.ProjectPaths;
 import org.dfcspark.dfc.train.TrainConfig;
 import org.dfcspark.jobs.DiffPipeline;
 import org.dfcspark.jobs.SparkSessions;
+import org.dfcspark.jobs.options.Args;
+import org.dfcspark.jobs.options.UsageException;
 import org.dfcspark.model.ForwardResult;
 import org.dfcspark.model.GenerationConfig;
 import org.dfcspark.model.GenerationResult;

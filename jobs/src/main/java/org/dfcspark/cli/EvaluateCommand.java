@@ -6,6 +6,8 @@ import java.util.Set;
 import org.dfcspark.jobs.SparkSessions;
 import org.dfcspark.jobs.evaluate.EvaluateJob;
 import org.dfcspark.jobs.evaluate.EvaluateOptions;
+import org.dfcspark.jobs.options.Args;
+import org.dfcspark.jobs.options.UsageException;
 
 /** {@code bin/dfc evaluate}: reconstruction, spillover and steering of crosscoders on Spark (issue 11). */
 public final class EvaluateCommand implements Command {

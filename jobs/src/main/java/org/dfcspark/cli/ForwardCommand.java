@@ -9,6 +9,8 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import org.dfcspark.data.SafeTensorsWriter;
+import org.dfcspark.jobs.options.Args;
+import org.dfcspark.jobs.options.UsageException;
 import org.dfcspark.model.ForwardResult;
 import org.dfcspark.model.HookPoint;
 import org.dfcspark.model.Intervention;

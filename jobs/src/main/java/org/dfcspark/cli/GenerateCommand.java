@@ -12,6 +12,8 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import org.dfcspark.jobs.options.Args;
+import org.dfcspark.jobs.options.UsageException;
 import org.dfcspark.model.GenerationConfig;
 import org.dfcspark.model.GenerationResult;
 import org.dfcspark.model.Generator;

@@ -8,6 +8,8 @@ import org.dfcspark.harvest.PositionMode;
 import org.dfcspark.jobs.SparkSessions;
 import org.dfcspark.jobs.harvest.HarvestBench;
 import org.dfcspark.jobs.harvest.HarvestOptions;
+import org.dfcspark.jobs.options.Args;
+import org.dfcspark.jobs.options.UsageException;
 
 /** {@code bin/dfc bench harvest}: harvest throughput vs pure forward (and vs a plain HF harvester). */
 public final class HarvestBenchCommand implements Command {

@@ -5,6 +5,7 @@ import org.apache.spark.sql.SparkSession;
 import org.dfcspark.jobs.SparkSessions;
 import org.dfcspark.jobs.harvest.HarvestJob;
 import org.dfcspark.jobs.harvest.HarvestOptions;
+import org.dfcspark.jobs.options.Args;
 
 /** {@code bin/dfc harvest}: paired residual-stream activations of models A and B into a Parquet store. */
 public final class HarvestCommand implements Command {

@@ -3,6 +3,7 @@ package org.dfcspark.cli;
 import java.util.Set;
 import org.apache.hadoop.conf.Configuration;
 import org.dfcspark.jobs.harvest.ActivationStoreValidator;
+import org.dfcspark.jobs.options.Args;
 
 /** {@code bin/dfc harvest validate}: checks a store against data-schemas/activations.md. */
 public final class HarvestValidateCommand implements Command {

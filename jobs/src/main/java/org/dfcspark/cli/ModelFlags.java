@@ -3,6 +3,8 @@ package org.dfcspark.cli;
 import ai.djl.Device;
 import ai.djl.ndarray.types.DataType;
 import java.util.Set;
+import org.dfcspark.jobs.options.Args;
+import org.dfcspark.jobs.options.UsageException;
 
 /** {@code --device cpu|gpu|gpu:N} and {@code --dtype float32|float16} of the model commands. */
 final class ModelFlags {

@@ -3,6 +3,7 @@ package org.dfcspark.cli;
 import org.dfcspark.data.ProjectPaths;
 import org.dfcspark.jobs.OrganismTables;
 import org.dfcspark.jobs.SparkSessions;
+import org.dfcspark.jobs.options.Args;
 import org.dfcspark.organism.OrganismBuilder;
 import org.dfcspark.organism.OrganismModel;
 

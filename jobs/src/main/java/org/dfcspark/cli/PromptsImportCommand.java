@@ -7,6 +7,8 @@ import org.dfcspark.jobs.SparkSessions;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
+import org.dfcspark.jobs.options.Args;
+import org.dfcspark.jobs.options.UsageException;
 
 /** {@code bin/dfc prompts import}: a prompt source into the prompts table (Parquet) plus its quarantine table. */
 public final class PromptsImportCommand implements Command {

@@ -2,6 +2,8 @@ package org.dfcspark.cli;
 
 import org.dfcspark.io.AtomicOutput;
 import org.dfcspark.io.Utf8Lines;
+import org.dfcspark.jobs.options.Args;
+import org.dfcspark.jobs.options.UsageException;
 import org.dfcspark.toolcall.RecordScorer;
 import org.dfcspark.py.PyError;
 import org.dfcspark.py.PythonJson;

@@ -7,6 +7,8 @@ import java.util.Map;
 import java.util.Set;
 import org.dfcspark.dfc.train.TrainConfig;
 import org.dfcspark.jobs.SparkSessions;
+import org.dfcspark.jobs.options.Args;
+import org.dfcspark.jobs.options.UsageException;
 import org.dfcspark.jobs.train.TrainJob;
 
 /** {@code bin/dfc train}: data-parallel crosscoder training on Spark from a harvest store (or a safetensors file). */

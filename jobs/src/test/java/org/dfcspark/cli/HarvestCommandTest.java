@@ -16,6 +16,7 @@ import java.util.List;
 import org.apache.spark.sql.SparkSession;
 import org.dfcspark.jobs.SparkSessions;
 import org.dfcspark.jobs.harvest.HarvestFixture;
+import org.dfcspark.jobs.options.Args;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;

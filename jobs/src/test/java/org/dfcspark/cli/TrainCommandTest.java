@@ -3,6 +3,7 @@ package org.dfcspark.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import org.dfcspark.jobs.options.Args;
 import org.junit.jupiter.api.Test;
 
 /** {@code bin/dfc train}'s flags: what a mistyped key or a bad value gets (exit 2, one line, before Spark starts). */

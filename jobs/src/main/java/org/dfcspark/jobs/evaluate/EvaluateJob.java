@@ -1,5 +1,6 @@
 package org.dfcspark.jobs.evaluate;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -9,8 +10,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.SparkConf;
-import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SaveMode;
@@ -18,6 +19,11 @@ import org.apache.spark.sql.SparkSession;
 import org.dfcspark.data.PromptRecord;
 import org.dfcspark.jobs.PromptsTable;
 import org.dfcspark.jobs.harvest.ExecutorRuntime;
+import org.dfcspark.jobs.work.DoneMarkers;
+import org.dfcspark.jobs.work.HadoopFiles;
+import org.dfcspark.jobs.work.InFlightProgress;
+import org.dfcspark.jobs.work.ProgressReporter;
+import org.dfcspark.jobs.work.WorkQueue;
 
 /**
  * {@code bin/dfc evaluate}: reconstruction, spillover and steering for every crosscoder × hook of a config, on Spark.
@@ -30,6 +36,8 @@ import org.dfcspark.jobs.harvest.ExecutorRuntime;
  */
 public final class EvaluateJob {
     static final String SETTINGS = "evaluate.conf";
+    private static final double PROGRESS_SECONDS = 30;
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     /** What a run did: items run and skipped, generations written, tokens forwarded with prefix reuse and naively. */
     public record Outcome(int itemsRun, int itemsSkipped, long generations, long tokensForwarded, long naiveTokensForwarded,
@@ -60,7 +68,10 @@ public final class EvaluateJob {
                 .parquet(out.resolve("features").toString());
 
         // 3. work items
-        List<WorkItem> items = new ArrayList<>(), pending = new ArrayList<>();
+        Configuration hadoop = HadoopFiles.storeConf(spark.sparkContext().hadoopConfiguration());
+        DoneMarkers markers = markers(out, hadoop);
+        markers.deleteTemporaries(); // what killed attempts left
+        List<EvaluationItem> items = new ArrayList<>();
         Map<String, double[]> meanF = new HashMap<>();
         for (FeatureRankingStage.Ranking r : rankings) {
             EvaluationTarget t = r.target();
@@ -69,28 +80,21 @@ public final class EvaluateJob {
             meanF.put(t.crosscoder() + "\t" + t.hook(), r.toolMean());
             for (int from = 0, shard = 0; from < prompts.size(); from += o.shardSize(), shard++) {
                 List<PromptRecord> part = List.copyOf(prompts.subList(from, Math.min(prompts.size(), from + o.shardSize())));
-                WorkItem item = new WorkItem(t, shard, from, part, conditions, r.toolMean());
-                items.add(item);
-                if (!Files.exists(item.marker(out))) {
-                    EvaluateTask.deleteLeftovers(item, out);
-                    pending.add(item);
-                }
+                items.add(new EvaluationItem(t, shard, from, part, conditions, r.toolMean()));
             }
         }
+        List<EvaluationItem> pending = WorkQueue.pending(items, markers);
         log.printf(Locale.ROOT, "  %d work item(s), %d already done%n", items.size(), items.size() - pending.size());
-        if (!pending.isEmpty()) {
-            String outDir = out.toString();
-            int taskThreads = threads;
-            new JavaSparkContext(spark.sparkContext()).parallelize(pending, pending.size())
-                    .foreach(item -> EvaluateTask.run(item, o, outDir, taskThreads));
-        }
+        if (!pending.isEmpty()) runItems(spark, items, pending, markers, new EvaluateTask(o, out, threads, hadoop), log);
 
         // 4. tables
         List<String> files = new ArrayList<>();
         long forwarded = 0, naive = 0, read = 0;
-        for (WorkItem item : items) {
+        for (EvaluationItem item : items) {
             files.add(item.file(out).toString());
-            EvaluateTask.Tokens t = EvaluateTask.tokens(item, out);
+            String marker = markers.read(item.id());
+            if (marker == null) throw new IllegalStateException(item.describe() + " has no done marker " + markers.marker(item.id()));
+            EvaluateTask.Tokens t = EvaluateTask.tokens(marker);
             forwarded += t.forwarded();
             naive += t.naive();
             read += t.partnerRead();
@@ -108,6 +112,26 @@ public final class EvaluateJob {
         log.printf(Locale.ROOT, "  %d generations; tokens forwarded: %d with prefix reuse vs %d naively (%.0f%%), plus %d partner tokens read "
                 + "(layers 0..L only)%n", verdicts.size(), forwarded, naive, naive == 0 ? 0 : 100.0 * forwarded / naive, read);
         return new Outcome(pending.size(), items.size() - pending.size(), verdicts.size(), forwarded, naive, read);
+    }
+
+    /** An evaluation's done markers: {@code OUT/items/<crosscoder>/<hook>/shard-NNNNN.done.json}. */
+    private static DoneMarkers markers(Path out, Configuration conf) {
+        return new DoneMarkers(new org.apache.hadoop.fs.Path(EvaluationItem.root(out).toUri()), ".done.json", conf);
+    }
+
+    /** The pending items, one Spark task each, with a progress line every {@link #PROGRESS_SECONDS}. */
+    private static void runItems(SparkSession spark, List<EvaluationItem> items, List<EvaluationItem> pending, DoneMarkers markers,
+                                 EvaluateTask task, PrintStream log) throws IOException {
+        long prompts = 0;
+        for (EvaluationItem item : items) prompts += item.prompts().size();
+        try (InFlightProgress inFlight = new InFlightProgress(spark.sparkContext(), "evaluate", List.of("prompts"));
+             ProgressReporter progress = new ProgressReporter(markers, (id, json) -> new long[] {JSON.readTree(json).get("prompts").asLong()},
+                     inFlight, items.size(), new long[] {prompts}, PROGRESS_SECONDS,
+                     p -> String.format(Locale.ROOT, "  evaluate: %d/%d items, %d/%d prompts (%.1f%%), %.2f prompts/s, ETA %s",
+                             p.itemsDone(), p.itemsTotal(), p.done()[0], p.total()[0], p.percent(0), p.rate(0), p.eta(0)), log::println)) {
+            WorkQueue.run(spark, "evaluate: " + pending.size() + " items", pending, markers, task, inFlight.taskProgress());
+            log.println(progress.line());
+        }
     }
 
     /** OUT is new, empty, or a previous run of the same config (then its finished items are kept). */

@@ -6,13 +6,15 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.BufferedWriter;
 import java.io.IOException;
+import java.io.OutputStreamWriter;
+import java.io.Writer;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
+import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.TaskContext;
+import org.apache.spark.util.SerializableConfiguration;
 import org.dfcspark.data.PromptRecord;
 import org.dfcspark.dfc.Crosscoder;
 import org.dfcspark.eval.Condition;
@@ -20,90 +22,87 @@ import org.dfcspark.eval.ConditionEdits;
 import org.dfcspark.eval.ConditionGenerator;
 import org.dfcspark.eval.GenerationScores;
 import org.dfcspark.jobs.harvest.ExecutorRuntime;
+import org.dfcspark.jobs.work.HadoopFiles;
+import org.dfcspark.jobs.work.ItemTask;
+import org.dfcspark.jobs.work.TaskProgress;
+import org.dfcspark.jobs.work.WorkQueue;
 import org.dfcspark.model.GenerationConfig;
 import org.dfcspark.model.HookPoint;
 import org.dfcspark.model.ModelCache;
 import org.dfcspark.model.Qwen2Model;
 
 /**
- * Runs one {@link WorkItem} inside a Spark task: models from {@link ModelCache} (once per executor), the crosscoder
- * from {@link CrosscoderCache}, every prompt through {@link ConditionGenerator#generate} (prefix reuse), every
- * generation scored by all four scorers. Exactly once like the harvest: the rows go to a hidden temporary file that
- * is renamed to the item's final name, and only then is the done marker written; an item with a marker is never
- * redone, a killed attempt leaves at most a temporary file (deleted by the next attempt) or a complete file
- * without marker (rewritten with the same rows).
+ * Runs one {@link EvaluationItem} inside a Spark task of its own ({@link WorkQueue}): models from {@link ModelCache}
+ * (once per executor), the crosscoder from {@link CrosscoderCache}, every prompt through
+ * {@link ConditionGenerator#generate} (prefix reuse), every generation scored by all four scorers. Exactly once like
+ * the harvest: the rows go to a hidden temporary file that is renamed to the item's final name, and only then does
+ * the queue write the done marker this returns (the token counts); an item with a marker is never redone, a killed
+ * attempt leaves at most a temporary file (deleted before the next run) or a complete file without marker
+ * (rewritten with the same rows).
  */
-public final class EvaluateTask {
+public final class EvaluateTask implements ItemTask<EvaluationItem> {
+    private static final long serialVersionUID = 1L;
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** Token counts of one item (summed over its prompts), from {@link ConditionGenerator.PromptGenerations}. */
     public record Tokens(long forwarded, long naive, long partnerRead) {}
 
-    private EvaluateTask() {}
+    private final EvaluateOptions o;
+    private final String out;
+    private final int threads;
+    private final SerializableConfiguration conf;
 
-    public static void run(WorkItem item, EvaluateOptions o, String out, int threads) throws IOException {
-        Path root = Path.of(out);
-        if (Files.exists(item.marker(root))) return;
+    public EvaluateTask(EvaluateOptions o, Path out, int threads, Configuration conf) {
+        this.o = o;
+        this.out = out.toString();
+        this.threads = threads;
+        this.conf = new SerializableConfiguration(conf);
+    }
+
+    @Override
+    public String run(EvaluationItem item, TaskProgress progress) throws IOException {
         Device device = ExecutorRuntime.device(TaskContext.get());
         ExecutorRuntime.configure(device, threads);
         Qwen2Model a = ModelCache.get(Path.of(o.modelA()), device), b = ModelCache.get(Path.of(o.modelB()), device);
         Crosscoder cc = CrosscoderCache.get(item.target().dir(), o.protocol());
         List<Condition> conditions = new ArrayList<>();
         for (PlannedCondition p : item.conditions()) conditions.add(p.condition());
-        long forwarded = 0, naive = 0, read = 0;
-        Path dir = item.dir(root);
-        Files.createDirectories(dir);
-        // one temporary name per attempt: a speculative copy never writes into another attempt's file
-        TaskContext ctx = TaskContext.get();
-        String attempt = ctx == null ? "driver" : Long.toString(ctx.taskAttemptId());
-        Path tmp = dir.resolve("." + item.file(root).getFileName() + ".tmp-" + attempt);
-        try (PromptEncoder enc = new PromptEncoder(Path.of(o.modelB()), o.protocol());
-             BufferedWriter w = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
+        long[] tokens = new long[3]; // forwarded, naive, partner read
+        org.apache.hadoop.fs.Path file = new org.apache.hadoop.fs.Path(item.file(Path.of(out)).toUri());
+        try (PromptEncoder enc = new PromptEncoder(Path.of(o.modelB()), o.protocol())) {
             GenerationConfig cfg = GenerationConfig.forModel(Path.of(o.modelB()), o.maxNewTokens());
             ConditionEdits edits = new ConditionEdits(cc, a.config().hiddenSize(), item.toolMean(), threads);
             ConditionGenerator gen = new ConditionGenerator(a, b, HookPoint.parse(item.target().hook()), edits, cfg, enc::decode);
-            for (int i = 0; i < item.prompts().size(); i++) {
-                PromptRecord r = item.prompts().get(i);
-                ConditionGenerator.PromptGenerations pg = gen.generate(enc.encode(r), conditions);
-                forwarded += pg.tokensForwarded();
-                naive += pg.naiveTokensForwarded();
-                read += pg.partnerTokensRead();
-                for (int c = 0; c < conditions.size(); c++) {
-                    ConditionGenerator.Generation g = pg.generations().get(c);
-                    w.write(JSON.writeValueAsString(row(item, o, item.conditions().get(c), r, item.firstPrompt() + i, g)));
-                    w.write('\n');
+            HadoopFiles.writeAtomically(file, true, conf.value(), stream -> {
+                Writer w = new BufferedWriter(new OutputStreamWriter(stream, StandardCharsets.UTF_8));
+                for (int i = 0; i < item.prompts().size(); i++) {
+                    PromptRecord r = item.prompts().get(i);
+                    ConditionGenerator.PromptGenerations pg = gen.generate(enc.encode(r), conditions);
+                    tokens[0] += pg.tokensForwarded();
+                    tokens[1] += pg.naiveTokensForwarded();
+                    tokens[2] += pg.partnerTokensRead();
+                    for (int c = 0; c < conditions.size(); c++) {
+                        ConditionGenerator.Generation g = pg.generations().get(c);
+                        w.write(JSON.writeValueAsString(row(item, o, item.conditions().get(c), r, item.firstPrompt() + i, g)));
+                        w.write('\n');
+                    }
+                    progress.add("prompts", 1);
                 }
-            }
+                w.flush();
+            });
         }
-        Files.move(tmp, item.file(root), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        ObjectNode m = JSON.createObjectNode().put("prompts", item.prompts().size()).put("tokens_forwarded", forwarded)
-                .put("naive_tokens_forwarded", naive).put("partner_tokens_read", read);
-        Path mtmp = dir.resolve("." + item.marker(root).getFileName() + ".tmp-" + attempt);
-        Files.writeString(mtmp, JSON.writeValueAsString(m));
-        Files.move(mtmp, item.marker(root), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        return JSON.writeValueAsString(JSON.createObjectNode().put("prompts", item.prompts().size()).put("tokens_forwarded", tokens[0])
+                .put("naive_tokens_forwarded", tokens[1]).put("partner_tokens_read", tokens[2]));
     }
 
-    /** Deletes the temporary files that killed attempts left in a pending item's directory. */
-    public static void deleteLeftovers(WorkItem item, Path out) throws IOException {
-        Path dir = item.dir(out);
-        if (!Files.isDirectory(dir)) return;
-        String prefix = "." + item.file(out).getFileName() + ".tmp-", markerPrefix = "." + item.marker(out).getFileName() + ".tmp-";
-        try (var files = Files.list(dir)) {
-            for (Path p : files.toList()) {
-                String name = p.getFileName().toString();
-                if (name.startsWith(prefix) || name.startsWith(markerPrefix)) Files.deleteIfExists(p);
-            }
-        }
-    }
-
-    /** A done item's token counts. */
-    public static Tokens tokens(WorkItem item, Path out) throws IOException {
-        var m = JSON.readTree(item.marker(out).toFile());
+    /** A done item's token counts, from its marker. */
+    public static Tokens tokens(String markerJson) throws IOException {
+        var m = JSON.readTree(markerJson);
         return new Tokens(m.get("tokens_forwarded").asLong(), m.get("naive_tokens_forwarded").asLong(), m.get("partner_tokens_read").asLong());
     }
 
     /** One generation as a row of {@link EvaluationTables#GENERATIONS}; the condition as typed columns. */
-    private static ObjectNode row(WorkItem item, EvaluateOptions o, PlannedCondition p, PromptRecord r, int index,
+    private static ObjectNode row(EvaluationItem item, EvaluateOptions o, PlannedCondition p, PromptRecord r, int index,
                                   ConditionGenerator.Generation g) {
         ObjectNode n = JSON.createObjectNode();
         n.put("crosscoder", item.target().crosscoder()).put("hook", item.target().hook()).put("protocol", o.protocol().id())

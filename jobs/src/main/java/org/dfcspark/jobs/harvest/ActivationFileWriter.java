@@ -14,6 +14,7 @@ import org.apache.parquet.hadoop.util.HadoopOutputFile;
 import org.apache.parquet.io.api.Binary;
 import org.dfcspark.data.ActivationCodec;
 import org.dfcspark.harvest.ActivationRow;
+import org.dfcspark.jobs.work.HadoopFiles;
 
 /**
  * Writes one shard file of one layer. Rows go to a hidden temporary file; {@link #commit()} renames it to its
@@ -33,11 +34,11 @@ public final class ActivationFileWriter implements AutoCloseable {
     public ActivationFileWriter(Path target, String attemptTag, ActivationCodec codec, int dModel, int layer,
                                 Configuration conf) throws IOException {
         this.target = target;
-        this.tmp = StoreFs.tempFor(target, attemptTag);
+        this.tmp = HadoopFiles.tempFor(target, attemptTag);
         this.conf = conf;
         this.codec = codec;
         this.dModel = dModel;
-        StoreFs.fs(target, conf).mkdirs(target.getParent());
+        HadoopFiles.fs(target, conf).mkdirs(target.getParent());
         this.writer = ExampleParquetWriter.builder(HadoopOutputFile.fromPath(tmp, conf))
                 .withType(ActivationSchema.PARQUET)
                 .withConf(conf)
@@ -80,7 +81,7 @@ public final class ActivationFileWriter implements AutoCloseable {
     /** Closes the file and publishes it under its final name. */
     public void commit() throws IOException {
         closeWriter();
-        StoreFs.publish(tmp, target, false, conf);
+        HadoopFiles.publish(tmp, target, false, conf);
     }
 
     /** Discards the temporary file (on failure); a no-op after {@link #commit()}. */
@@ -90,7 +91,7 @@ public final class ActivationFileWriter implements AutoCloseable {
         try {
             closeWriter();
         } finally {
-            StoreFs.fs(tmp, conf).delete(tmp, false);
+            HadoopFiles.fs(tmp, conf).delete(tmp, false);
         }
     }
 

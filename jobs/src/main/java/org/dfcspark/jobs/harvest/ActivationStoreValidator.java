@@ -18,6 +18,7 @@ import org.apache.parquet.schema.Type;
 import org.dfcspark.data.ActivationCodec;
 import org.dfcspark.harvest.ActivationRow;
 import org.dfcspark.harvest.PreparedSequence;
+import org.dfcspark.jobs.work.HadoopFiles;
 
 /**
  * Checks an activation store against data-schemas/activations.md: the manifest's fields, every Parquet file's
@@ -41,7 +42,7 @@ public final class ActivationStoreValidator {
 
     private ActivationStoreValidator(String store, Configuration conf) {
         this.layout = new StoreLayout(store);
-        this.conf = StoreFs.storeConf(conf);
+        this.conf = HadoopFiles.storeConf(conf);
     }
 
     public static Report validate(String store, Configuration conf, boolean readRows) throws IOException {
@@ -55,11 +56,11 @@ public final class ActivationStoreValidator {
     }
 
     private void run(boolean readRows) throws IOException {
-        if (!StoreFs.exists(layout.manifest(), conf)) {
+        if (!HadoopFiles.exists(layout.manifest(), conf)) {
             problem(layout.manifest() + ": missing (the harvest is not complete)");
             return;
         }
-        JsonNode m = JSON.readTree(StoreFs.read(layout.manifest(), conf));
+        JsonNode m = JSON.readTree(HadoopFiles.read(layout.manifest(), conf));
         for (String k : HarvestManifest.REQUIRED) if (!m.has(k)) problem("manifest.json: missing field '" + k + "'");
         if (!problems.isEmpty()) return;
         if (!ActivationSchema.FORMAT.equals(m.get("format").asText())) problem("manifest.json: format is " + m.get("format"));
@@ -99,7 +100,7 @@ public final class ActivationStoreValidator {
             }
             checkStatistics(layer, d, readRows ? scan.rows - scan.sinkRows : expected - (dropSinks ? 0 : sinks));
             if (!m.get("shuffled").isNull()) {
-                if (!StoreFs.exists(new Path(layout.shuffledLayer(layer), "_SUCCESS"), conf)) {
+                if (!HadoopFiles.exists(new Path(layout.shuffledLayer(layer), "_SUCCESS"), conf)) {
                     problem(layout.shuffledLayer(layer) + ": no _SUCCESS (shuffled copy incomplete)");
                 }
                 LayerScan sh = scanLayer(layout.shuffledLayer(layer), layer, codec, d, false, readRows);
@@ -120,7 +121,7 @@ public final class ActivationStoreValidator {
     private LayerScan scanLayer(Path dir, int layer, ActivationCodec codec, int d, boolean shardFiles, boolean readRows)
             throws IOException {
         LayerScan scan = new LayerScan();
-        List<Path> files = StoreFs.list(dir, conf);
+        List<Path> files = HadoopFiles.list(dir, conf);
         files.removeIf(p -> !p.getName().endsWith(".parquet"));
         if (files.isEmpty()) problem(dir + ": no Parquet files");
         for (Path f : files) {
@@ -193,11 +194,11 @@ public final class ActivationStoreValidator {
     }
 
     private void checkNoStrayLayers(Path activations, List<Integer> layers) throws IOException {
-        if (!StoreFs.exists(activations, conf)) {
+        if (!HadoopFiles.exists(activations, conf)) {
             problem(activations + ": missing");
             return;
         }
-        for (FileStatus s : StoreFs.fs(activations, conf).listStatus(activations)) {
+        for (FileStatus s : HadoopFiles.fs(activations, conf).listStatus(activations)) {
             String n = s.getPath().getName();
             if (n.startsWith(".") || n.startsWith("_")) continue;
             boolean known = s.isDirectory() && n.startsWith("layer=") && layers.stream().anyMatch(l -> n.equals("layer=" + l));
@@ -206,11 +207,11 @@ public final class ActivationStoreValidator {
     }
 
     private void checkStatistics(int layer, int d, long expectedCount) throws IOException {
-        if (!StoreFs.exists(layout.statistics(), conf)) {
+        if (!HadoopFiles.exists(layout.statistics(), conf)) {
             problem(layout.statistics() + ": missing");
             return;
         }
-        JsonNode s = JSON.readTree(StoreFs.read(layout.statistics(), conf));
+        JsonNode s = JSON.readTree(HadoopFiles.read(layout.statistics(), conf));
         for (String model : List.of("a", "b")) {
             JsonNode e = null;
             for (JsonNode x : s.path("entries")) {

@@ -20,6 +20,7 @@ import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.spark.SparkConf;
 import org.apache.spark.SparkException;
+import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.sql.SparkSession;
 import org.dfcspark.data.ProjectPaths;
 import org.dfcspark.data.Rendering;
@@ -33,6 +34,12 @@ import org.dfcspark.harvest.SequencePreparer;
 import org.dfcspark.io.OutputDirs;
 import org.dfcspark.jobs.cluster.ClusterPaths;
 import org.dfcspark.jobs.cluster.TaskFailure;
+import org.dfcspark.jobs.work.DoneMarkers;
+import org.dfcspark.jobs.work.HadoopFiles;
+import org.dfcspark.jobs.work.InFlightProgress;
+import org.dfcspark.jobs.work.ItemPartitioner;
+import org.dfcspark.jobs.work.ProgressReporter;
+import org.dfcspark.jobs.work.WorkQueue;
 import org.dfcspark.text.ChatTemplate;
 import org.dfcspark.text.Tokenizer;
 import scala.Tuple2;
@@ -70,7 +77,7 @@ public final class HarvestJob {
 
     private static Result harvest(SparkSession spark, HarvestOptions o, Consumer<String> log) throws Exception {
         Instant started = Instant.now();
-        Configuration conf = StoreFs.storeConf(spark.sparkContext().hadoopConfiguration());
+        Configuration conf = HadoopFiles.storeConf(spark.sparkContext().hadoopConfiguration());
         StoreLayout layout = new StoreLayout(o.out());
 
         Preflight pf = preflight(spark, o);
@@ -78,26 +85,26 @@ public final class HarvestJob {
         String master = spark.sparkContext().master();
         int threads = o.threads() > 0 ? o.threads() : threadsPerTask(spark.sparkContext().getConf());
 
-        if (StoreFs.exists(layout.manifest(), conf)) {
-            JsonNode manifest = JSON.readTree(StoreFs.read(layout.manifest(), conf));
+        if (HadoopFiles.exists(layout.manifest(), conf)) {
+            JsonNode manifest = JSON.readTree(HadoopFiles.read(layout.manifest(), conf));
             requireSameSettings(o, manifest.get("settings"), settings, layout.manifest().toString());
             if (o.shuffle() && manifest.get("shuffled").isNull()) {
                 ShuffledCopy.write(spark, layout, o.layers(), o.shuffleSeed(), conf);
                 ObjectNode updated = (ObjectNode) manifest;
                 updated.set("shuffled", shuffledNode(spark, layout, o));
-                StoreFs.writeAtomically(layout.manifest(), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(updated), true, conf);
+                HadoopFiles.writeAtomically(layout.manifest(), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(updated), true, conf);
                 log.accept("harvest: already complete; added the shuffled copy under " + layout.shuffled());
             } else {
                 log.accept("harvest: already complete (" + layout.manifest() + "); nothing to do");
             }
             return new Result(true, manifest.get("shards").asInt(), 0, null, layout.manifest().toString());
         }
-        if (StoreFs.exists(layout.settings(), conf)) {
-            requireSameSettings(o, JSON.readTree(StoreFs.read(layout.settings(), conf)), settings, layout.settings().toString());
+        if (HadoopFiles.exists(layout.settings(), conf)) {
+            requireSameSettings(o, JSON.readTree(HadoopFiles.read(layout.settings(), conf)), settings, layout.settings().toString());
             log.accept("harvest: resuming the harvest in " + layout.root());
         } else {
             requireEmptyOrAbsent(layout, conf);
-            StoreFs.writeAtomically(layout.settings(), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(settings), true, conf);
+            HadoopFiles.writeAtomically(layout.settings(), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(settings), true, conf);
         }
 
         long t = System.nanoTime();
@@ -109,20 +116,22 @@ public final class HarvestJob {
                     + o.positions().id() + (o.positions().id().equals("assistant") ? " (it needs prompts with tool-call gold answers)" : ""));
         }
 
-        StoreFs.deleteTemporaries(layout.activations(), conf);
-        Set<Integer> done = doneShards(layout, conf);
+        DoneMarkers markers = markers(layout, conf);
+        HadoopFiles.deleteTemporaries(layout.activations(), conf);
+        markers.deleteTemporaries();
+        Set<String> done = markers.doneIds();
         List<Integer> pending = new ArrayList<>();
-        for (int s = 0; s < plan.shards(); s++) if (!done.contains(s)) pending.add(s);
-        log.accept("harvest: " + done.size() + " of " + plan.shards() + " shards already done; running " + pending.size()
+        for (int s = 0; s < plan.shards(); s++) if (!done.contains(StoreLayout.shardName(s))) pending.add(s);
+        log.accept("harvest: " + (plan.shards() - pending.size()) + " of " + plan.shards() + " shards already done; running " + pending.size()
                 + " on " + master + " with " + threads + " libtorch thread(s) per task");
         t = System.nanoTime();
-        if (!pending.isEmpty()) runShards(spark, o, layout, conf, pending, threads, pf.padId, plan, log);
+        if (!pending.isEmpty()) runShards(spark, o, layout, markers, conf, pending, threads, pf.padId, plan, log);
         log.accept("harvest: shards done [" + seconds(t) + "]");
 
-        HarvestCounts counts = collectMarkers(layout, conf, plan.shards());
+        HarvestCounts counts = collectMarkers(markers, plan.shards());
         t = System.nanoTime();
         Map<Integer, ChannelMoments[]> stats = StoreStatistics.compute(spark, layout, o.dtype(), pf.dModel);
-        StoreFs.writeAtomically(layout.statistics(), StoreStatistics.toJson(stats, o.layers(), pf.dModel, JSON), true, conf);
+        HadoopFiles.writeAtomically(layout.statistics(), StoreStatistics.toJson(stats, o.layers(), pf.dModel, JSON), true, conf);
         log.accept("harvest: statistics [" + seconds(t) + "]");
         JsonNode shuffled = null;
         if (o.shuffle()) {
@@ -136,7 +145,7 @@ public final class HarvestJob {
         ObjectNode manifest = HarvestManifest.build(JSON, o, models, settings, counts, plan.shards(), started, Instant.now(),
                 CodeVersion.describe(codeRoot()), master, threads, null);
         if (shuffled != null) manifest.set("shuffled", shuffled);
-        StoreFs.writeAtomically(layout.manifest(), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(manifest), true, conf);
+        HadoopFiles.writeAtomically(layout.manifest(), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(manifest), true, conf);
 
         StringBuilder rows = new StringBuilder();
         counts.layers.forEach((l, c) -> rows.append(rows.length() == 0 ? "" : ", ").append("layer ").append(l).append(": ")
@@ -147,40 +156,44 @@ public final class HarvestJob {
         return new Result(false, plan.shards(), pending.size(), counts, layout.manifest().toString());
     }
 
-    private static void runShards(SparkSession spark, HarvestOptions o, StoreLayout layout, Configuration conf,
+    /** A harvest's done markers: {@code _harvest/done/shard-NNNNN.json}. */
+    private static DoneMarkers markers(StoreLayout layout, Configuration conf) {
+        return new DoneMarkers(layout.doneDir(), ".json", conf);
+    }
+
+    /** The pending shards, one Spark task each, their prompts read from the plan; a progress line meanwhile. */
+    private static void runShards(SparkSession spark, HarvestOptions o, StoreLayout layout, DoneMarkers markers, Configuration conf,
                                   List<Integer> pending, int threads, int padId, HarvestPlan.Summary plan,
                                   Consumer<String> log) throws IOException {
-        int[] shards = pending.stream().mapToInt(Integer::intValue).toArray();
-        try (InFlightProgress inFlight = new InFlightProgress(spark.sparkContext());
-             ProgressReporter progress = new ProgressReporter(layout, conf, plan.prompts(), plan.tokens(), inFlight::total,
-                     o.progressSeconds(), log)) {
-            spark.read().parquet(layout.plan().toString())
+        try (InFlightProgress inFlight = new InFlightProgress(spark.sparkContext(), "harvest", List.of("prompts", "tokens"));
+             ProgressReporter progress = new ProgressReporter(markers, (id, json) -> promptsAndTokens(json, markers.marker(id)),
+                     inFlight, plan.shards(), new long[] {plan.prompts(), plan.tokens()}, o.progressSeconds(),
+                     p -> String.format("harvest: %d/%d prompts (%.1f%%), %.0f tok/s, ETA %s",
+                             p.done()[0], p.total()[0], p.percent(0), p.rate(1), p.eta(1)), log)) {
+            JavaRDD<HarvestShard> items = spark.read().parquet(layout.plan().toString())
                     .where(col("shard").isin(pending.toArray()))
                     .javaRDD()
-                    .mapToPair(r -> new Tuple2<>(r.getInt(r.fieldIndex("shard")), r))
-                    .partitionBy(new ShardPartitioner(shards))
-                    .mapPartitions(new ShardTask(o, layout, conf, threads, padId, inFlight.counters()))
-                    .collect();
+                    .mapToPair(r -> new Tuple2<>(StoreLayout.shardName(r.getInt(r.fieldIndex("shard"))), r))
+                    .partitionBy(new ItemPartitioner(pending.stream().map(StoreLayout::shardName).toList()))
+                    .mapPartitions(HarvestShard::fromRows);
+            WorkQueue.run(items, "harvest: " + pending.size() + " shards", markers,
+                    new ShardTask(o, layout, conf, threads, padId), inFlight.taskProgress());
             log.accept(progress.line());
         }
     }
 
-    private static Set<Integer> doneShards(StoreLayout layout, Configuration conf) throws IOException {
-        Set<Integer> done = new TreeSet<>();
-        for (org.apache.hadoop.fs.Path p : StoreFs.list(layout.doneDir(), conf)) {
-            int s = StoreLayout.shardOf(p.getName());
-            if (s >= 0) done.add(s);
-        }
-        return done;
+    private static long[] promptsAndTokens(String markerJson, org.apache.hadoop.fs.Path marker) {
+        HarvestCounts c = ShardSummary.fromJson(markerJson, marker.toString()).counts();
+        return new long[] {c.prompts, c.tokens};
     }
 
     /** Sums every shard's marker; a missing marker means the run did not complete (it never should get here). */
-    private static HarvestCounts collectMarkers(StoreLayout layout, Configuration conf, int shards) throws IOException {
+    private static HarvestCounts collectMarkers(DoneMarkers markers, int shards) throws IOException {
         HarvestCounts total = new HarvestCounts();
         for (int s = 0; s < shards; s++) {
-            org.apache.hadoop.fs.Path m = layout.marker(s);
-            if (!StoreFs.exists(m, conf)) throw new IllegalStateException("shard " + s + " has no done marker " + m);
-            total.merge(ShardSummary.fromJson(StoreFs.read(m, conf), m.toString()).counts());
+            String id = StoreLayout.shardName(s), json = markers.read(id);
+            if (json == null) throw new IllegalStateException("shard " + s + " has no done marker " + markers.marker(id));
+            total.merge(ShardSummary.fromJson(json, markers.marker(id).toString()).counts());
         }
         return total;
     }
@@ -221,7 +234,7 @@ public final class HarvestJob {
     }
 
     private static void requireEmptyOrAbsent(StoreLayout layout, Configuration conf) throws IOException {
-        FileSystem fs = StoreFs.fs(layout.root(), conf);
+        FileSystem fs = HadoopFiles.fs(layout.root(), conf);
         if (!fs.exists(layout.root())) return;
         for (FileStatus s : fs.listStatus(layout.root())) {
             if (!s.getPath().getName().equals("_harvest")) {

@@ -14,13 +14,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-import org.dfcspark.cli.Args;
-import org.dfcspark.cli.UsageException;
 import org.dfcspark.data.ActivationCodec;
 import org.dfcspark.harvest.PositionMode;
 import org.dfcspark.harvest.SinkPolicy;
 import org.dfcspark.harvest.TruncationSide;
 import org.dfcspark.jobs.cluster.ClusterPaths;
+import org.dfcspark.jobs.options.Args;
+import org.dfcspark.jobs.options.UsageException;
 
 /**
  * Everything a harvest is run with. Read from command-line flags, or from a HOCON file ({@code --config}, keys

@@ -30,6 +30,7 @@ import org.dfcspark.data.PromptRecord;
 import org.dfcspark.data.Rendering;
 import org.dfcspark.harvest.PreparedSequence;
 import org.dfcspark.harvest.SequencePreparer;
+import org.dfcspark.jobs.work.HadoopFiles;
 import scala.Tuple2;
 import scala.jdk.javaapi.CollectionConverters;
 
@@ -59,8 +60,8 @@ final class HarvestPlan {
 
     static Summary ensure(SparkSession spark, HarvestOptions o, StoreLayout layout, Configuration conf, ObjectMapper json)
             throws IOException {
-        if (!StoreFs.exists(layout.planDone(), conf)) build(spark, o, layout, conf, json);
-        return json.readValue(StoreFs.read(layout.planDone(), conf), Summary.class);
+        if (!HadoopFiles.exists(layout.planDone(), conf)) build(spark, o, layout, conf, json);
+        return json.readValue(HadoopFiles.read(layout.planDone(), conf), Summary.class);
     }
 
     private static void build(SparkSession spark, HarvestOptions o, StoreLayout layout, Configuration conf, ObjectMapper json)
@@ -90,7 +91,7 @@ final class HarvestPlan {
         long prompts = agg.getLong(0);
         if (prompts == 0) throw new IllegalArgumentException(o.prompts() + ": no prompts");
         Summary s = new Summary(prompts, agg.getInt(1) + 1, agg.isNullAt(2) ? 0 : agg.getLong(2), agg.getLong(3), agg.getLong(4));
-        StoreFs.writeAtomically(layout.planDone(), json.writerWithDefaultPrettyPrinter().writeValueAsString(s), true, conf);
+        HadoopFiles.writeAtomically(layout.planDone(), json.writerWithDefaultPrettyPrinter().writeValueAsString(s), true, conf);
     }
 
     /** One preparer (tokenizer + template) per JVM and settings, shared by the tasks of an executor. */

@@ -6,32 +6,30 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.TaskContext;
-import org.apache.spark.api.java.function.FlatMapFunction;
-import org.apache.spark.sql.Row;
 import org.apache.spark.util.SerializableConfiguration;
 import org.dfcspark.harvest.HarvestCounts;
 import org.dfcspark.harvest.PairedHarvester;
 import org.dfcspark.harvest.PreparedSequence;
 import org.dfcspark.harvest.SinkDetector;
-import org.dfcspark.jobs.cluster.TaskFailure;
+import org.dfcspark.jobs.work.ItemTask;
+import org.dfcspark.jobs.work.TaskProgress;
+import org.dfcspark.jobs.work.WorkQueue;
 import org.dfcspark.model.ModelCache;
 import org.dfcspark.model.Qwen2Model;
-import scala.Tuple2;
 
 /**
- * One Spark task = one shard (the partitioner puts exactly one shard in each partition). The shard's rows go to
- * one file per layer under a deterministic name, published by atomic rename; then the done marker is written.
- * So a task retry, a speculative copy or a restarted harvest rewrites the same files with the same rows, and a
- * shard whose marker exists is never redone. Models A and B come from the JVM's {@link ModelCache}: loaded once
- * per executor and device, shared by its tasks.
+ * The work of one shard ({@link HarvestShard}), run by {@link WorkQueue} in a Spark task of its own. The shard's rows
+ * go to one file per layer under a deterministic name, published by atomic rename; the queue then writes the done
+ * marker this returns ({@link ShardSummary}). So a task retry, a speculative copy or a restarted harvest rewrites the
+ * same files with the same rows, and a shard whose marker exists is never redone. Models A and B come from the JVM's
+ * {@link ModelCache}: loaded once per executor and device, shared by its tasks.
  */
-final class ShardTask implements FlatMapFunction<Iterator<Tuple2<Integer, Row>>, String> {
+final class ShardTask implements ItemTask<HarvestShard> {
     private static final long serialVersionUID = 1L;
 
     private final HarvestOptions options;
@@ -39,41 +37,22 @@ final class ShardTask implements FlatMapFunction<Iterator<Tuple2<Integer, Row>>,
     private final SerializableConfiguration conf;
     private final int threads;
     private final int padId;
-    private final InFlightProgress.Counters progress;
 
-    ShardTask(HarvestOptions options, StoreLayout layout, Configuration conf, int threads, int padId,
-              InFlightProgress.Counters progress) {
+    ShardTask(HarvestOptions options, StoreLayout layout, Configuration conf, int threads, int padId) {
         this.options = options;
         this.layout = layout;
         this.conf = new SerializableConfiguration(conf);
         this.threads = threads;
         this.padId = padId;
-        this.progress = progress;
     }
 
     @Override
-    public Iterator<String> call(Iterator<Tuple2<Integer, Row>> rows) throws Exception {
-        List<PreparedSequence> seqs = new ArrayList<>();
-        int shard = -1;
-        while (rows.hasNext()) {
-            Tuple2<Integer, Row> t = rows.next();
-            if (shard >= 0 && t._1() != shard) throw new IllegalStateException("partition holds shards " + shard + " and " + t._1());
-            shard = t._1();
-            seqs.add(HarvestPlan.fromRow(t._2()));
-        }
-        if (seqs.isEmpty()) return List.<String>of().iterator();
-        Configuration hadoop = conf.value();
-        if (StoreFs.exists(layout.marker(shard), hadoop)) return List.of(StoreFs.read(layout.marker(shard), hadoop)).iterator();
-        try {
-            return List.of(run(shard, seqs, hadoop).toJson()).iterator();
-        } catch (RuntimeException e) {
-            // Name what failed; the driver's TaskFailure reports it in one line.
-            throw new TaskFailure.InTask("shard " + shard + " (" + seqs.size() + " prompts, ids " + seqs.get(0).promptId()
-                    + (seqs.size() > 1 ? " .. " + seqs.get(seqs.size() - 1).promptId() : "") + ")", e);
-        }
+    public String run(HarvestShard item, TaskProgress progress) throws IOException, InterruptedException {
+        return run(item.shard(), new ArrayList<>(item.sequences()), conf.value(), progress).toJson();
     }
 
-    private ShardSummary run(int shard, List<PreparedSequence> seqs, Configuration hadoop) throws IOException, InterruptedException {
+    private ShardSummary run(int shard, List<PreparedSequence> seqs, Configuration hadoop, TaskProgress progress)
+            throws IOException, InterruptedException {
         long start = System.nanoTime();
         TaskContext ctx = TaskContext.get();
         int attempt = ctx == null ? 0 : ctx.attemptNumber();
@@ -102,7 +81,8 @@ final class ShardTask implements FlatMapFunction<Iterator<Tuple2<Integer, Row>>,
                 List<PreparedSequence> batch = seqs.subList(from, Math.min(seqs.size(), from + options.batchSize()));
                 long prompts = counts.prompts, tokens = counts.tokens;
                 harvester.harvest(batch, row -> writers.get(row.layer()).write(row), counts);
-                progress.add(counts.prompts - prompts, counts.tokens - tokens);
+                progress.add("prompts", counts.prompts - prompts);
+                progress.add("tokens", counts.tokens - tokens);
                 if (options.testingBatchDelayMs() > 0) Thread.sleep(options.testingBatchDelayMs()); // test hook: a slow model
             }
             boolean first = true;
@@ -117,8 +97,6 @@ final class ShardTask implements FlatMapFunction<Iterator<Tuple2<Integer, Row>>,
         } finally {
             for (ActivationFileWriter w : writers.values()) w.close();
         }
-        ShardSummary summary = new ShardSummary(shard, counts, device.toString(), attempt, (System.nanoTime() - start) / 1_000_000);
-        StoreFs.writeAtomically(layout.marker(shard), summary.toJson(), false, hadoop);
-        return summary;
+        return new ShardSummary(shard, counts, device.toString(), attempt, (System.nanoTime() - start) / 1_000_000);
     }
 }

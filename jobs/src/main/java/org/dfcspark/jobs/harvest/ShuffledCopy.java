@@ -12,6 +12,7 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
+import org.dfcspark.jobs.work.HadoopFiles;
 
 /**
  * The training copy: each layer's rows in a seeded, global random order, so consecutive rows do not come from one
@@ -30,7 +31,7 @@ final class ShuffledCopy {
         int written = 0;
         for (int layer : layers) {
             Path dir = layout.shuffledLayer(layer);
-            if (StoreFs.exists(new Path(dir, "_SUCCESS"), conf)) continue;
+            if (HadoopFiles.exists(new Path(dir, "_SUCCESS"), conf)) continue;
             Dataset<Row> rows = spark.read().parquet(layout.activationLayer(layer).toString());
             long n = rows.count();
             int files = (int) Math.max(1, (n + ROWS_PER_FILE - 1) / ROWS_PER_FILE);

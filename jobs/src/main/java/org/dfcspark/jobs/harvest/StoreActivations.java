@@ -13,6 +13,7 @@ import org.dfcspark.data.ActivationCodec;
 import org.dfcspark.dfc.ActivationSource;
 import org.dfcspark.dfc.ArrayActivations;
 import org.dfcspark.harvest.ActivationRow;
+import org.dfcspark.jobs.work.HadoopFiles;
 
 /**
  * One layer of a finished harvest store as crosscoder training data: every row of
@@ -44,18 +45,18 @@ public final class StoreActivations implements ActivationSource {
 
     /** Reads layer {@code layer} of the store at {@code store}; refuses an unfinished store or a layer it lacks. */
     public static StoreActivations load(String store, int layer) throws IOException {
-        Configuration conf = StoreFs.storeConf(new Configuration());
+        Configuration conf = HadoopFiles.storeConf(new Configuration());
         StoreLayout layout = new StoreLayout(store);
-        if (!StoreFs.exists(layout.manifest(), conf)) {
+        if (!HadoopFiles.exists(layout.manifest(), conf)) {
             throw new IllegalArgumentException(store + ": no manifest.json, so not a finished harvest (run or resume bin/dfc harvest)");
         }
-        JsonNode manifest = JSON.readTree(StoreFs.read(layout.manifest(), conf));
+        JsonNode manifest = JSON.readTree(HadoopFiles.read(layout.manifest(), conf));
         boolean hasLayer = false;
         for (JsonNode l : manifest.path("layers")) hasLayer |= l.asInt() == layer;
         if (!hasLayer) throw new IllegalArgumentException(layout.manifest() + ": the store has no layer " + layer + " (layers " + manifest.path("layers") + ")");
         ActivationCodec codec = ActivationCodec.parse(manifest.path("dtype").asText());
         int d = manifest.path("d_model").asInt();
-        List<Path> files = new ArrayList<>(StoreFs.list(layout.activationLayer(layer), conf).stream()
+        List<Path> files = new ArrayList<>(HadoopFiles.list(layout.activationLayer(layer), conf).stream()
                 .filter(p -> p.getName().endsWith(".parquet")).toList());
         files.sort(Comparator.comparing(Path::getName));
         List<ActivationRow> rows = new ArrayList<>();

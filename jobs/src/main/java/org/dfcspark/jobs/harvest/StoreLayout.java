@@ -74,12 +74,9 @@ public final class StoreLayout implements Serializable {
         return new Path(work(), "plan.done.json");
     }
 
+    /** The shards' done markers, {@code shard-NNNNN.json} (see {@code HarvestJob.markers}). */
     public Path doneDir() {
         return new Path(work(), "done");
-    }
-
-    public Path marker(int shard) {
-        return new Path(doneDir(), shardName(shard) + ".json");
     }
 
     public static String shardName(int shard) {

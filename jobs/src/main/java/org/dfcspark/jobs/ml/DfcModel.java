@@ -39,7 +39,7 @@ import org.dfcspark.dfc.Checkpoint;
 import org.dfcspark.dfc.Crosscoder;
 import org.dfcspark.dfc.CrosscoderSnapshot;
 import org.dfcspark.dfc.SparseCodes;
-import org.dfcspark.jobs.harvest.StoreFs;
+import org.dfcspark.jobs.work.HadoopFiles;
 
 /**
  * A trained crosscoder as a Spark ML transformer: {@code transform} adds its codes of each row's {@code [a | b]} as a
@@ -357,7 +357,7 @@ public final class DfcModel extends Model<DfcModel> implements MLWritable {
      * make a hand-edited config.json unreadable).
      */
     private static void copyTree(Path from, Path to, SparkSession spark) throws IOException {
-        Configuration conf = StoreFs.storeConf(spark.sparkContext().hadoopConfiguration());
+        Configuration conf = HadoopFiles.storeConf(spark.sparkContext().hadoopConfiguration());
         FileSystem src = from.getFileSystem(conf), dst = to.getFileSystem(conf);
         if (!src.exists(from)) throw new IllegalArgumentException(from + ": not found (not a saved DfcModel?)");
         FileUtil.copy(src, from, dst, to, false, true, conf);

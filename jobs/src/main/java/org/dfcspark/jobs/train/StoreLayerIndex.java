@@ -15,8 +15,8 @@ import org.dfcspark.data.ActivationCodec;
 import org.dfcspark.dfc.Normalization;
 import org.dfcspark.dfc.train.TrainConfig;
 import org.dfcspark.jobs.harvest.ActivationFileReader;
-import org.dfcspark.jobs.harvest.StoreFs;
 import org.dfcspark.jobs.harvest.StoreLayout;
+import org.dfcspark.jobs.work.HadoopFiles;
 
 /**
  * One layer of a finished harvest store as training units: every Parquet row group of the layer's files, in file-name
@@ -36,12 +36,12 @@ public record StoreLayerIndex(String store, String hook, int layer, int dModel, 
     /** Reads the manifest and the footers; refuses an unfinished store, a hook it lacks, or an empty layer. */
     public static StoreLayerIndex open(String store, String hook) throws IOException {
         int layer = TrainConfig.hookLayer(hook);
-        Configuration conf = StoreFs.storeConf(new Configuration());
+        Configuration conf = HadoopFiles.storeConf(new Configuration());
         StoreLayout layout = new StoreLayout(store);
-        if (!StoreFs.exists(layout.manifest(), conf)) {
+        if (!HadoopFiles.exists(layout.manifest(), conf)) {
             throw new IllegalArgumentException(store + ": no manifest.json, so not a finished harvest store (run or resume bin/dfc harvest)");
         }
-        JsonNode manifest = JSON.readTree(StoreFs.read(layout.manifest(), conf));
+        JsonNode manifest = JSON.readTree(HadoopFiles.read(layout.manifest(), conf));
         List<Integer> layers = new ArrayList<>();
         for (JsonNode l : manifest.path("layers")) layers.add(l.asInt());
         if (!layers.contains(layer)) {
@@ -50,9 +50,9 @@ public record StoreLayerIndex(String store, String hook, int layer, int dModel, 
         }
         ActivationCodec codec = ActivationCodec.parse(manifest.path("dtype").asText());
         int d = manifest.path("d_model").asInt();
-        boolean shuffled = StoreFs.exists(new Path(layout.shuffledLayer(layer), "_SUCCESS"), conf);
+        boolean shuffled = HadoopFiles.exists(new Path(layout.shuffledLayer(layer), "_SUCCESS"), conf);
         Path dir = shuffled ? layout.shuffledLayer(layer) : layout.activationLayer(layer);
-        List<Path> paths = new ArrayList<>(StoreFs.list(dir, conf).stream().filter(p -> p.getName().endsWith(".parquet")).toList());
+        List<Path> paths = new ArrayList<>(HadoopFiles.list(dir, conf).stream().filter(p -> p.getName().endsWith(".parquet")).toList());
         paths.sort(Comparator.comparing(Path::getName));
         List<String> files = new ArrayList<>();
         List<Unit> units = new ArrayList<>();
@@ -86,10 +86,10 @@ public record StoreLayerIndex(String store, String hook, int layer, int dModel, 
      * non-sink rows of this layer, as the trainer reads them): the same numbers {@link Normalization#fit} computes.
      */
     public Normalization normalization(Normalization.Scheme scheme, boolean shared) throws IOException {
-        Configuration conf = StoreFs.storeConf(new Configuration());
+        Configuration conf = HadoopFiles.storeConf(new Configuration());
         Path file = new StoreLayout(store).statistics();
-        if (!StoreFs.exists(file, conf)) throw new IllegalArgumentException(store + ": no statistics.json (written by bin/dfc harvest)");
-        JsonNode root = JSON.readTree(StoreFs.read(file, conf));
+        if (!HadoopFiles.exists(file, conf)) throw new IllegalArgumentException(store + ": no statistics.json (written by bin/dfc harvest)");
+        JsonNode root = JSON.readTree(HadoopFiles.read(file, conf));
         double[] mu = new double[2 * dModel], var = new double[2 * dModel];
         int found = 0;
         for (JsonNode e : root.path("entries")) {

@@ -12,7 +12,7 @@ import org.apache.parquet.hadoop.util.HadoopInputFile;
 import org.apache.parquet.schema.MessageType;
 import org.dfcspark.dfc.train.UnitSource;
 import org.dfcspark.jobs.harvest.ActivationSchema;
-import org.dfcspark.jobs.harvest.StoreFs;
+import org.dfcspark.jobs.work.HadoopFiles;
 
 /**
  * Reads a store layer's row groups for training: only the {@code a}, {@code b} and {@code sink} columns, value by value
@@ -22,7 +22,7 @@ import org.dfcspark.jobs.harvest.StoreFs;
  */
 public final class StoreUnits implements UnitSource, AutoCloseable {
     private final StoreLayerIndex index;
-    private final Configuration conf = StoreFs.storeConf(new Configuration());
+    private final Configuration conf = HadoopFiles.storeConf(new Configuration());
     private long bad;
     private final java.util.BitSet counted = new java.util.BitSet();
     private int openFile = -1;

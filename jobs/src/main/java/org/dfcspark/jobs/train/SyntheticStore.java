@@ -8,8 +8,8 @@ import org.apache.hadoop.conf.Configuration;
 import org.dfcspark.data.ActivationCodec;
 import org.dfcspark.harvest.ActivationRow;
 import org.dfcspark.jobs.harvest.ActivationFileWriter;
-import org.dfcspark.jobs.harvest.StoreFs;
 import org.dfcspark.jobs.harvest.StoreLayout;
+import org.dfcspark.jobs.work.HadoopFiles;
 
 /**
  * A store in the harvest's format holding seeded random paired activations (B Gaussian, A = B plus a shift on a few
@@ -21,7 +21,7 @@ public final class SyntheticStore {
     private SyntheticStore() {}
 
     public static void write(String root, int d, int rows, int rowsPerShard, long seed) throws IOException {
-        Configuration conf = StoreFs.storeConf(new Configuration());
+        Configuration conf = HadoopFiles.storeConf(new Configuration());
         StoreLayout layout = new StoreLayout(root);
         SplittableRandom rng = new SplittableRandom(seed);
         int shards = (rows + rowsPerShard - 1) / rowsPerShard;
@@ -48,7 +48,7 @@ public final class SyntheticStore {
         m.put("d_model", d);
         m.put("shards", shards);
         m.putObject("rows").put("0", rows);
-        StoreFs.writeAtomically(layout.manifest(), json.writerWithDefaultPrettyPrinter().writeValueAsString(m), true, conf);
+        HadoopFiles.writeAtomically(layout.manifest(), json.writerWithDefaultPrettyPrinter().writeValueAsString(m), true, conf);
     }
 
     private static double gaussian(SplittableRandom r) {

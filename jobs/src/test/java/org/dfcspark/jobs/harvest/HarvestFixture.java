@@ -20,6 +20,7 @@ import org.dfcspark.data.SafeTensorsWriter;
 import org.dfcspark.data.ToolRlConverter;
 import org.dfcspark.harvest.ActivationRow;
 import org.dfcspark.jobs.PromptsTable;
+import org.dfcspark.jobs.work.HadoopFiles;
 
 /**
  * Two small Qwen2 models and a prompts table for the harvest tests: A = the shipped qwen2-tiny checkpoint with the
@@ -92,14 +93,14 @@ public final class HarvestFixture {
         Path store = dir.resolve("store");
         String[] flags = {"--model-a", a.toString(), "--model-b", b.toString(), "--prompts", prompts.toString(), "--layers", "0,2",
                 "--positions", "all", "--out", store.toString(), "--shard-size", "1", "--batch-size", "4", "--max-length", "96"};
-        HarvestJob.run(spark, HarvestOptions.from(org.dfcspark.cli.Args.parse(flags, HarvestOptions.valuedFlags(), HarvestOptions.switchFlags())), line -> {});
+        HarvestJob.run(spark, HarvestOptions.from(org.dfcspark.jobs.options.Args.parse(flags, HarvestOptions.valuedFlags(), HarvestOptions.switchFlags())), line -> {});
         return store;
     }
 
     /** Every row of a store's activations (or shuffled copy), keyed "layer/sample_id". */
     public static Map<String, ActivationRow> rows(Path store, String subdir, List<Integer> layers, ActivationCodec codec, int d)
             throws IOException {
-        Configuration conf = StoreFs.storeConf(new Configuration());
+        Configuration conf = HadoopFiles.storeConf(new Configuration());
         Map<String, ActivationRow> out = new HashMap<>();
         for (int layer : layers) {
             Path dir = store.resolve(subdir).resolve("layer=" + layer);
@@ -119,7 +120,7 @@ public final class HarvestFixture {
         List<Long> ids = new ArrayList<>();
         try (var files = Files.list(layerDir)) {
             for (Path f : files.filter(p -> p.getFileName().toString().endsWith(".parquet")).sorted().toList()) {
-                for (ActivationRow r : ActivationFileReader.read(new org.apache.hadoop.fs.Path(f.toUri()), layer, codec, d, StoreFs.storeConf(new Configuration()))) {
+                for (ActivationRow r : ActivationFileReader.read(new org.apache.hadoop.fs.Path(f.toUri()), layer, codec, d, HadoopFiles.storeConf(new Configuration()))) {
                     ids.add(r.sampleId());
                 }
             }

@@ -1,4 +1,4 @@
-package org.dfcspark.jobs.harvest;
+package org.dfcspark.jobs.work;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -14,12 +14,12 @@ import org.apache.hadoop.fs.Path;
 import org.apache.hadoop.fs.RawLocalFileSystem;
 
 /**
- * The few file operations the store needs, on any Hadoop file system. Everything visible is published by
- * renaming a hidden temporary file in the same directory, so a reader (or a restarted harvest) never sees a
- * half-written file.
+ * The few file operations the work items' outputs and markers need, on any Hadoop file system (local, NFS, HDFS,
+ * S3). Everything visible is published by renaming a hidden temporary file in the same directory, so a reader (or a
+ * restarted job) never sees a half-written file.
  */
-public final class StoreFs {
-    private StoreFs() {}
+public final class HadoopFiles {
+    private HadoopFiles() {}
 
     public static FileSystem fs(Path p, Configuration conf) throws IOException {
         return p.getFileSystem(conf);
@@ -66,11 +66,28 @@ public final class StoreFs {
 
     /** Writes {@code text} to a hidden temporary file and publishes it as {@code target}. */
     public static void writeAtomically(Path target, String text, boolean replace, Configuration conf) throws IOException {
+        writeAtomically(target, replace, conf, out -> out.write(text.getBytes(StandardCharsets.UTF_8)));
+    }
+
+    /** What writes a file's content to its stream. */
+    @FunctionalInterface
+    public interface Content {
+        void writeTo(OutputStream out) throws IOException;
+    }
+
+    /**
+     * Lets {@code content} write a hidden temporary file and publishes it as {@code target} ({@link #publish}); when
+     * writing fails the temporary file is deleted.
+     */
+    public static void writeAtomically(Path target, boolean replace, Configuration conf, Content content) throws IOException {
         FileSystem fs = fs(target, conf);
         fs.mkdirs(target.getParent());
         Path tmp = tempFor(target, "w");
         try (OutputStream out = fs.create(tmp, true)) {
-            out.write(text.getBytes(StandardCharsets.UTF_8));
+            content.writeTo(out);
+        } catch (IOException | RuntimeException e) {
+            fs.delete(tmp, false);
+            throw e;
         }
         publish(tmp, target, replace, conf);
     }
@@ -98,6 +115,14 @@ public final class StoreFs {
         return out;
     }
 
+    /**
+     * Whether a file name is one of the hidden temporaries above ({@code .NAME.TAG.tmp}) or one that evaluate wrote
+     * before it used this class ({@code .NAME.tmp-ATTEMPT}).
+     */
+    public static boolean isTemporary(String name) {
+        return name.startsWith(".") && (name.endsWith(".tmp") || name.contains(".tmp-"));
+    }
+
     /** Deletes the hidden temporary files a killed attempt left under {@code dir} (recursively). */
     public static int deleteTemporaries(Path dir, Configuration conf) throws IOException {
         FileSystem fs = fs(dir, conf);
@@ -106,7 +131,7 @@ public final class StoreFs {
         for (FileStatus s : fs.listStatus(dir)) {
             String name = s.getPath().getName();
             if (s.isDirectory()) n += deleteTemporaries(s.getPath(), conf);
-            else if (name.startsWith(".") && name.endsWith(".tmp")) {
+            else if (isTemporary(name)) {
                 fs.delete(s.getPath(), false);
                 n++;
             }

@@ -1,4 +1,4 @@
-package org.dfcspark.cli;
+package org.dfcspark.jobs.options;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
