@@ -9,6 +9,8 @@ import java.util.Set;
 import org.dfcspark.dfc.sweep.SweepGrid;
 import org.dfcspark.dfc.train.TrainConfig;
 import org.dfcspark.jobs.SparkSessions;
+import org.dfcspark.jobs.options.Args;
+import org.dfcspark.jobs.options.UsageException;
 import org.dfcspark.jobs.sweep.SweepBench;
 
 /** {@code bin/dfc bench sweep}: a grid end to end, lockstep vs one variant per read. */

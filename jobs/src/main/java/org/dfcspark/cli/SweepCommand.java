@@ -8,6 +8,8 @@ import java.util.Set;
 import org.dfcspark.dfc.sweep.SweepGrid;
 import org.dfcspark.dfc.train.TrainConfig;
 import org.dfcspark.jobs.SparkSessions;
+import org.dfcspark.jobs.options.Args;
+import org.dfcspark.jobs.options.UsageException;
 import org.dfcspark.jobs.sweep.SweepJob;
 
 /** {@code bin/dfc sweep}: a grid of crosscoders (variants × hooks) trained on Spark, exactly once, with a summary table. */

@@ -65,6 +65,7 @@ public final class ReplicaTrainer {
     private final List<Integer> ownedIndex = new ArrayList<>();
     private final List<Learner> learners = new ArrayList<>();
     private long commNanos;
+    private Runnable stepListener = () -> {};
 
     /**
      * One crosscoder (the data-parallel case).
@@ -101,6 +102,12 @@ public final class ReplicaTrainer {
             ownedIndex.add(s);
         }
         for (Job j : jobs) learners.add(new Learner(j));
+    }
+
+    /** Called after every step any crosscoder takes (a progress counter). */
+    public ReplicaTrainer onEveryStep(Runnable listener) {
+        this.stepListener = listener;
+        return this;
     }
 
     /** The (first) crosscoder. */
@@ -319,6 +326,7 @@ public final class ReplicaTrainer {
                 return;
             }
             long done = trainer.stepsTaken();
+            stepListener.run();
             if (!cfg.sync().exact() && (done % cfg.sync().every() == 0 || done == cfg.steps())) averageReplicas();
             window.add(s.terms(), r, s.fired());
             boolean synced = cfg.sync().exact() || done % cfg.sync().every() == 0 || done == cfg.steps();

@@ -16,8 +16,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Stream;
+import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.SparkConf;
-import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.dfcspark.dfc.CrosscoderBenchmark;
@@ -32,6 +32,10 @@ import org.dfcspark.jobs.cluster.ClusterPaths;
 import org.dfcspark.jobs.harvest.ExecutorRuntime;
 import org.dfcspark.jobs.train.TrainData;
 import org.dfcspark.jobs.train.TrainJob;
+import org.dfcspark.jobs.work.DoneMarkers;
+import org.dfcspark.jobs.work.InFlightProgress;
+import org.dfcspark.jobs.work.ProgressReporter;
+import org.dfcspark.jobs.work.WorkQueue;
 
 /**
  * {@code bin/dfc sweep}: every variant × hook of a grid ({@link SweepGrid}) trained on Spark, exactly once. The driver
@@ -64,7 +68,7 @@ public final class SweepJob {
         Map<String, TrainData> data = new LinkedHashMap<>();
         Map<String, Normalization> norms = new HashMap<>();
         Map<String, TrainConfig> configs = new HashMap<>();
-        List<SweepGroup.Member> members = new ArrayList<>(), parallel = new ArrayList<>();
+        List<SweepVariant> members = new ArrayList<>(), parallel = new ArrayList<>();
         for (Variant v : selected) {
             TrainConfig c = v.config();
             TrainData d = data.get(v.hook());
@@ -86,13 +90,13 @@ public final class SweepJob {
             prov.put("sweep", grid.source());
             prov.put("variant", v.name());
             CrosscoderConfig cc = c.crosscoderConfig(d.dim(), norm).withProvenance(prov);
-            SweepGroup.Member m = new SweepGroup.Member(v.name(), v.id(), v.dir(out, grid.severalHooks()).toString(), c.toJson(), cc.toJson(),
+            SweepVariant m = new SweepVariant(v.name(), v.hook(), v.dir(out, grid.severalHooks()).toString(), c.toJson(), cc.toJson(),
                     SweepPlan.flops(c, d.dim()));
             configs.put(v.id(), c);
             (c.replicas() > 1 ? parallel : members).add(m);
         }
         int slots = Math.max(1, spark.sparkContext().defaultParallelism());
-        List<List<SweepGroup.Member>> planned = SweepPlan.groups(members, configs, grid.settings().pack(), grid.settings().lockstep(), slots);
+        List<List<SweepVariant>> planned = SweepPlan.packs(members, configs, grid.settings().pack(), grid.settings().lockstep(), slots);
 
         if (dryRun) {
             dryRun(grid, selected, data, configs, planned, parallel, master, slots, log);
@@ -102,55 +106,53 @@ public final class SweepJob {
         // 2. OUT is new, or a sweep whose variants were trained with the same settings
         claimOutput(out, selected, configs, grid);
 
-        // 3. pending work
-        List<SweepGroup> groups = new ArrayList<>();
-        int done = 0;
-        for (List<SweepGroup.Member> g : planned) {
-            List<SweepGroup.Member> pending = new ArrayList<>();
-            for (SweepGroup.Member m : g) {
-                if (Files.exists(SweepMarkers.done(out, m.id()))) done++;
-                else pending.add(m);
-            }
-            if (!pending.isEmpty()) groups.add(new SweepGroup(groups.size(), configs.get(pending.get(0).id()).hook(), data.get(configs.get(pending.get(0).id()).hook()), pending));
+        // 3. pending work: the variants without a done marker (a failed one has none: it is retried)
+        Configuration hadoop = spark.sparkContext().hadoopConfiguration();
+        DoneMarkers markers = doneMarkers(out, hadoop), failures = failureRecords(out, hadoop);
+        markers.deleteTemporaries();
+        List<List<SweepVariant>> packs = new ArrayList<>();
+        for (List<SweepVariant> p : planned) {
+            List<SweepVariant> pending = WorkQueue.pending(p, markers);
+            if (!pending.isEmpty()) packs.add(pending);
         }
-        List<SweepGroup.Member> parallelPending = new ArrayList<>();
-        for (SweepGroup.Member m : parallel) {
-            if (Files.exists(SweepMarkers.done(out, m.id()))) done++;
-            else parallelPending.add(m);
-        }
+        List<SweepVariant> parallelPending = WorkQueue.pending(parallel, markers);
+        int pendingCount = parallelPending.size();
+        for (List<SweepVariant> p : packs) pendingCount += p.size();
+        int done = selected.size() - pendingCount;
         int threads = ExecutorRuntime.threadsPerTask(master, conf.getInt("spark.executor.cores", 1), conf.getInt("spark.task.cpus", 1));
-        int pendingCount = selected.size() - done;
         log.printf(Locale.ROOT, "sweep: %d variant(s) x hook(s) from %s, %d already done; %d to train in %d task(s)%s on %s -> %s%n",
-                selected.size(), grid.source(), done, pendingCount, groups.size(), grid.settings().lockstep() ? " (lockstep)" : "", master, out);
+                selected.size(), grid.source(), done, pendingCount, packs.size(), grid.settings().lockstep() ? " (lockstep)" : "", master, out);
 
-        // 4. the groups, one Spark task each
-        if (!groups.isEmpty()) {
-            List<SweepGroup.Member> running = new ArrayList<>();
-            for (SweepGroup g : groups) running.addAll(g.members());
-            String outDir = out.toString();
-            int evalRows = grid.settings().evalRows();
-            try (SweepProgress progress = new SweepProgress(out, running, configs, selected.size(), done, progressSeconds, log)) {
-                JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-                jsc.setJobDescription("dfc sweep " + out.getFileName() + " (" + groups.size() + " tasks)");
-                try {
-                    jsc.parallelize(groups, groups.size()).flatMap(g -> SweepTask.run(g, outDir, evalRows, threads).iterator()).collect();
-                } catch (Exception e) { // SparkException: a whole task failed (not one variant): what is done is kept
-                    Throwable cause = TrainJob.rootCause(e);
-                    if (cause instanceof IllegalArgumentException) throw new IllegalArgumentException(cause.getMessage(), e);
-                    throw new IllegalStateException("sweep: a task failed (" + cause.getMessage() + "); finished variants and checkpoints in "
-                            + out + " are kept; rerun the same command to resume", e);
-                }
+        // 4. the packs, one Spark task each
+        if (!packs.isEmpty()) {
+            long totalSteps = 0;
+            for (Variant v : selected) totalSteps += v.config().steps();
+            List<SweepVariant> listed = new ArrayList<>(members);
+            listed.addAll(parallel);
+            SweepTask task = new SweepTask(data, failures, out, grid.settings().evalRows(), threads);
+            try (InFlightProgress inFlight = new InFlightProgress(spark.sparkContext(), "sweep", List.of("steps"));
+                 ProgressReporter progress = new ProgressReporter(markers, (id, json) -> new long[] {JSON.readTree(json).get("steps").asLong()},
+                         inFlight, selected.size(), new long[] {totalSteps}, progressSeconds,
+                         p -> String.format(Locale.ROOT, "sweep: %d/%d variants done, %d/%d steps (%.1f%%), %.1f steps/s, ETA %s",
+                                 p.itemsDone(), p.itemsTotal(), p.done()[0], p.total()[0], p.percent(0), p.rate(0), p.eta(0)), log::println)) {
+                WorkQueue.runPacked(spark, "dfc sweep " + out.getFileName() + " (" + packs.size() + " tasks)", packs, markers, task,
+                        inFlight.taskProgress());
                 log.println(progress.line());
+            } catch (Exception e) { // SparkException: a whole task failed (not one variant): what is done is kept
+                Throwable cause = TrainJob.rootCause(e);
+                if (cause instanceof IllegalArgumentException) throw new IllegalArgumentException(cause.getMessage(), e);
+                throw new IllegalStateException("sweep: a task failed (" + cause.getMessage() + "); finished variants and checkpoints in "
+                        + out + " are kept; rerun the same command to resume", e);
             }
         }
 
         // 5. data-parallel variants, one barrier stage each
-        for (SweepGroup.Member m : parallelPending) {
+        for (SweepVariant m : parallelPending) {
             TrainConfig c = configs.get(m.id());
             TrainJob.Outcome o = TrainJob.run(spark, c, Path.of(m.dir()), true, log);
             try (UnitSource source = data.get(c.hook()).open()) {
-                SweepTask.afterTraining(out, m, o.stopped().isEmpty() ? null : o.stopped(), o.steps(), o.rowsPerSecond(), o.seconds(),
-                        SweepTask.evalRows(source, grid.settings().evalRows()), threads);
+                markers.markDone(m.id(), SweepTask.afterTraining(m, o.stopped().isEmpty() ? null : o.stopped(), o.steps(), o.rowsPerSecond(),
+                        o.seconds(), SweepTask.evalRows(source, grid.settings().evalRows()), threads));
             }
         }
 
@@ -160,8 +162,9 @@ public final class SweepJob {
         Set<String> selectedIds = new LinkedHashSet<>();
         for (Variant v : selected) selectedIds.add(v.id());
         for (Variant v : all) {
-            JsonNode marker = SweepMarkers.read(SweepMarkers.done(out, v.id()));
-            if (marker == null) marker = SweepMarkers.read(SweepMarkers.failed(out, v.id()));
+            String json = markers.read(v.id());
+            if (json == null) json = failures.read(v.id());
+            JsonNode marker = json == null ? null : JSON.readTree(json);
             rows.add(SweepSummary.row(grid, v, marker));
             if (marker == null || !selectedIds.contains(v.id())) continue;
             switch (marker.get("status").asText()) {
@@ -175,6 +178,16 @@ public final class SweepJob {
         log.printf(Locale.ROOT, "sweep: %d finished, %d diverged, %d failed of %d [%.1f s]; summary: %s%n", finished, diverged, failed,
                 selected.size(), sec, out.resolve("summary.parquet"));
         return new Outcome(selected.size(), pendingCount, done, finished, diverged, failed, sec, out.resolve("summary.parquet"));
+    }
+
+    /** {@code OUT/_sweep/done/NAME@HOOK.json}: a variant's done marker (its summary row's fields). */
+    static DoneMarkers doneMarkers(Path out, Configuration hadoop) {
+        return new DoneMarkers(new org.apache.hadoop.fs.Path(out.resolve("_sweep").resolve("done").toUri()), ".json", hadoop);
+    }
+
+    /** {@code OUT/_sweep/failed/NAME@HOOK.json}: the record of a variant that threw (kept as history once it succeeds). */
+    static DoneMarkers failureRecords(Path out, Configuration hadoop) {
+        return new DoneMarkers(new org.apache.hadoop.fs.Path(out.resolve("_sweep").resolve("failed").toUri()), ".json", hadoop);
     }
 
     private static Normalization fit(TrainData d, TrainConfig c) {
@@ -227,7 +240,7 @@ public final class SweepJob {
 
     /** Prints every variant's work and the plan's estimated time on this master; writes nothing. */
     private static void dryRun(SweepGrid grid, List<Variant> selected, Map<String, TrainData> data, Map<String, TrainConfig> configs,
-                               List<List<SweepGroup.Member>> planned, List<SweepGroup.Member> parallel, String master, int slots, PrintStream log) {
+                               List<List<SweepVariant>> planned, List<SweepVariant> parallel, String master, int slots, PrintStream log) {
         log.printf(Locale.ROOT, "sweep (dry run): %d variant(s) x hook(s) from %s on %s (%d task slots)%n", selected.size(), grid.source(), master, slots);
         log.printf(Locale.ROOT, "  %-36s %-28s %7s %5s %6s %6s %10s %10s%n", "variant", "hook", "D", "k", "steps", "batch", "GFLOP", "MB read");
         long totalFlops = 0, bytesSeparate = 0;
@@ -241,15 +254,15 @@ public final class SweepJob {
                     f / 1e9, b / 1e6);
         }
         long bytesLockstep = 0;
-        for (List<SweepGroup.Member> g : planned) {
+        for (List<SweepVariant> g : planned) {
             long most = 0;
-            for (SweepGroup.Member m : g) {
+            for (SweepVariant m : g) {
                 TrainConfig c = configs.get(m.id());
                 most = Math.max(most, SweepPlan.bytesRead(c, data.get(c.hook()).dim(), bytesPerValue(data.get(c.hook()))));
             }
             bytesLockstep += most;
         }
-        for (SweepGroup.Member m : parallel) {
+        for (SweepVariant m : parallel) {
             TrainConfig c = configs.get(m.id());
             bytesLockstep += SweepPlan.bytesRead(c, data.get(c.hook()).dim(), bytesPerValue(data.get(c.hook())));
         }
@@ -260,18 +273,11 @@ public final class SweepJob {
         double gflops = CrosscoderBenchmark.matmulGflops(1024, 2);
         double seconds = totalFlops / 1e9 / (gflops * slots);
         log.printf(Locale.ROOT, "  total %.1f TFLOP; estimated %s on %s at this driver's dense matmul rate (%.0f GFLOP/s per slot x %d slots; "
-                + "training steps reach ~50-75%% of it, so expect up to 2x longer)%n", totalFlops / 1e12, duration(seconds), master, gflops, slots);
+                + "training steps reach ~50-75%% of it, so expect up to 2x longer)%n", totalFlops / 1e12, ProgressReporter.duration(seconds), master, gflops, slots);
         log.println("  nothing written (--dry-run)");
     }
 
     private static int bytesPerValue(TrainData d) {
         return d instanceof TrainData.Store s ? s.index().codec().bytesPerValue() : 4;
-    }
-
-    static String duration(double seconds) {
-        long s = Math.round(Math.max(0, seconds));
-        if (s >= 3600) return String.format(Locale.ROOT, "%dh%02dm", s / 3600, (s % 3600) / 60);
-        if (s >= 60) return String.format(Locale.ROOT, "%dm%02ds", s / 60, s % 60);
-        return s + "s";
     }
 }

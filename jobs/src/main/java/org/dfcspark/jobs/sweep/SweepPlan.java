@@ -31,31 +31,31 @@ final class SweepPlan {
      * @param members the variants, each with its config (replicas = 1)
      * @param slots   task slots of the master
      */
-    static List<List<SweepGroup.Member>> groups(List<SweepGroup.Member> members, Map<String, TrainConfig> configs, int pack, boolean lockstep,
-                                                int slots) {
-        List<List<SweepGroup.Member>> out = new ArrayList<>();
+    static List<List<SweepVariant>> packs(List<SweepVariant> members, Map<String, TrainConfig> configs, int pack, boolean lockstep,
+                                          int slots) {
+        List<List<SweepVariant>> out = new ArrayList<>();
         if (!lockstep) {
-            for (SweepGroup.Member m : members) out.add(List.of(m));
+            for (SweepVariant m : members) out.add(List.of(m));
             return out;
         }
-        Map<String, List<SweepGroup.Member>> byData = new LinkedHashMap<>();
-        for (SweepGroup.Member m : members) byData.computeIfAbsent(configs.get(m.id()).dataIdentity().toString(), k -> new ArrayList<>()).add(m);
+        Map<String, List<SweepVariant>> byData = new LinkedHashMap<>();
+        for (SweepVariant m : members) byData.computeIfAbsent(configs.get(m.id()).dataIdentity().toString(), k -> new ArrayList<>()).add(m);
         int size = pack > 0 ? pack : Math.max(1, (members.size() + slots - 1) / slots);
-        for (List<SweepGroup.Member> same : byData.values()) {
+        for (List<SweepVariant> same : byData.values()) {
             int n = (same.size() + size - 1) / size;
-            List<List<SweepGroup.Member>> groups = new ArrayList<>();
+            List<List<SweepVariant>> groups = new ArrayList<>();
             long[] load = new long[n];
             for (int i = 0; i < n; i++) groups.add(new ArrayList<>());
-            List<SweepGroup.Member> heaviestFirst = new ArrayList<>(same);
-            heaviestFirst.sort(Comparator.comparingLong(SweepGroup.Member::flops).reversed());
-            for (SweepGroup.Member m : heaviestFirst) {
+            List<SweepVariant> heaviestFirst = new ArrayList<>(same);
+            heaviestFirst.sort(Comparator.comparingLong(SweepVariant::flops).reversed());
+            for (SweepVariant m : heaviestFirst) {
                 int lightest = -1; // n × size ≥ the set's size, so some group has room
                 for (int i = 0; i < n; i++) if (groups.get(i).size() < size && (lightest < 0 || load[i] < load[lightest])) lightest = i;
                 groups.get(lightest).add(m);
                 load[lightest] += m.flops();
             }
             // the grid's order inside a group: its checkpoints and logs read in the order the user wrote
-            for (List<SweepGroup.Member> g : groups) {
+            for (List<SweepVariant> g : groups) {
                 g.sort(Comparator.comparingInt(same::indexOf));
                 out.add(g);
             }

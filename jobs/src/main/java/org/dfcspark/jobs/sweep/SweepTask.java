@@ -1,6 +1,5 @@
 package org.dfcspark.jobs.sweep;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
@@ -22,64 +21,84 @@ import org.dfcspark.dfc.train.TrainState;
 import org.dfcspark.dfc.train.UnitSource;
 import org.dfcspark.io.AtomicOutput;
 import org.dfcspark.jobs.harvest.ExecutorRuntime;
+import org.dfcspark.jobs.train.TrainData;
+import org.dfcspark.jobs.work.DoneMarkers;
+import org.dfcspark.jobs.work.PackTask;
+import org.dfcspark.jobs.work.TaskProgress;
 
 /**
- * Trains one {@link SweepGroup} inside a Spark task, exactly once per variant: a variant with a done marker is
- * skipped; one whose final checkpoint exists only gets its metrics and marker; the others resume from their last
+ * Trains a pack of variants (one hook) inside a Spark task, exactly once per variant ({@link
+ * org.dfcspark.jobs.work.WorkQueue#runPacked} skips those with a done marker and writes the markers this returns): a
+ * variant whose final checkpoint exists only gets its metrics; the others resume from their last
  * checkpoints, those at the same step trained in lockstep on one read of the store. Each finished variant is measured
  * ({@link VariantMetrics}, on the first {@code eval_rows} rows of the store in unit order, the same rows for every
- * variant) and marked done. A variant that diverges is marked done with status {@code diverged}; one that throws gets
- * a failure record and is retried by the next run; neither stops the others.
+ * variant). A variant that diverges is done with status {@code diverged}; one that throws gets a failure record and no
+ * done marker, so the next run retries it from its last checkpoint; neither stops the others.
  */
-final class SweepTask {
+final class SweepTask implements PackTask<SweepVariant> {
+    private static final long serialVersionUID = 1L;
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int EVAL_BATCH = 512;
 
-    private SweepTask() {}
+    private final Map<String, TrainData> data;
+    private final DoneMarkers failures;
+    private final String out;
+    private final int evalRows;
+    private final int threads;
 
-    /** Returns the group's variants' markers (done or failed) as JSON. */
-    static List<String> run(SweepGroup g, String outDir, int evalRows, int threads) throws IOException {
-        Path out = Path.of(outDir);
+    /**
+     * @param data     each hook's data (the variants of a task share one hook)
+     * @param failures where a variant that threw gets its record ({@code OUT/_sweep/failed/})
+     */
+    SweepTask(Map<String, TrainData> data, DoneMarkers failures, Path out, int evalRows, int threads) {
+        this.data = new java.util.HashMap<>(data);
+        this.failures = failures;
+        this.out = out.toString();
+        this.evalRows = evalRows;
+        this.threads = threads;
+    }
+
+    /** Trains the variants (all at one hook, not done yet); returns their done markers, null for those that failed. */
+    @Override
+    public List<String> run(List<SweepVariant> variants, TaskProgress progress) throws IOException {
         ai.djl.engine.Engine.getEngine("PyTorch"); // libtorch loaded before its thread count is set
         ExecutorRuntime.configure(ExecutorRuntime.device(TaskContext.get()), threads);
-        List<String> markers = new ArrayList<>();
-        Map<Long, List<SweepGroup.Member>> byStep = new TreeMap<>();
-        List<SweepGroup.Member> toMeasure = new ArrayList<>();
-        for (SweepGroup.Member m : g.members()) {
-            JsonNode done = SweepMarkers.read(SweepMarkers.done(out, m.id()));
-            if (done != null) {
-                markers.add(done.toString());
-                continue;
-            }
+        Map<String, String> markers = new java.util.HashMap<>();
+        Map<Long, List<SweepVariant>> byStep = new TreeMap<>();
+        List<SweepVariant> toMeasure = new ArrayList<>();
+        for (SweepVariant m : variants) {
             Path dir = Path.of(m.dir());
             AtomicOutput.cleanStale(dir); // a killed attempt's half-written checkpoint
             TrainState st = TrainState.exists(dir) ? TrainState.read(dir) : null;
             if (st != null && st.finished()) toMeasure.add(m);
             else byStep.computeIfAbsent(st == null ? 0L : st.step(), k -> new ArrayList<>()).add(m);
         }
-        if (byStep.isEmpty() && toMeasure.isEmpty()) return markers;
-        try (UnitSource source = g.data().open()) {
+        String hook = variants.get(0).hook();
+        try (UnitSource source = data.get(hook).open()) {
             ArrayActivations eval = evalRows(source, evalRows);
-            for (SweepGroup.Member m : toMeasure) markers.add(afterTraining(out, m, null, TrainState.read(Path.of(m.dir())).step(), 0, 0, eval, threads));
-            for (List<SweepGroup.Member> members : byStep.values()) {
+            for (SweepVariant m : toMeasure) markers.put(m.id(), afterTraining(m, null, TrainState.read(Path.of(m.dir())).step(), 0, 0, eval, threads));
+            for (List<SweepVariant> members : byStep.values()) {
                 List<ReplicaTrainer.Job> jobs = new ArrayList<>();
-                for (SweepGroup.Member m : members) {
+                for (SweepVariant m : members) {
                     TrainConfig cfg = TrainConfig.fromJson(m.trainConfig(), m.name());
                     jobs.add(new ReplicaTrainer.Job(cfg, CrosscoderConfig.fromJson(m.crosscoderConfig(), m.name()), Path.of(m.dir()),
-                            injectFailureOnce(cfg, out, m.id())));
+                            injectFailureOnce(cfg, Path.of(out), m.id())));
                 }
                 long t0 = System.nanoTime();
-                List<ReplicaTrainer.Result> results = new ReplicaTrainer(jobs, source, AllReduce.single(), null, threads).runAll();
+                List<ReplicaTrainer.Result> results = new ReplicaTrainer(jobs, source, AllReduce.single(), null, threads)
+                        .onEveryStep(() -> progress.add("steps", 1)).runAll();
                 double wall = (System.nanoTime() - t0) / 1e9;
                 for (int i = 0; i < members.size(); i++) {
-                    SweepGroup.Member m = members.get(i);
+                    SweepVariant m = members.get(i);
                     ReplicaTrainer.Result r = results.get(i);
-                    markers.add(r.failed() ? failed(out, m, r)
-                            : afterTraining(out, m, r.stopped(), r.steps(), r.rowsPerSecond(), wall, eval, threads));
+                    if (r.failed()) failures.markDone(m.id(), base(m, "failed", r.stopped(), r.steps(), r.rowsPerSecond(), wall).toString());
+                    else markers.put(m.id(), afterTraining(m, r.stopped(), r.steps(), r.rowsPerSecond(), wall, eval, threads));
                 }
             }
         }
-        return markers;
+        List<String> results = new ArrayList<>();
+        for (SweepVariant m : variants) results.add(markers.get(m.id()));
+        return results;
     }
 
     /** The first {@code rows} finite rows of the store, in unit order (fewer when the store is smaller). */
@@ -97,36 +116,24 @@ final class SweepTask {
     }
 
     /**
-     * Marks a variant done after its training: {@code finished}, or {@code diverged} when it stopped early (then
+     * A variant's done marker after its training: {@code finished}, or {@code diverged} when it stopped early (then
      * measured on its last good checkpoint, if it has one).
      */
-    static String afterTraining(Path out, SweepGroup.Member m, String stopped, long steps, double rowsPerSecond, double wall,
-                                ArrayActivations eval, int threads) throws IOException {
+    static String afterTraining(SweepVariant m, String stopped, long steps, double rowsPerSecond, double wall, ArrayActivations eval,
+                                int threads) throws IOException {
         ObjectNode n = base(m, stopped == null ? "finished" : "diverged", stopped, steps, rowsPerSecond, wall);
         if (TrainState.exists(Path.of(m.dir()))) metrics(n, m, eval, threads);
-        return mark(out, m, n);
-    }
-
-    private static String failed(Path out, SweepGroup.Member m, ReplicaTrainer.Result r) throws IOException {
-        ObjectNode n = base(m, "failed", r.stopped(), r.steps(), r.rowsPerSecond(), 0);
-        SweepMarkers.write(SweepMarkers.failed(out, m.id()), n);
         return n.toString();
     }
 
-    private static String mark(Path out, SweepGroup.Member m, ObjectNode n) throws IOException {
-        SweepMarkers.write(SweepMarkers.done(out, m.id()), n);
-        Files.deleteIfExists(SweepMarkers.failed(out, m.id()));
-        return n.toString();
-    }
-
-    private static ObjectNode base(SweepGroup.Member m, String status, String reason, long steps, double rowsPerSecond, double wall) {
+    private static ObjectNode base(SweepVariant m, String status, String reason, long steps, double rowsPerSecond, double wall) {
         ObjectNode n = JSON.createObjectNode();
         n.put("id", m.id()).put("name", m.name()).put("status", status).put("reason", reason).put("steps", steps)
                 .put("rows_per_s", rowsPerSecond).put("wall_s", wall).put("checkpoint", m.dir());
         return n;
     }
 
-    private static void metrics(ObjectNode n, SweepGroup.Member m, ArrayActivations eval, int threads) throws IOException {
+    private static void metrics(ObjectNode n, SweepVariant m, ArrayActivations eval, int threads) throws IOException {
         VariantMetrics v = VariantMetrics.measure(Checkpoint.load(Path.of(m.dir())), eval, EVAL_BATCH, threads);
         ObjectNode j = n.putObject("metrics");
         j.put("eval_rows", v.rows()).put("fvu_a", v.fvuA()).put("fvu_b", v.fvuB()).put("l0", v.l0()).put("dead_share", v.deadShare())

@@ -70,6 +70,69 @@ public final class WorkQueue {
         }
     }
 
+    /**
+     * Runs each pack of items (each a list of pending items) in a Spark task of its own: the task does the pack's
+     * items that are not done yet together ({@link PackTask}) and marks each one it finished.
+     *
+     * @return the done marker JSON of every item finished, pack after pack
+     */
+    public static <T extends WorkItem> List<String> runPacked(SparkSession spark, String description, List<List<T>> packs, DoneMarkers markers,
+                                                              PackTask<T> task, TaskProgress progress) {
+        if (packs.isEmpty()) return List.of();
+        JavaSparkContext sc = new JavaSparkContext(spark.sparkContext());
+        String before = sc.getLocalProperty("spark.job.description");
+        sc.setJobDescription(description);
+        try {
+            List<ArrayList<T>> serialisable = new ArrayList<>();
+            for (List<T> p : packs) serialisable.add(new ArrayList<>(p));
+            return sc.parallelize(serialisable, serialisable.size()).mapPartitions(new PackAttempt<>(markers, task, progress)).collect();
+        } finally {
+            sc.setLocalProperty("spark.job.description", before);
+        }
+    }
+
+    /** One task attempt over a pack: the items already done are skipped, the rest done together and marked. */
+    private static final class PackAttempt<T extends WorkItem> implements FlatMapFunction<Iterator<ArrayList<T>>, String> {
+        private static final long serialVersionUID = 1L;
+
+        private final DoneMarkers markers;
+        private final PackTask<T> task;
+        private final TaskProgress progress;
+
+        PackAttempt(DoneMarkers markers, PackTask<T> task, TaskProgress progress) {
+            this.markers = markers;
+            this.task = task;
+            this.progress = progress;
+        }
+
+        @Override
+        public Iterator<String> call(Iterator<ArrayList<T>> packs) throws Exception {
+            List<String> out = new ArrayList<>();
+            while (packs.hasNext()) {
+                List<T> todo = new ArrayList<>();
+                for (T item : packs.next()) {
+                    String done = markers.read(item.id());
+                    if (done != null) out.add(done); // another attempt finished it
+                    else todo.add(item);
+                }
+                if (todo.isEmpty()) continue;
+                List<String> results;
+                try {
+                    results = task.run(todo, progress);
+                } catch (RuntimeException e) {
+                    throw new TaskFailure.InTask(todo.size() == 1 ? todo.get(0).describe() : todo.size() + " items (" + todo.get(0).describe() + ", ...)", e);
+                }
+                if (results.size() != todo.size()) throw new IllegalStateException("a pack task returned " + results.size() + " markers for " + todo.size() + " items");
+                for (int i = 0; i < todo.size(); i++) {
+                    if (results.get(i) == null) continue; // left pending
+                    markers.markDone(todo.get(i).id(), results.get(i));
+                    out.add(results.get(i));
+                }
+            }
+            return out.iterator();
+        }
+    }
+
     /** One task attempt: the marker check, the item's work, the marker. */
     private static final class ItemAttempt<T extends WorkItem> implements FlatMapFunction<Iterator<T>, String> {
         private static final long serialVersionUID = 1L;

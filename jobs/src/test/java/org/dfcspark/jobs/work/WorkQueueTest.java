@@ -253,4 +253,26 @@ class WorkQueueTest {
         assertEquals("1h02m", ProgressReporter.duration(3720));
         assertEquals("3m05s", ProgressReporter.duration(185));
     }
+
+    /** Items of a pack are done together in one task; one left pending (null) gets no marker; done ones are skipped. */
+    @Test
+    void packedItemsRunTogetherAndOnlyFinishedOnesAreMarked() throws Exception {
+        DoneMarkers markers = new DoneMarkers(new org.apache.hadoop.fs.Path(dir.resolve("done").toUri()), ".json", conf);
+        markers.markDone("a", "{\"id\":\"a\",\"earlier\":true}");
+        String runs = dir.resolve("runs").toString();
+        PackTask<Item> task = (items, progress) -> {
+            String together = String.join("+", items.stream().map(Item::id).toList());
+            Files.writeString(Files.createDirectories(Path.of(runs)).resolve(together), "");
+            return items.stream().map(it -> it.id().equals("c") ? null : JSON.createObjectNode().put("id", it.id()).put("with", together).toString()).toList();
+        };
+        List<String> out = WorkQueue.runPacked(spark, "packed", List.of(List.of(new Item("a"), new Item("b"), new Item("c")), List.of(new Item("d"))),
+                markers, task, new TaskProgress(java.util.Map.of()));
+        assertEquals(3, out.size());
+        assertEquals(Set.of("a", "b", "d"), markers.doneIds());
+        assertEquals("b+c", JSON.readTree(markers.read("b")).get("with").asText(), "a was done, so b and c ran together");
+        assertTrue(JSON.readTree(markers.read("a")).get("earlier").asBoolean());
+        try (var s = Files.list(Path.of(runs))) {
+            assertEquals(Set.of("b+c", "d"), s.map(p -> p.getFileName().toString()).collect(java.util.stream.Collectors.toSet()));
+        }
+    }
 }
