@@ -8,6 +8,10 @@ import java.util.Map;
 import java.util.Set;
 import org.apache.spark.sql.SparkSession;
 import org.dfcspark.dfc.sweep.SweepGrid;
+import org.dfcspark.dfc.train.BlockShuffledStream;
+import org.dfcspark.dfc.train.TrainConfig;
+import org.dfcspark.dfc.train.UnitSource;
+import org.dfcspark.jobs.train.TrainData;
 
 /**
  * {@code bin/dfc bench sweep}: the same grid trained twice on this master, in lockstep (variants of a task share one
@@ -17,7 +21,7 @@ import org.dfcspark.dfc.sweep.SweepGrid;
 public final class SweepBench {
     private SweepBench() {}
 
-    public record Result(int variants, double lockstepSeconds, double separateSeconds) {
+    public record Result(int variants, double lockstepSeconds, double separateSeconds, double readSeconds) {
         double ratio() {
             return separateSeconds / lockstepSeconds;
         }
@@ -29,10 +33,29 @@ public final class SweepBench {
         report(out, "lockstep (one read per task)", lockstep);
         SweepJob.Outcome separate = SweepJob.run(spark, grid.with(Map.of("sweep.lockstep", "false")), work.resolve("separate"), only, false, 60, quiet);
         report(out, "one variant per read", separate);
-        Result r = new Result(lockstep.variants(), lockstep.seconds(), separate.seconds());
+        TrainConfig first = SweepJob.select(grid.variants(), only).get(0).config();
+        double read = readSeconds(first);
+        Result r = new Result(lockstep.variants(), lockstep.seconds(), separate.seconds(), read);
         out.printf(Locale.ROOT, "lockstep / one variant per read: %.2fx variants per hour (%d variants on %s)%n", r.ratio(), r.variants(),
                 spark.sparkContext().master());
+        int slots = Math.max(1, spark.sparkContext().defaultParallelism());
+        out.printf(Locale.ROOT, "where a variant's time goes: store read + decode of its %d x %d rows %.2f s (one thread, the training stream), "
+                + "the rest of its task %.2f s (lockstep wall x %d slots / variants); sharing the read can save at most %.0f%%%n",
+                first.steps(), first.batch(), read, lockstep.seconds() * slots / lockstep.variants(), slots,
+                100 * read / (read + lockstep.seconds() * slots / lockstep.variants()));
         return r;
+    }
+
+    /** Seconds to read and decode one variant's training rows (steps × batch) through its training stream, one thread. */
+    static double readSeconds(TrainConfig c) throws IOException {
+        TrainData data = TrainData.of(c);
+        try (UnitSource source = data.open()) {
+            BlockShuffledStream stream = new BlockShuffledStream(source, BlockShuffledStream.unitsOf(source.units(), 1, 0), c.shuffleBlock(), c.seed(), 0);
+            float[] batch = new float[c.batch() * 2 * data.dim()];
+            long t0 = System.nanoTime();
+            for (int i = 0; i < c.steps(); i++) stream.next(batch, 0, c.batch());
+            return (System.nanoTime() - t0) / 1e9;
+        }
     }
 
     private static void report(PrintStream out, String what, SweepJob.Outcome o) {

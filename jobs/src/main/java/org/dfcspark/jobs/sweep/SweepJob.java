@@ -65,36 +65,10 @@ public final class SweepJob {
         List<Variant> all = grid.variants(), selected = select(all, only);
 
         // 1. the data of every hook, each variant's crosscoder config (normalisation fitted here)
-        Map<String, TrainData> data = new LinkedHashMap<>();
-        Map<String, Normalization> norms = new HashMap<>();
-        Map<String, TrainConfig> configs = new HashMap<>();
-        List<SweepVariant> members = new ArrayList<>(), parallel = new ArrayList<>();
-        for (Variant v : selected) {
-            TrainConfig c = v.config();
-            TrainData d = data.get(v.hook());
-            if (d == null) {
-                d = TrainData.of(c);
-                TrainJob.checkData(c, d, log);
-                data.put(v.hook(), d);
-            }
-            TrainData hookData = d;
-            Normalization.Scheme scheme = c.normalizationScheme();
-            String nk = v.hook() + "|" + c.normalization() + "|" + c.coupling();
-            Normalization norm = scheme == null ? null : norms.computeIfAbsent(nk, k -> fit(hookData, c));
-            Map<String, Object> prov = new LinkedHashMap<>();
-            prov.put("data", d.describe());
-            prov.put("store", c.store());
-            prov.put("hook", v.hook());
-            prov.put("data_rows", d.rows());
-            prov.put("init_weights", c.init().id());
-            prov.put("sweep", grid.source());
-            prov.put("variant", v.name());
-            CrosscoderConfig cc = c.crosscoderConfig(d.dim(), norm).withProvenance(prov);
-            SweepVariant m = new SweepVariant(v.name(), v.hook(), v.dir(out, grid.severalHooks()).toString(), c.toJson(), cc.toJson(),
-                    SweepPlan.flops(c, d.dim()));
-            configs.put(v.id(), c);
-            (c.replicas() > 1 ? parallel : members).add(m);
-        }
+        Prepared prep = prepare(grid, selected, out, log);
+        Map<String, TrainData> data = prep.data();
+        Map<String, TrainConfig> configs = prep.configs();
+        List<SweepVariant> members = prep.lockstep(), parallel = prep.parallel();
         int slots = Math.max(1, spark.sparkContext().defaultParallelism());
         List<List<SweepVariant>> planned = SweepPlan.packs(members, configs, grid.settings().pack(), grid.settings().lockstep(), slots);
 
@@ -124,27 +98,8 @@ public final class SweepJob {
                 selected.size(), grid.source(), done, pendingCount, packs.size(), grid.settings().lockstep() ? " (lockstep)" : "", master, out);
 
         // 4. the packs, one Spark task each
-        if (!packs.isEmpty()) {
-            long totalSteps = 0;
-            for (Variant v : selected) totalSteps += v.config().steps();
-            List<SweepVariant> listed = new ArrayList<>(members);
-            listed.addAll(parallel);
-            SweepTask task = new SweepTask(data, failures, out, grid.settings().evalRows(), threads);
-            try (InFlightProgress inFlight = new InFlightProgress(spark.sparkContext(), "sweep", List.of("steps"));
-                 ProgressReporter progress = new ProgressReporter(markers, (id, json) -> new long[] {JSON.readTree(json).get("steps").asLong()},
-                         inFlight, selected.size(), new long[] {totalSteps}, progressSeconds,
-                         p -> String.format(Locale.ROOT, "sweep: %d/%d variants done, %d/%d steps (%.1f%%), %.1f steps/s, ETA %s",
-                                 p.itemsDone(), p.itemsTotal(), p.done()[0], p.total()[0], p.percent(0), p.rate(0), p.eta(0)), log::println)) {
-                WorkQueue.runPacked(spark, "dfc sweep " + out.getFileName() + " (" + packs.size() + " tasks)", packs, markers, task,
-                        inFlight.taskProgress());
-                log.println(progress.line());
-            } catch (Exception e) { // SparkException: a whole task failed (not one variant): what is done is kept
-                Throwable cause = TrainJob.rootCause(e);
-                if (cause instanceof IllegalArgumentException) throw new IllegalArgumentException(cause.getMessage(), e);
-                throw new IllegalStateException("sweep: a task failed (" + cause.getMessage() + "); finished variants and checkpoints in "
-                        + out + " are kept; rerun the same command to resume", e);
-            }
-        }
+        if (!packs.isEmpty()) runPacks(spark, selected, packs, new SweepTask(data, failures, out, grid.settings().evalRows(), threads), markers, out,
+                progressSeconds, log);
 
         // 5. data-parallel variants, one barrier stage each
         for (SweepVariant m : parallelPending) {
@@ -178,6 +133,62 @@ public final class SweepJob {
         log.printf(Locale.ROOT, "sweep: %d finished, %d diverged, %d failed of %d [%.1f s]; summary: %s%n", finished, diverged, failed,
                 selected.size(), sec, out.resolve("summary.parquet"));
         return new Outcome(selected.size(), pendingCount, done, finished, diverged, failed, sec, out.resolve("summary.parquet"));
+    }
+
+    /** Each hook's data, and each variant as a work item with its configs (the normalisation fitted here, once per kind). */
+    private record Prepared(Map<String, TrainData> data, Map<String, TrainConfig> configs, List<SweepVariant> lockstep, List<SweepVariant> parallel) {}
+
+    private static Prepared prepare(SweepGrid grid, List<Variant> selected, Path out, PrintStream log) throws IOException {
+        Map<String, TrainData> data = new LinkedHashMap<>();
+        Map<String, Normalization> norms = new HashMap<>();
+        Map<String, TrainConfig> configs = new HashMap<>();
+        List<SweepVariant> members = new ArrayList<>(), parallel = new ArrayList<>();
+        for (Variant v : selected) {
+            TrainConfig c = v.config();
+            TrainData d = data.get(v.hook());
+            if (d == null) {
+                d = TrainData.of(c);
+                TrainJob.checkData(c, d, log);
+                data.put(v.hook(), d);
+            }
+            TrainData hookData = d;
+            Normalization.Scheme scheme = c.normalizationScheme();
+            String nk = v.hook() + "|" + c.normalization() + "|" + c.coupling();
+            Normalization norm = scheme == null ? null : norms.computeIfAbsent(nk, k -> fit(hookData, c));
+            Map<String, Object> prov = new LinkedHashMap<>();
+            prov.put("data", d.describe());
+            prov.put("store", c.store());
+            prov.put("hook", v.hook());
+            prov.put("data_rows", d.rows());
+            prov.put("init_weights", c.init().id());
+            prov.put("sweep", grid.source());
+            prov.put("variant", v.name());
+            CrosscoderConfig cc = c.crosscoderConfig(d.dim(), norm).withProvenance(prov);
+            SweepVariant m = new SweepVariant(v.name(), v.hook(), v.dir(out, grid.severalHooks()).toString(), c.toJson(), cc.toJson(),
+                    SweepPlan.flops(c, d.dim()));
+            configs.put(v.id(), c);
+            (c.replicas() > 1 ? parallel : members).add(m);
+        }
+        return new Prepared(data, configs, members, parallel);
+    }
+
+    private static void runPacks(SparkSession spark, List<Variant> selected, List<List<SweepVariant>> packs, SweepTask task, DoneMarkers markers,
+                                 Path out, double progressSeconds, PrintStream log) {
+        long totalSteps = 0;
+        for (Variant v : selected) totalSteps += v.config().steps();
+        try (InFlightProgress inFlight = new InFlightProgress(spark.sparkContext(), "sweep", List.of("steps"));
+             ProgressReporter progress = new ProgressReporter(markers, (id, json) -> new long[] {JSON.readTree(json).get("steps").asLong()},
+                     inFlight, selected.size(), new long[] {totalSteps}, progressSeconds,
+                     p -> String.format(Locale.ROOT, "sweep: %d/%d variants done, %d/%d steps (%.1f%%), %.1f steps/s, ETA %s",
+                             p.itemsDone(), p.itemsTotal(), p.done()[0], p.total()[0], p.percent(0), p.rate(0), p.eta(0)), log::println)) {
+            WorkQueue.runPacked(spark, "dfc sweep " + out.getFileName() + " (" + packs.size() + " tasks)", packs, markers, task, inFlight.taskProgress());
+            log.println(progress.line());
+        } catch (Exception e) { // SparkException: a whole task failed (not one variant): what is done is kept
+            Throwable cause = TrainJob.rootCause(e);
+            if (cause instanceof IllegalArgumentException) throw new IllegalArgumentException(cause.getMessage(), e);
+            throw new IllegalStateException("sweep: a task failed (" + cause.getMessage() + "); finished variants and checkpoints in "
+                    + out + " are kept; rerun the same command to resume", e);
+        }
     }
 
     /** {@code OUT/_sweep/done/NAME@HOOK.json}: a variant's done marker (its summary row's fields). */
