@@ -22,7 +22,10 @@ final class BarChart {
 
     private BarChart() {}
 
-    static String svg(String yLabel, List<Bar> bars) {
+    static String svg(String yLabel, List<Bar> all) {
+        // an infinite Cohen's d (zero spread in both sets) or a missing value has no height to draw: left out
+        List<Bar> bars = all.stream().filter(b -> Double.isFinite(b.value())).map(b -> finite(b.lower()) && finite(b.upper()) ? b
+                : new Bar(b.group(), b.category(), b.series(), b.value(), null, null, b.href(), b.tooltip())).toList();
         Map<String, List<Bar>> byCategory = new LinkedHashMap<>();
         List<String> series = new ArrayList<>();
         double min = 0, max = 0;
@@ -80,6 +83,10 @@ final class BarChart {
                 .append(c(zero)).append("\"/>");
         s.append(legend(series, width));
         return s.append("</svg>").toString();
+    }
+
+    private static boolean finite(Double v) {
+        return v != null && Double.isFinite(v);
     }
 
     static String color(int i) {

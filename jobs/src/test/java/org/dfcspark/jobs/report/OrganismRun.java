@@ -41,7 +41,8 @@ import org.dfcspark.dfc.train.TrainConfig;
  * training prompts, last token, blocks.2), {@code sweep/variants/} (a tied DFC and a plain crosscoder, 150 steps each)
  * with a {@code sweep/summary.parquet} of the sweep's schema filled from those checkpoints, {@code evaluation/} (fixed
  * protocol, every experiment type on 4 tool prompts, 12 new tokens) and {@code evaluation-paper/} (paper protocol,
- * clean and reconstruction on 2 generic prompts: the organism's context cannot hold raw tool prompts).
+ * clean and reconstruction on 2 generic prompts, ranked on 16 + 16 generic texts: the organism's 512-token context cannot
+ * hold ToolRL's raw tool prompts, as in EvaluateJobTest).
  */
 final class OrganismRun {
     static final String HOOK = "blocks.2.hook_resid_post";
@@ -75,27 +76,29 @@ final class OrganismRun {
         }
         spark.createDataFrame(summary, SUMMARY).coalesce(1).write().parquet(run.resolve("sweep/summary.parquet").toString());
 
-        EvaluateJob.run(spark, evaluation(organism, variants, "fixed", "tool-test", 4, """
+        EvaluateJob.run(spark, evaluation(organism, variants, "fixed", "tool-test", 4, "tool-train", 48, """
                   { type = clean,          models = [A, B] }
                   { type = reconstruction, models = [A, B], positions = last, keep_error = [false, true] }
                   { type = steering, model = B, partition = a_exclusive, mode = add, side = A, betas = [1, 4], sizes = [1] }
                   { type = steering, model = A, partition = a_exclusive, mode = scale, alphas = [1, 16], sizes = [1, 2] }
                   { type = control,  model = B, kind = random_direction, like = steering }
                 """), run.resolve("evaluation"), log);
-        EvaluateJob.run(spark, evaluation(organism, variants, "paper", "generic-test", 2, """
+        EvaluateJob.run(spark, evaluation(organism, variants, "paper", "generic-test", 2, "generic-test", 16, """
                   { type = clean,          models = [A, B] }
                   { type = reconstruction, models = [A, B], positions = last, keep_error = [false] }
                 """), run.resolve("evaluation-paper"), log);
         return run;
     }
 
-    private static EvaluateOptions evaluation(Path organism, Path variants, String protocol, String prompts, int limit, String experiments) {
+    /** {@code rankingTool}: the paper protocol's raw rendering of tool prompts exceeds the organism's context, so it ranks on text. */
+    private static EvaluateOptions evaluation(Path organism, Path variants, String protocol, String prompts, int limit, String rankingTool,
+                                              int rankingLimit, String experiments) {
         return EvaluateOptions.fromString("""
                 model_a = "%1$s/rl"
                 model_b = "%1$s/base"
                 prompts = "%1$s/prompts/%4$s.parquet"
                 limit = %5$d
-                ranking_prompts { tool = "%1$s/prompts/tool-train.parquet", generic = "%1$s/prompts/generic-train.parquet", limit = 48 }
+                ranking_prompts { tool = "%1$s/prompts/%8$s.parquet", generic = "%1$s/prompts/generic-train.parquet", limit = %9$d }
                 crosscoders = ["%2$s"]
                 hooks = ["%3$s"]
                 protocol = %6$s
@@ -103,7 +106,7 @@ final class OrganismRun {
                 shard_size = 4
                 experiments = [
                 %7$s]
-                """.formatted(organism, variants, HOOK, prompts, limit, protocol, experiments), List.of());
+                """.formatted(organism, variants, HOOK, prompts, limit, protocol, experiments, rankingTool, rankingLimit), List.of());
     }
 
     /** The sweep summary's contract (the lead's sweep job writes the same columns). */

@@ -88,8 +88,10 @@ class ReportJobTest {
         for (Row r : read("decomposition")) shares.merge(r.getAs("evaluation") + "/" + r.getAs("crosscoder"), r.<Double>getAs("share"), Double::sum);
         assertEquals(4, shares.size());
         shares.forEach((k, v) -> assertEquals(1.0, v, 1e-6, k + ": the parts add up to the mean difference"));
-        List<Row> acts = read("feature_activations");
-        assertEquals(outcome.featurePages() * (48 + 48), acts.size(), "every shown feature on every ranking prompt");
+        Map<String, Integer> perFeature = new HashMap<>();
+        for (Row r : read("feature_activations")) perFeature.merge(r.getAs("evaluation") + "/" + r.getAs("crosscoder") + "/" + r.getAs("feature"), 1, Integer::sum);
+        assertEquals(outcome.featurePages(), perFeature.size(), "one set of activations per feature page");
+        perFeature.forEach((k, n) -> assertEquals(k.startsWith("evaluation/") ? 48 + 48 : 16 + 16, n, k + ": every ranking prompt once"));
         List<Row> contexts = read("feature_contexts");
         assertFalse(contexts.isEmpty());
         for (Row c : contexts) {
