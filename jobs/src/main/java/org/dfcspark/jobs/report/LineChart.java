@@ -54,32 +54,41 @@ final class LineChart {
                 .append("\" text-anchor=\"middle\">").append(esc(xLabel)).append("</text>");
         s.append("<text class=\"axis-label\" transform=\"translate(12,").append(TOP + PLOT_H / 2).append(") rotate(-90)\" text-anchor=\"middle\">")
                 .append(esc(yLabel)).append("</text>");
-        List<String> names = new ArrayList<>();
+        // lines and whiskers first, then the controls' points, then the steering points on top (they carry the links)
         for (Series ser : series) {
             String color = BarChart.color(ser.color());
             StringBuilder path = new StringBuilder();
-            List<Point> pts = new ArrayList<>(ser.points());
-            pts.sort((p, q) -> Double.compare(p.x(), q.x()));
-            for (Point p : pts) {
+            for (Point p : sorted(ser)) {
                 double x = LEFT + (xList.indexOf(p.x()) + 0.5) * step, y = axis.at(p.y(), y0, y1);
                 path.append(path.length() == 0 ? "M" : "L").append(c(x)).append(',').append(c(y));
-            }
-            s.append("<path class=\"line\" d=\"").append(path).append("\" stroke=\"").append(color).append('"')
-                    .append(ser.dashed() ? " stroke-dasharray=\"5 4\"" : "").append("/>");
-            for (Point p : pts) {
-                double x = LEFT + (xList.indexOf(p.x()) + 0.5) * step, y = axis.at(p.y(), y0, y1);
                 if (p.lower() != null && p.upper() != null) {
                     s.append("<path class=\"ci\" stroke=\"").append(color).append("\" d=\"M").append(c(x)).append(',').append(c(axis.at(p.lower(), y0, y1)))
                             .append("V").append(c(axis.at(p.upper(), y0, y1))).append("\"/>");
                 }
-                String dot = "<circle class=\"mark\" cx=\"" + c(x) + "\" cy=\"" + c(y) + "\" r=\"4\" fill=\"" + (ser.dashed() ? "#fff" : color)
-                        + "\" stroke=\"" + color + "\"><title>" + esc(ser.name() + ": " + p.tooltip()) + "</title></circle>";
-                s.append(p.href() != null ? "<a href=\"#" + esc(p.href()) + "\">" + dot + "</a>" : dot);
             }
-            names.add(ser.name());
+            s.append("<path class=\"line\" d=\"").append(path).append("\" stroke=\"").append(color).append('"')
+                    .append(ser.dashed() ? " stroke-dasharray=\"5 4\"" : "").append("/>");
+        }
+        for (boolean dashed : new boolean[] {true, false}) {
+            for (Series ser : series) {
+                if (ser.dashed() != dashed) continue;
+                String color = BarChart.color(ser.color());
+                for (Point p : sorted(ser)) {
+                    double x = LEFT + (xList.indexOf(p.x()) + 0.5) * step, y = axis.at(p.y(), y0, y1);
+                    String dot = "<circle class=\"mark\" cx=\"" + c(x) + "\" cy=\"" + c(y) + "\" r=\"" + (dashed ? 6 : 4) + "\" fill=\"" + (dashed ? "#fff" : color)
+                            + "\" stroke=\"" + color + "\"><title>" + esc(ser.name() + ": " + p.tooltip()) + "</title></circle>";
+                    s.append(p.href() != null ? "<a href=\"#" + esc(p.href()) + "\">" + dot + "</a>" : dot);
+                }
+            }
         }
         s.append("</svg>");
         return s + legend(series);
+    }
+
+    private static List<Point> sorted(Series s) {
+        List<Point> pts = new ArrayList<>(s.points());
+        pts.sort((p, q) -> Double.compare(p.x(), q.x()));
+        return pts;
     }
 
     /** The legend as HTML under the chart (series names can be long). */

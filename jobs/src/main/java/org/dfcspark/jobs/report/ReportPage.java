@@ -16,12 +16,12 @@ final class ReportPage {
             main{max-width:1280px;margin:0 auto;padding:8px 24px 48px}section{background:#fff;border:1px solid #e0e0e0;border-radius:6px;padding:8px 20px 16px;margin:16px 0;overflow-x:auto}
             h2{font-size:18px;border-bottom:1px solid #eee;padding-bottom:4px}h3{font-size:15px;margin:18px 0 6px}
             table{border-collapse:collapse;margin:8px 0;font-size:13px}th,td{border:1px solid #e0e0e0;padding:3px 7px;text-align:left;vertical-align:top}
-            th{background:#f5f5f5}.paper-table td:nth-child(n+6){white-space:nowrap}
+            th{background:#f5f5f5}.paper-table{font-size:12.5px}.paper-table td:nth-child(n+7):not(:last-child){white-space:nowrap}
             .note{color:#555;font-size:12.5px}.empty{color:#888;font-style:italic}
             figure{margin:10px 0}figcaption{font-weight:600;font-size:13px;margin-bottom:2px}.pair{display:flex;flex-wrap:wrap;gap:12px}
             svg.chart{max-width:100%;height:auto;font-size:10px;background:#fff}svg .grid{stroke:#eee}svg .zero{stroke:#555}svg .group{stroke:#bbb;stroke-dasharray:2 2}
             svg .tick,svg .cat{fill:#555}svg .axis-label{fill:#333;font-size:11px}svg .group-label{fill:#333;font-weight:600}svg .legend{fill:#333}
-            svg .ci{stroke:#333;stroke-width:1.2;fill:none}svg .line{fill:none;stroke-width:2}svg a .mark{cursor:pointer}svg a:hover .mark{opacity:.7}
+            svg .ci{stroke:#333;stroke-width:1.2;fill:none}svg .line{fill:none;stroke-width:2}svg a .mark{cursor:pointer}svg .line,svg .ci,svg .grid,svg .zero{pointer-events:none}svg a:hover .mark{opacity:.7}
             div.legend span{margin-right:14px;font-size:12px}div.legend i{display:inline-block;width:18px;border-top-width:3px;margin-right:4px;vertical-align:middle}
             .verdict{background:#f1f8e9;border:1px solid #c5e1a5;border-radius:6px;padding:4px 14px}.verdict li{margin:3px 0}
             .present{color:#1b5e20;font-weight:700}.partial{color:#e65100;font-weight:700}.absent{color:#b71c1c;font-weight:700}.protocol{color:#555;font-size:12px}

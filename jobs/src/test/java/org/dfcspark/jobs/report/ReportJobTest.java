@@ -142,9 +142,14 @@ class ReportJobTest {
 
             // click (a real mouse event) the first chart mark that links to a feature
             JsonNode box = b.eval("""
-                    (() => { const m = document.querySelector('svg.chart a[href^="#feature-"] .mark'); m.scrollIntoView({block: 'center'});
-                             const r = m.getBoundingClientRect();
-                             return { x: r.x + r.width / 2, y: r.y + Math.max(1, r.height) / 2, href: m.closest('a').getAttribute('href') }; })()""");
+                    (() => { for (const m of document.querySelectorAll('svg.chart a[href^="#feature-"] .mark')) {
+                               m.scrollIntoView({block: 'center'});
+                               const r = m.getBoundingClientRect(), x = r.x + r.width / 2, y = r.y + r.height / 2;
+                               const hit = document.elementFromPoint(x, y);
+                               if (hit && hit.closest('a') === m.closest('a')) return { x: x, y: y, href: m.closest('a').getAttribute('href') };
+                             }
+                             return null; })()""");
+            assertFalse(box.isNull(), "a feature link in a chart that a click reaches");
             for (String type : List.of("mouseMoved", "mousePressed", "mouseReleased")) {
                 b.call("Input.dispatchMouseEvent", Map.of("type", type, "x", box.path("x").asDouble(), "y", box.path("y").asDouble(), "button", "left",
                         "clickCount", 1));
