@@ -18,7 +18,7 @@ final class BarChart {
     record Bar(String group, String category, String series, double value, Double lower, Double upper, String href, String tooltip) {}
 
     static final String[] PALETTE = {"#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#17becf", "#7f7f7f"};
-    private static final int LEFT = 56, RIGHT = 12, TOP = 24, PLOT_H = 200, LABELS = 96;
+    private static final int LEFT = 56, RIGHT = 12, TOP = 40, PLOT_H = 200, LABELS = 96, MIN_WIDTH = 420;
 
     private BarChart() {}
 
@@ -36,8 +36,10 @@ final class BarChart {
             max = Math.max(max, b.upper() != null ? Math.max(b.upper(), b.value()) : b.value());
         }
         ChartAxis axis = new ChartAxis(min, max);
-        int barW = series.size() > 2 ? 12 : 18, slot = series.size() * barW + 14;
-        int width = Math.max(420, LEFT + RIGHT + byCategory.size() * slot), height = TOP + PLOT_H + LABELS;
+        // few categories spread over the minimum width (so group labels have room), many get the narrowest slot
+        int barW = series.size() > 2 ? 12 : 18, narrow = series.size() * barW + 14;
+        int slot = Math.max(narrow, Math.min(120, (MIN_WIDTH - LEFT - RIGHT) / Math.max(1, byCategory.size())));
+        int width = Math.max(MIN_WIDTH, LEFT + RIGHT + byCategory.size() * slot), height = TOP + PLOT_H + LABELS;
         double y0 = TOP + PLOT_H, y1 = TOP;
         StringBuilder s = new StringBuilder();
         s.append("<svg class=\"chart\" viewBox=\"0 0 ").append(width).append(' ').append(height).append("\" width=\"").append(width)
@@ -54,11 +56,12 @@ final class BarChart {
         int i = 0;
         String lastGroup = null;
         for (var e : byCategory.entrySet()) {
-            double x0 = LEFT + 7 + i * slot;
+            double x0 = LEFT + 7 + i * slot + (slot - narrow) / 2.0;
             String group = e.getValue().get(0).group();
             if (group != null && !group.equals(lastGroup)) {
-                s.append("<line class=\"group\" x1=\"").append(c(x0 - 7)).append("\" x2=\"").append(c(x0 - 7)).append("\" y1=\"").append(TOP - 14)
-                        .append("\" y2=\"").append(c(y0)).append("\"/><text class=\"group-label\" x=\"").append(c(x0 - 4)).append("\" y=\"").append(TOP - 6)
+                double xg = LEFT + i * slot;
+                s.append("<line class=\"group\" x1=\"").append(c(xg)).append("\" x2=\"").append(c(xg)).append("\" y1=\"").append(TOP - 16)
+                        .append("\" y2=\"").append(c(y0)).append("\"/><text class=\"group-label\" x=\"").append(c(xg + 3)).append("\" y=\"").append(TOP - 6)
                         .append("\">").append(esc(group)).append("</text>");
                 lastGroup = group;
             }

@@ -26,6 +26,7 @@ final class ChartAxis {
     }
 
     static String label(double t) {
-        return Math.abs(t - Math.rint(t)) < 1e-9 ? String.valueOf((long) Math.rint(t)) : String.format(java.util.Locale.ROOT, "%.3g", t);
+        if (Math.abs(t - Math.rint(t)) < 1e-9) return String.valueOf((long) Math.rint(t));
+        return new java.math.BigDecimal(String.format(java.util.Locale.ROOT, "%.3g", t)).stripTrailingZeros().toPlainString();
     }
 }

@@ -77,13 +77,14 @@ record Effect(Evaluation evaluation, Row row, double diff, Double lower, Double 
         return out;
     }
 
-    /** The largest one-feature A-exclusive steering effect: on model A if steered, else on model B. */
+    /** The largest one-feature A-exclusive steering effect on {@code model} (the paper's headline steers A). */
+    static Optional<Effect> bestSteering(Evaluation e, String model) {
+        return singleFeatureSteering(e, model, "a_exclusive").stream().max(Comparator.comparingDouble(Effect::diff));
+    }
+
+    /** The largest one-feature A-exclusive steering effect on either model. */
     static Optional<Effect> bestSteering(Evaluation e) {
-        for (String model : List.of("A", "B")) {
-            Optional<Effect> best = singleFeatureSteering(e, model, "a_exclusive").stream().max(Comparator.comparingDouble(Effect::diff));
-            if (best.isPresent()) return best;
-        }
-        return Optional.empty();
+        return List.of("A", "B").stream().flatMap(m -> bestSteering(e, m).stream()).max(Comparator.comparingDouble(Effect::diff));
     }
 
     /** The hooks that have reconstruction conditions, sorted by layer. */

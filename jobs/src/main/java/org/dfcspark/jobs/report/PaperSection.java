@@ -17,7 +17,8 @@ import org.dfcspark.toolcall.stats.MeanStd;
  */
 final class PaperSection {
     private static final List<String> HEADER = List.of("source", "protocol", "models (A / B)", "prompts", "scorer", "n",
-            "A clean %", "Δ<sub>A</sub> reconstruction (pp)", "B clean %", "Δ<sub>B</sub> spillover (pp)", "steering, one A-exclusive feature (pp)");
+            "A clean %", "Δ<sub>A</sub> reconstruction (pp)", "B clean %", "Δ<sub>B</sub> spillover (pp)",
+            "steering, one A-exclusive feature (pp; ours: the largest on either model)");
 
     private PaperSection() {}
 
@@ -95,15 +96,18 @@ final class PaperSection {
             String p = "<span class=\"protocol\">" + esc(e.protocol()) + " protocol, " + esc(e.headline()) + " scorer</span> ";
             b.append("<li>").append(p).append(effectLine("Reconstruction keeps A's tool use (Δ<sub>A</sub>)", Effect.reconstruction(e, "A"))).append("</li>");
             b.append("<li>").append(p).append(effectLine("Capability spillover to B (Δ<sub>B</sub>)", Effect.reconstruction(e, "B"))).append("</li>");
-            Optional<Effect> s = Effect.bestSteering(e);
-            b.append("<li>").append(p).append("Steering with one A-exclusive feature: ");
-            if (s.isEmpty()) {
-                b.append("<span class=\"absent\">not run</span>");
-            } else {
-                b.append(s.get().positive() ? "<span class=\"present\">appears</span>" : "<span class=\"absent\">does not appear</span>").append(", ")
-                        .append(steeringCell(s.get(), links).replace("<br>", " "));
+            for (String model : List.of("A", "B")) {
+                Optional<Effect> s = Effect.bestSteering(e, model);
+                if (s.isEmpty() && model.equals("B")) continue;
+                b.append("<li>").append(p).append("Steering model ").append(model).append(" with one A-exclusive feature: ");
+                if (s.isEmpty()) {
+                    b.append("<span class=\"absent\">not run</span>");
+                } else {
+                    b.append(s.get().positive() ? "<span class=\"present\">appears</span>" : "<span class=\"absent\">does not appear</span>").append(", ")
+                            .append(steeringCell(s.get(), links).replace("<br>", " "));
+                }
+                b.append("</li>");
             }
-            b.append("</li>");
         }
         return b.append("</ul></div>").toString();
     }

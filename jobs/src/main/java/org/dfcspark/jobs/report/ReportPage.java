@@ -25,7 +25,7 @@ final class ReportPage {
             div.legend span{margin-right:14px;font-size:12px}div.legend i{display:inline-block;width:18px;border-top-width:3px;margin-right:4px;vertical-align:middle}
             .verdict{background:#f1f8e9;border:1px solid #c5e1a5;border-radius:6px;padding:4px 14px}.verdict li{margin:3px 0}
             .present{color:#1b5e20;font-weight:700}.partial{color:#e65100;font-weight:700}.absent{color:#b71c1c;font-weight:700}.protocol{color:#555;font-size:12px}
-            .feature-page{display:none}.feature-page:target{display:block;border:2px solid #ff7f0e}
+            section{scroll-margin-top:44px}.feature-page{display:none}.feature-page:target{display:block;border:2px solid #ff7f0e}
             .ctx{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:12.5px;margin:4px 0;padding:3px 6px;border:1px solid #eee;white-space:pre-wrap}
             .ctx-meta{color:#777;margin-right:10px;font-family:system-ui,sans-serif;font-size:11px}.tok{border-radius:2px}.tok.peak{outline:1.5px solid #d62728}
             pre{background:#f5f5f5;padding:8px;font-size:12px;overflow-x:auto}

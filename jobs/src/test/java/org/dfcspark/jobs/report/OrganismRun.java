@@ -40,7 +40,7 @@ import org.dfcspark.dfc.train.TrainConfig;
  * A small organism experiment in the run-directory layout the report reads: {@code harvest/} (48 tool + 48 generic
  * training prompts, last token, blocks.2), {@code sweep/variants/} (a tied DFC and a plain crosscoder, 150 steps each)
  * with a {@code sweep/summary.parquet} of the sweep's schema filled from those checkpoints, {@code evaluation/} (fixed
- * protocol, every experiment type on 4 tool prompts, 12 new tokens) and {@code evaluation-paper/} (paper protocol,
+ * protocol, every experiment type on 4 tool prompts, 32 new tokens: the organism's calls fit, as in its RL training) and {@code evaluation-paper/} (paper protocol,
  * clean and reconstruction on 2 generic prompts, ranked on 16 + 16 generic texts: the organism's 512-token context cannot
  * hold ToolRL's raw tool prompts, as in EvaluateJobTest).
  */
@@ -102,11 +102,12 @@ final class OrganismRun {
                 crosscoders = ["%2$s"]
                 hooks = ["%3$s"]
                 protocol = %6$s
-                max_new_tokens = 12
+                max_new_tokens = %10$d
                 shard_size = 4
                 experiments = [
                 %7$s]
-                """.formatted(organism, variants, HOOK, prompts, limit, protocol, experiments, rankingTool, rankingLimit), List.of());
+                """.formatted(organism, variants, HOOK, prompts, limit, protocol, experiments, rankingTool, rankingLimit,
+                protocol.equals("fixed") ? 32 : 12), List.of());
     }
 
     /** The sweep summary's contract (the lead's sweep job writes the same columns). */
