@@ -113,6 +113,24 @@ class ReportJobTest {
     }
 
     @Test
+    void anEvaluationWithoutSweepOrStoreStillMakesAReport() throws IOException {
+        Path alone = dir.resolve("alone/evaluation");
+        try (var files = Files.walk(run.resolve("evaluation"))) {
+            for (Path p : files.toList()) {
+                Path to = alone.resolve(run.resolve("evaluation").relativize(p).toString());
+                if (Files.isDirectory(p)) Files.createDirectories(to);
+                else Files.copy(p, to);
+            }
+        }
+        ReportJob.Outcome o = ReportJob.run(spark, alone, dir.resolve("alone/report.html"), 2, QUIET);
+        assertEquals(1, o.evaluations());
+        String page = Files.readString(o.html());
+        assertTrue(page.contains("none found (sweep/summary.parquet)") && page.contains("none found (harvest/)"), "says what is missing");
+        assertFalse(page.contains("<h3>Sweep summary</h3>"));
+        assertTrue(page.contains("+31.1 ± 9.7") && page.contains("ours (evaluation)"));
+    }
+
+    @Test
     void inHeadlessChromiumEveryChartDrawsAndAFeaturePageOpensFromAChart() throws Exception {
         Path chromium = CdpBrowser.executable();
         requireOrSkip(chromium != null, "no chromium (apt-get install chromium; .ci/run installs it)");
