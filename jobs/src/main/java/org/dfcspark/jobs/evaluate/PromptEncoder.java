@@ -7,25 +7,25 @@ import org.dfcspark.text.ChatTemplate;
 import org.dfcspark.text.Tokenizer;
 
 /** Renders a record as the protocol says and tokenizes it with the models' (shared) tokenizer; decodes outputs. */
-final class PromptEncoder implements AutoCloseable {
+public final class PromptEncoder implements AutoCloseable {
     private final Tokenizer tokenizer;
     private final Rendering rendering;
 
-    PromptEncoder(Path modelDir, Protocol protocol) {
+    public PromptEncoder(Path modelDir, Protocol protocol) {
         this.tokenizer = Tokenizer.load(modelDir);
         this.rendering = Rendering.of(protocol.rendering(), protocol.rendering() == Rendering.Mode.RAW ? null : ChatTemplate.load(modelDir));
     }
 
-    int[] encode(PromptRecord r) {
+    public int[] encode(PromptRecord r) {
         return tokenizer.encode(rendering.render(r));
     }
 
     /** The generated text without special tokens (what the scorers read). */
-    String decode(int[] ids) {
+    public String decode(int[] ids) {
         return tokenizer.decode(ids, true);
     }
 
-    int padTokenId() {
+    public int padTokenId() {
         return tokenizer.padTokenId() != null ? tokenizer.padTokenId() : 0;
     }
 
