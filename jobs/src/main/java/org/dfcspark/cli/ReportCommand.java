@@ -3,6 +3,8 @@ package org.dfcspark.cli;
 import java.nio.file.Path;
 import java.util.Set;
 import org.dfcspark.jobs.SparkSessions;
+import org.dfcspark.jobs.options.Args;
+import org.dfcspark.jobs.options.UsageException;
 import org.dfcspark.jobs.report.ReportJob;
 
 /** {@code bin/dfc report}: one self-contained HTML report over a run's tables (issue 12). */

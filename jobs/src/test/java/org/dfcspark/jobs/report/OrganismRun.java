@@ -21,7 +21,7 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
-import org.dfcspark.cli.Args;
+import org.dfcspark.jobs.options.Args;
 import org.dfcspark.data.ProjectPaths;
 import org.dfcspark.data.PromptRecord;
 import org.dfcspark.dfc.Checkpoint;
