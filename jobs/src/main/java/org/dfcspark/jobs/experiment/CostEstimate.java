@@ -148,12 +148,13 @@ final class CostEstimate {
         return model;
     }
 
-    /** Rows of a prompts table (first {@code limit}), or -1 when it cannot be read. */
+    /** Rows of a prompts table (first {@code limit}); when it cannot be read, the limit (said in a line), else -1. */
     private long prompts(String table, int limit) {
         try {
             return PromptsTable.readLocal(sparks.get(), table, limit).size();
         } catch (Exception e) {
-            return -1;
+            if (limit > 0) log.println("  (" + table + " is not readable here: counted as its limit, " + limit + " prompts)");
+            return limit > 0 ? limit : -1;
         }
     }
 
