@@ -74,6 +74,10 @@ public record ExperimentConfig(String source, String modelA, String modelB, List
                 if (!TRAINING_PROMPT_KEYS.contains(k)) throw new IllegalArgumentException(where + ": unknown key 'training_prompts." + k + "'");
             }
             Config harvest = block(c, "harvest", Set.of("model-a", "model-b", "prompts", "layers", "out"), where);
+            for (String k : List.of("config", "master")) {
+                if (harvest.hasPath(k)) throw new IllegalArgumentException(where + ": harvest." + k + " has no meaning in an experiment"
+                        + (k.equals("master") ? " (use bin/dfc experiment --master)" : " (put the harvest keys in the harvest block)"));
+            }
             Config sweep = block(c, "sweep", Set.of(), where);
             Config evaluate = block(c, "evaluate", Set.of("model_a", "model_b", "crosscoders", "protocol"), where);
             List<String> protocols = evaluate.hasPath("protocols") ? evaluate.getStringList("protocols") : List.of("fixed");
