@@ -142,6 +142,11 @@ class ExperimentJobTest {
         assertTrue(text.contains("2 variant(s) x hook(s), training"), text);
         assertTrue(text.contains("fixed: 2 crosscoder(s) x 2 prompts x"), text);
         assertTrue(text.contains("GPU-hours"), text);
+        ByteArrayOutputStream until = new ByteArrayOutputStream();
+        ExperimentJob.Outcome o = run(config("tiny"), fresh, Stage.SWEEP, true, until);
+        assertEquals(List.of(Stage.HARVEST, Stage.SWEEP), o.stages().stream().map(ExperimentJob.StageResult::stage).toList(), "--until sweep");
+        assertFalse(until.toString(StandardCharsets.UTF_8).contains("experiment: evaluate"));
+        assertFalse(Files.exists(fresh));
 
         Map<String, String> before = snapshot(first);
         ByteArrayOutputStream again = new ByteArrayOutputStream();
