@@ -30,6 +30,7 @@ public final class Main {
         COMMANDS.put("sweep", SweepCommand::new);
         COMMANDS.put("evaluate", EvaluateCommand::new);
         COMMANDS.put("report", ReportCommand::new);
+        COMMANDS.put("experiment", ExperimentCommand::new);
         COMMANDS.put("crosscoder train", CrosscoderTrainCommand::new);
         COMMANDS.put("crosscoder encode", CrosscoderEncodeCommand::new);
         COMMANDS.put("crosscoder inspect", CrosscoderInspectCommand::new);

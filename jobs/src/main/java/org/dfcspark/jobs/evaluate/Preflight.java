@@ -43,15 +43,16 @@ public final class Preflight {
         Map<String, Path> names = new HashMap<>();
         for (String entry : o.crosscoders()) {
             for (Path dir : checkpoints(Path.of(entry))) {
-                String name = dir.getFileName().toString();
-                Path seen = names.put(name, dir);
-                if (seen != null && !seen.equals(dir)) throw new IllegalArgumentException("two crosscoders are named " + name + ": " + seen + " and " + dir);
+                String name = crosscoderName(dir);
                 CrosscoderConfig cfg = CrosscoderConfig.fromJson(Files.readString(dir.resolve(Checkpoint.CONFIG), StandardCharsets.UTF_8),
                         dir.resolve(Checkpoint.CONFIG).toString());
                 if (cfg.activationDim() != model.hiddenSize()) {
                     throw new IllegalArgumentException("crosscoder " + dir + " reads d = " + cfg.activationDim() + " but the models' hidden size is " + model.hiddenSize());
                 }
                 Object recorded = cfg.provenance() == null ? null : cfg.provenance().get("hook");
+                // a layer sweep's variants/NAME/HOOK/ share NAME across hooks: a name is unique per hook
+                Path seen = names.put(name + "@" + recorded, dir);
+                if (seen != null && !seen.equals(dir)) throw new IllegalArgumentException("two crosscoders are named " + name + ": " + seen + " and " + dir);
                 if (recorded != null) {
                     checkHook(recorded.toString(), model, "crosscoder " + dir + " was trained at");
                     out.add(new EvaluationTarget(name, dir.toString(), recorded.toString()));
@@ -82,6 +83,20 @@ public final class Preflight {
     }
 
     /** A checkpoint directory, or the checkpoint directories inside one (a sweep's variants/), sorted by name. */
+    /** A checkpoint directory's name; for a layer sweep's {@code variants/NAME/HOOK/}, NAME. */
+    static String crosscoderName(Path dir) {
+        String name = dir.getFileName().toString();
+        if (name.startsWith("blocks.") && dir.getParent() != null) {
+            try {
+                HookPoint.parse(name);
+                return dir.getParent().getFileName().toString();
+            } catch (IllegalArgumentException notAHook) {
+                return name;
+            }
+        }
+        return name;
+    }
+
     static List<Path> checkpoints(Path p) throws IOException {
         if (isCheckpoint(p)) return List.of(p);
         if (!Files.isDirectory(p)) throw new IllegalArgumentException("crosscoder not found: " + p);

@@ -191,6 +191,11 @@ public final class SweepJob {
         }
     }
 
+    /** Dense FLOPs of a variant's training at activation size {@code d} (what the dry run adds up). */
+    public static long trainingFlops(TrainConfig c, int d) {
+        return SweepPlan.flops(c, d);
+    }
+
     /** {@code OUT/_sweep/done/NAME@HOOK.json}: a variant's done marker (its summary row's fields). */
     static DoneMarkers doneMarkers(Path out, Configuration hadoop) {
         return new DoneMarkers(new org.apache.hadoop.fs.Path(out.resolve("_sweep").resolve("done").toUri()), ".json", hadoop);
