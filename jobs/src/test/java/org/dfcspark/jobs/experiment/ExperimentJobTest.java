@@ -120,9 +120,9 @@ class ExperimentJobTest {
         assertTrue(text.contains("moved the previous output (complete"), text);
         assertEquals(harvestAndSweep, snapshot(out, "harvest", "harvest-prompts", "sweep"), "harvest and sweep untouched");
         try (Stream<Path> stale = Files.list(out.resolve("stale"))) {
-            Path moved = stale.findFirst().orElseThrow();
-            assertTrue(moved.getFileName().toString().startsWith("evaluate-"));
-            assertTrue(Files.isDirectory(moved.resolve("evaluation/fixed/conditions")), "the old evaluation is kept, not deleted");
+            List<Path> moved = stale.sorted().toList();
+            assertEquals(List.of("evaluate-", "report-"), moved.stream().map(p -> p.getFileName().toString().replaceAll("-.*", "-")).toList());
+            assertTrue(Files.isDirectory(moved.get(0).resolve("evaluation/fixed/conditions")), "the old evaluation is kept, not deleted");
         }
         for (Row r : spark.read().parquet(out.resolve("evaluation/fixed/generations").toString()).collectAsList()) {
             assertTrue(r.getList(r.fieldIndex("generated_ids")).size() <= 6);
