@@ -23,6 +23,7 @@ import org.dfcspark.data.ProjectPaths;
 import org.dfcspark.dfc.train.TrainState;
 import org.dfcspark.jobs.cluster.DfcProcess;
 import org.dfcspark.jobs.harvest.HarvestFixture;
+import org.dfcspark.jobs.report.Notebooks;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -102,6 +103,13 @@ class ExperimentJobTest {
         ExperimentJob.Outcome again = run(config("tiny"), first, Stage.REPORT, false, log);
         for (Stage s : Stage.values()) assertEquals("skipped (up to date)", again.stage(s).action(), s.id());
         assertEquals(before, snapshot(first), "a rerun writes nothing:\n" + log);
+    }
+
+    /** The notebooks find an experiment's stages (evaluation/PROTOCOL/, sweep/, harvest/, report/tables/) and run. */
+    @Test
+    void theNotebooksRunOnAnExperimentsRunDirectory() throws Exception {
+        Notebooks.requireOrSkip(Notebooks.onPath("python3"), "no python3");
+        Notebooks.runAll(first, dir.resolve("notebooks-executed"));
     }
 
     @Test

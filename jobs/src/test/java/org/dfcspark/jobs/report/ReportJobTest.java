@@ -2,7 +2,6 @@ package org.dfcspark.jobs.report;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -22,7 +21,6 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.dfcspark.data.ProjectPaths;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -133,7 +131,7 @@ class ReportJobTest {
     @Test
     void inHeadlessChromiumEveryChartDrawsAndAFeaturePageOpensFromAChart() throws Exception {
         Path chromium = CdpBrowser.executable();
-        requireOrSkip(chromium != null, "no chromium (apt-get install chromium; .ci/run installs it)");
+        Notebooks.requireOrSkip(chromium != null, "no chromium (apt-get install chromium; .ci/run installs it)");
         Path target = ProjectPaths.root().resolve("jobs/target");
         try (CdpBrowser b = new CdpBrowser(chromium, dir.resolve("chromium-profile"))) {
             b.call("Runtime.enable", Map.of());
@@ -195,21 +193,8 @@ class ReportJobTest {
 
     @Test
     void theNotebooksRunTopToBottomOnTheRun() throws Exception {
-        Path notebooks = ProjectPaths.root().resolve("notebooks");
-        requireOrSkip(onPath("python3"), "no python3");
-        Process setup = new ProcessBuilder("bash", notebooks.resolve("setup-venv.sh").toString()).redirectError(ProcessBuilder.Redirect.INHERIT).start();
-        String python = new String(setup.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
-        assertTrue(setup.waitFor(15, TimeUnit.MINUTES) && setup.exitValue() == 0, "notebooks/setup-venv.sh failed");
-        Path executed = ProjectPaths.root().resolve("jobs/target/notebooks");
-        Process p = new ProcessBuilder(python, notebooks.resolve("run_notebooks.py").toString(), run.toString(), executed.toString())
-                .redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(p.waitFor(10, TimeUnit.MINUTES), "notebooks took over 10 minutes");
-        assertEquals(0, p.exitValue(), out);
-        for (String nb : List.of("01-activation-store", "02-sweep", "03-reconstruction-spillover", "04-steering", "05-features")) {
-            assertTrue(out.contains("ok " + nb + ".ipynb"), nb + " did not run:\n" + out);
-            assertTrue(Files.exists(executed.resolve(nb + ".ipynb")));
-        }
+        Notebooks.requireOrSkip(Notebooks.onPath("python3"), "no python3");
+        String out = Notebooks.runAll(run, ProjectPaths.root().resolve("jobs/target/notebooks"));
         assertTrue(out.contains("+31.17 ± 9.75"), "03 recomputes the paper's headline:\n" + out);
     }
 
@@ -225,16 +210,4 @@ class ReportJobTest {
     }
 
     /** A CI install missing: skip here, fail in CI. */
-    private static void requireOrSkip(boolean present, String what) {
-        if (present) return;
-        assertNotNull(System.getenv("DFC_CI") == null ? "" : null, what + " (DFC_CI is set: CI must have it)");
-        Assumptions.abort(what);
-    }
-
-    private static boolean onPath(String exe) {
-        for (String d : System.getenv().getOrDefault("PATH", "").split(java.io.File.pathSeparator)) {
-            if (Files.isExecutable(Path.of(d, exe))) return true;
-        }
-        return false;
-    }
 }
