@@ -61,13 +61,7 @@ public final class WorkQueue {
     public static <T extends WorkItem> List<String> run(JavaRDD<T> onePerPartition, String description, DoneMarkers markers,
                                                         ItemTask<T> task, TaskProgress progress) {
         JavaSparkContext sc = JavaSparkContext.fromSparkContext(onePerPartition.context());
-        String before = sc.getLocalProperty("spark.job.description");
-        sc.setJobDescription(description);
-        try {
-            return onePerPartition.mapPartitions(new ItemAttempt<>(markers, task, progress)).collect();
-        } finally {
-            sc.setLocalProperty("spark.job.description", before);
-        }
+        return described(sc, description, () -> onePerPartition.mapPartitions(new ItemAttempt<>(markers, task, progress)).collect());
     }
 
     /**
@@ -80,12 +74,18 @@ public final class WorkQueue {
                                                               PackTask<T> task, TaskProgress progress) {
         if (packs.isEmpty()) return List.of();
         JavaSparkContext sc = new JavaSparkContext(spark.sparkContext());
+        List<ArrayList<T>> serialisable = new ArrayList<>();
+        for (List<T> p : packs) serialisable.add(new ArrayList<>(p));
+        return described(sc, description,
+                () -> sc.parallelize(serialisable, serialisable.size()).mapPartitions(new PackAttempt<>(markers, task, progress)).collect());
+    }
+
+    /** Runs {@code job} with {@code description} as the Spark UI's job description, then restores the previous one. */
+    private static List<String> described(JavaSparkContext sc, String description, java.util.function.Supplier<List<String>> job) {
         String before = sc.getLocalProperty("spark.job.description");
         sc.setJobDescription(description);
         try {
-            List<ArrayList<T>> serialisable = new ArrayList<>();
-            for (List<T> p : packs) serialisable.add(new ArrayList<>(p));
-            return sc.parallelize(serialisable, serialisable.size()).mapPartitions(new PackAttempt<>(markers, task, progress)).collect();
+            return job.get();
         } finally {
             sc.setLocalProperty("spark.job.description", before);
         }
