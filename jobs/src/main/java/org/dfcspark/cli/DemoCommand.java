@@ -3,21 +3,26 @@ package org.dfcspark.cli;
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
+import org.apache.spark.sql.SparkSession;
 import org.dfcspark.data.ProjectPaths;
-import org.dfcspark.dfc.train.TrainConfig;
-import org.dfcspark.jobs.DiffPipeline;
 import org.dfcspark.jobs.SparkSessions;
+import org.dfcspark.jobs.experiment.ExperimentConfig;
+import org.dfcspark.jobs.experiment.ExperimentJob;
+import org.dfcspark.jobs.experiment.Stage;
 import org.dfcspark.jobs.options.Args;
 import org.dfcspark.jobs.options.UsageException;
+import org.dfcspark.jobs.report.Headlines;
 import org.dfcspark.model.ForwardResult;
 import org.dfcspark.model.GenerationConfig;
 import org.dfcspark.model.GenerationResult;
@@ -33,123 +38,99 @@ import org.dfcspark.model.TokenBatch;
 /**
  * {@code bin/dfc demo}, the main job on embedded defaults. Part 1 shows the runtime on the bundled tiny model: batched
  * greedy generation, then the same prompts steered (add a contrastive direction at one layer) and patched (replace
- * one residual with another prompt's), printing what changed. Part 2 runs the whole diff ({@link DiffPipeline}) on
- * the project's model organism ({@code data/organism}: base model B, its RL-trained twin A): harvest, tied DFC,
- * where the A−B difference goes, the top A-exclusive feature, and steering B with it on held-out tool requests.
+ * one residual with another prompt's), printing what changed. Part 2 runs the demo experiment,
+ * {@code conf/experiments/demo.conf}, on the project's model organism ({@code data/organism}: base model B, its
+ * RL-trained twin A) exactly as {@code bin/dfc experiment} runs it (harvest, sweep, evaluate, report; every stage
+ * resumable, a finished one skipped), then prints what ran, the headline numbers and where the report is.
  */
 public final class DemoCommand implements Command {
+    private static final String DEMO_CONFIG = "conf/experiments/demo.conf";
+
     @Override
     public String summary() {
-        return "the main job on embedded defaults: runtime demo, then harvest -> DFC -> steering on the model organism";
+        return "the main job on embedded defaults: runtime demo, then the demo experiment (harvest -> sweep -> evaluate -> report) on the model organism";
     }
 
     @Override
     public String usage() {
         return String.join("\n",
-                "usage: bin/dfc demo [--work DIR] [--quick] [--skip-organism] [--model DIR] [--max-new-tokens N] [--layer L] [--scale S]",
+                "usage: bin/dfc demo [--out DIR] [--organism DIR] [--skip-organism] [--model DIR] [--max-new-tokens N] [--layer L] [--scale S]",
                 "",
                 "Part 1 (runtime, bundled tiny model):",
                 "  --model DIR          Qwen2 directory (default: the bundled data/models/qwen2-tiny, random weights)",
                 "  --max-new-tokens N   tokens per continuation (default 12)",
                 "  --layer L            decoder layer whose output is edited (default: the middle layer)",
                 "  --scale S            steering norm as a multiple of the mean residual norm there (default 1)",
-                "Part 2 (the diff of the model organism: A = rl, B = base):",
-                "  --organism DIR       the organism (default data/organism; DIR/{base,rl} models, DIR/prompts/{tool-train,",
-                "                       generic-train,tool-test}.parquet or .jsonl prompts tables), as bin/dfc organism build writes it",
-                "  --work DIR           where the prompts table, activation store, DFC checkpoint, generations and summary go",
-                "                       (new or empty; default: a fresh temporary directory)",
-                "  --quick              smaller counts (" + QUICK.trainPerKind() + "+" + QUICK.trainPerKind() + " training prompts, " + QUICK.steps()
-                        + " DFC steps, " + QUICK.testPrompts() + " test prompts)",
+                "Part 2 (the demo experiment, " + DEMO_CONFIG + ": A = rl, B = base of the model organism):",
+                "  --out DIR            the experiment's run directory (default out/demo in the project); run again, it does",
+                "                       only what is missing (nothing when complete)",
+                "  --organism DIR       the organism (default data/organism): DIR/{base,rl} models and",
+                "                       DIR/prompts/{tool-train,generic-train,tool-test}.parquet, as bin/dfc organism build writes them",
                 "  --skip-organism      stop after part 1");
     }
 
     @Override
     public Set<String> valuedFlags() {
-        return Set.of("model", "max-new-tokens", "layer", "scale", "work", "organism");
+        return Set.of("model", "max-new-tokens", "layer", "scale", "out", "organism");
     }
 
     @Override
     public Set<String> switchFlags() {
-        return Set.of("quick", "skip-organism");
+        return Set.of("skip-organism");
     }
-
-    /** Part 2's sizes; the prompt paths, models and work directory are filled in at run time. */
-    private record Sizes(int trainPerKind, int testPrompts, int steps, int maxNewTokens) {}
-
-    private static final Sizes FULL = new Sizes(1000, 100, 2000, 48);
-    private static final Sizes QUICK = new Sizes(300, 40, 600, 40);
-    private static final int ORGANISM_LAYER = 2;
 
     @Override
     public int run(Args args) throws Exception {
-        if (args.has("work")) DiffPipeline.requireEmptyWork(Path.of(args.get("work")));
-        if (args.has("organism") && !args.flag("skip-organism") && !Files.isDirectory(Path.of(args.get("organism")))) {
+        Path organism = args.has("organism") ? Path.of(args.get("organism")).toAbsolutePath() : ProjectPaths.data("organism");
+        if (args.has("organism") && !args.flag("skip-organism") && !Files.isDirectory(organism)) {
             // Named but absent (mistyped): an error, not the note about an organism that is not built yet.
             throw new UsageException("--organism " + args.get("organism") + " does not exist (an organism directory holds base/ and rl/;"
                     + " bin/dfc organism build --out DIR writes one)");
         }
+        Path out = args.has("out") ? Path.of(args.get("out")) : ProjectPaths.root().resolve("out/demo");
         runtimeDemo(args);
         if (args.flag("skip-organism")) {
-            System.out.println("\n(part 2, the diff of the model organism, skipped: --skip-organism)");
+            System.out.println("\n(part 2, the demo experiment on the model organism, skipped: --skip-organism)");
             return 0;
         }
-        Path organism = args.has("organism") ? Path.of(args.get("organism")) : ProjectPaths.data("organism");
-        Path base = organism.resolve("base"), rl = organism.resolve("rl");
-        for (Path m : List.of(base, rl)) {
+        for (Path m : List.of(organism.resolve("base"), organism.resolve("rl"))) {
             if (!Files.isRegularFile(m.resolve("config.json")) || !Files.isRegularFile(m.resolve("model.safetensors"))) {
-                System.out.println("\nNOTE: part 2 (harvest -> DFC -> steering on the model organism) needs the organism models in "
+                System.out.println("\nNOTE: part 2 (the demo experiment on the model organism) needs the organism models in "
                         + organism + "/{base,rl}; " + m + " has no config.json + model.safetensors. Build them with "
-                        + "`bin/dfc organism build` (about 10 minutes), then run `bin/dfc demo` again. Stopping after part 1.");
+                        + "`bin/dfc organism build` (about 15 minutes), then run `bin/dfc demo` again. Stopping after part 1.");
                 return 0;
             }
         }
-        return organismDiff(args, organism, rl, base);
+        return demoExperiment(organism, out);
     }
 
-    private int organismDiff(Args args, Path organism, Path rl, Path base) throws Exception {
-        Sizes z = args.flag("quick") ? QUICK : FULL;
-        Path work = args.has("work") ? Path.of(args.get("work")) : Files.createTempDirectory("dfc-demo-");
+    /** demo.conf with the organism's models and prompt tables as absolute paths, so the demo runs from any directory. */
+    private static ExperimentConfig demoConfig(Path organism) {
         Path prompts = organism.resolve("prompts");
-        // The crosscoder recipe is conf/train/organism.conf (the one copy); --quick only shortens it.
-        TrainConfig recipe = TrainConfig.fromFile(ProjectPaths.root().resolve("conf/train/organism.conf").toString())
-                .with(Map.of("steps", Integer.toString(z.steps())));
-        DiffPipeline.Settings s = new DiffPipeline.Settings(rl, base, table(prompts, "tool-train"), table(prompts, "generic-train"),
-                table(prompts, "tool-test"), z.trainPerKind(), z.testPrompts(), ORGANISM_LAYER, recipe, List.of(1.0, 4.0), z.maxNewTokens(), work);
-        System.out.printf("%n=== Part 2: the diff of the model organism (A = %s, B = %s)%s ===%n", rl, base, args.flag("quick") ? ", --quick" : "");
+        Config paths = ConfigFactory.parseMap(Map.of(
+                "model_a", organism.resolve("rl").toString(),
+                "model_b", organism.resolve("base").toString(),
+                "training_prompts.tool", prompts.resolve("tool-train.parquet").toString(),
+                "training_prompts.generic", prompts.resolve("generic-train.parquet").toString(),
+                "evaluate.prompts", prompts.resolve("tool-test.parquet").toString()));
+        return ExperimentConfig.fromFile(ProjectPaths.root().resolve(DEMO_CONFIG).toString(), paths);
+    }
+
+    private int demoExperiment(Path organism, Path out) throws Exception {
+        System.out.printf("%n=== Part 2: the demo experiment on the model organism (A = %s, B = %s) ===%n", organism.resolve("rl"), organism.resolve("base"));
+        System.out.printf("bin/dfc experiment --config %s --out %s   (models and prompt tables from %s)%n", DEMO_CONFIG, out, organism);
         long t0 = System.nanoTime();
-        DiffPipeline.Report r = DiffPipeline.run(SparkSessions.get("dfc demo"), s, System.out);
-        boolean exclusive = r.maxForbidden() == 0 && r.maxTieViolation() == 0;
-        var top = r.top();
-        var dec = r.toolDifference();
-        DiffPipeline.Condition clean = r.condition("B clean"), steered = r.condition("B steered beta=4"), recon = r.condition("B reconstructed"),
-                a = r.condition("A clean");
-        System.out.printf(Locale.ROOT, "%nsummary (%.0f s):%n", (System.nanoTime() - t0) / 1e9);
-        System.out.println(exclusive ? "  exclusivity verified: A-exclusive features have no B weights (and vice versa), shared decoders are tied"
-                : String.format(Locale.ROOT, "  EXCLUSIVITY VIOLATED: max forbidden |w| %.3g, max tie violation %.3g", r.maxForbidden(), r.maxTieViolation()));
-        System.out.printf(Locale.ROOT, "  the A-exclusive features (%d of %d) carry %.2f of the %.2f mean A-B difference on tool prompts (%.0f%%)%n",
-                r.partition().nA(), r.partition().dictSize(), dec.carried("A-exclusive"), dec.dataNorm(), 100 * dec.carried("A-exclusive") / dec.dataNorm());
-        System.out.printf(Locale.ROOT, "  top A-exclusive feature #%d: Cohen's d %.2f (tool vs generic), active on %.0f%% of tool / %.0f%% of generic prompts%n",
-                top.feature(), top.cohensD(), 100 * top.activePositive(), 100 * top.activeNegative());
-        System.out.printf(Locale.ROOT, "  B strict tool calls: clean %s -> steered with it (beta=4) %s, paired %s%n", rate(clean), rate(steered), diff(steered));
-        System.out.printf(Locale.ROOT, "  spillover (B's residual -> its DFC reconstruction): %s, paired %s; A for reference: %s%n", rate(recon), diff(recon), rate(a));
-        System.out.printf("  artifacts in %s: prompts/ (prompts table), acts/ (activation store), dfc/ (checkpoint), generations.jsonl, summary.json%n", work);
-        return exclusive ? 0 : 1;
-    }
-
-    /** A shipped prompts table: {@code NAME.parquet}, else {@code NAME.jsonl}. */
-    private static Path table(Path dir, String name) {
-        Path parquet = dir.resolve(name + ".parquet");
-        return Files.exists(parquet) ? parquet : dir.resolve(name + ".jsonl");
-    }
-
-    private static String rate(DiffPipeline.Condition c) {
-        return String.format(Locale.ROOT, "%d/%d = %.1f%% [%.1f, %.1f] (tool-call attempts %d)", c.correct(), c.strict().length,
-                100 * c.rate().estimate(), 100 * c.rate().lower(), 100 * c.rate().upper(), c.calls());
-    }
-
-    private static String diff(DiffPipeline.Condition c) {
-        return String.format(Locale.ROOT, "%+.1f pp [%+.1f, %+.1f]", 100 * c.vsClean().meanDiff(), 100 * c.vsClean().pairedT().lower(),
-                100 * c.vsClean().pairedT().upper());
+        SparkSession spark = SparkSessions.get("dfc demo");
+        ExperimentJob.Outcome o = ExperimentJob.run(demoConfig(organism), out, Stage.REPORT, false, () -> spark, System.err);
+        System.out.printf(Locale.ROOT, "%nwhat ran (%.0f s):%n", (System.nanoTime() - t0) / 1e9);
+        for (ExperimentJob.StageResult r : o.stages()) {
+            System.out.printf(Locale.ROOT, "  %-9s %s%s -> %s%n", r.stage().id(), r.action(),
+                    r.seconds() > 0 ? String.format(Locale.ROOT, " in %.1f s", r.seconds()) : "", r.stage().dir(o.out()));
+        }
+        System.out.println("\nheadlines (rates over the held-out tool requests; paired differences to the same model's clean run, 95% CI):");
+        for (Headlines.Headline h : Headlines.of(spark, o.out())) h.lines().forEach(l -> System.out.println("  " + l));
+        System.out.println("\nreport: " + o.out().resolve("report/report.html") + "   (run record: " + o.out().resolve("experiment.json") + ")");
+        return 0;
     }
 
     private void runtimeDemo(Args args) throws Exception {

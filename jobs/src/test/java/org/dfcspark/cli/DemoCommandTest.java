@@ -6,19 +6,20 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.dfcspark.data.ProjectPaths;
-import org.dfcspark.jobs.DiffFixture;
 import org.dfcspark.jobs.SparkSessions;
+import org.dfcspark.jobs.report.Headlines;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@code bin/dfc demo --quick} end to end through {@link Main#run}. With the shipped organism (data/organism/{base,rl})
- * it must find what the recipe measured — a tool feature among the A-exclusive ones that switches B's tool calling on
- * — without hard-coded numbers: the top feature separates tool from generic prompts (Cohen's d > 1) and steering B
- * with it (β = 4) raises B's strict rate above clean. Without it, part 2 runs on a random stand-in (plumbing only)
- * and the plain {@code demo} prints a note.
+ * {@code bin/dfc demo} end to end through {@link Main#run}: part 1 on the bundled tiny model, part 2 the demo experiment
+ * (conf/experiments/demo.conf, unchanged) on the shipped organism. It must find what the organism was built to show,
+ * with no hard-coded numbers: in every DFC of the demo sweep the top A-exclusive feature separates tool from generic
+ * prompts (Cohen's d > 1), and steering B with it raises B's strict tool-call rate above B's clean rate and above the
+ * random direction of the same norm. A second run does nothing and prints the same headlines.
  */
 class DemoCommandTest {
     @TempDir Path tmp;
@@ -29,54 +30,60 @@ class DemoCommandTest {
     }
 
     @Test
-    void quickDemoRunsThePipelineOnTheOrganism() throws Exception {
-        Path shipped = ProjectPaths.data("organism");
-        boolean real = Files.isRegularFile(shipped.resolve("rl/model.safetensors")) && Files.isRegularFile(shipped.resolve("base/model.safetensors"));
-        Path organism = real ? shipped : DiffFixture.organism(SparkSessions.get("test"), tmp.resolve("organism"));
-        Path work = tmp.resolve("work");
-        CliRun c = CliRun.run("demo", "--quick", "--max-new-tokens", "4", "--work", work.toString(), "--organism", organism.toString());
+    void theDemoRunsTheDemoExperimentOnTheOrganismAndFindsTheToolFeature() throws Exception {
+        Path out = tmp.resolve("demo");
+        CliRun c = CliRun.run("demo", "--max-new-tokens", "4", "--out", out.toString());
         assertEquals(0, c.code(), c.err() + c.out());
-        for (String s : new String[] {"=== Part 1", "=== Part 2", "[1/5] harvest", "[3/5] the mean A-B difference", "A-exclusive",
-                "[4/5] A-exclusive features by Cohen's d", "B steered beta=4", "B reconstructed", "exclusivity verified",
-                "B strict tool calls: clean"}) {
+        for (String s : new String[] {"=== Part 1", "=== Part 2", "bin/dfc experiment --config conf/experiments/demo.conf --out " + out,
+                "harvest   ran", "sweep     ran", "evaluate  ran", "report    ran", "top A-exclusive feature #", "B steered (steer/B/add/a_exclusive/",
+                "report: " + out.resolve("report/report.html")}) {
             assertTrue(c.out().contains(s), s + "\n" + c.out());
         }
-        for (String f : new String[] {"prompts", "acts/manifest.json", "dfc/crosscoder.safetensors", "generations.jsonl", "summary.json"}) {
-            assertTrue(Files.exists(work.resolve(f)), f);
+        assertTrue(Files.size(out.resolve("report/report.html")) > 10_000);
+        JsonNode record = new ObjectMapper().readTree(out.resolve("experiment.json").toFile());
+        assertTrue(record.toString().contains(ProjectPaths.data("organism").resolve("rl").toString()), "the organism's models, by absolute path");
+
+        List<Headlines.Headline> headlines = Headlines.of(SparkSessions.get("test"), out);
+        List<Headlines.Headline> dfcs = headlines.stream().filter(h -> h.crosscoder().startsWith("dfc-")).toList();
+        assertEquals(List.of("dfc-k16", "dfc-k8"), dfcs.stream().map(Headlines.Headline::crosscoder).sorted().toList());
+        for (Headlines.Headline h : dfcs) {
+            assertTrue(h.topAExclusive().cohensD() > 1, "top A-exclusive feature separates tool from generic prompts: " + h);
+            assertTrue(h.steeringB().rate() > h.cleanB(), "steering B with it raises B's strict rate: " + h);
+            assertTrue(h.steeringB().rate() > h.controlB().rate(), "more than a random direction of the same norm: " + h);
+            assertEquals(0.0, h.reconstructionA().diff() - (h.reconstructionA().rate() - h.cleanA()), 1e-9, "Δ_A is paired on the same prompts");
         }
-        JsonNode summary = new ObjectMapper().readTree(work.resolve("summary.json").toFile());
-        assertEquals(0.0, summary.at("/dfc/max_forbidden").asDouble());
-        assertEquals(0.0, summary.at("/dfc/max_tie_violation").asDouble());
-        assertEquals(51, summary.at("/dfc/n_a").asInt());
-        assertEquals(51, summary.get("a_exclusive_ranking").size());
-        double clean = rate(summary, "B clean"), steered = rate(summary, "B steered beta=4");
-        if (real) {
-            double d = summary.get("a_exclusive_ranking").get(0).get("cohens_d").asDouble();
-            assertTrue(d > 1, "top A-exclusive feature separates tool from generic prompts: d = " + d);
-            assertTrue(steered > clean, "steering B with it raises B's strict rate: " + clean + " -> " + steered + "\n" + c.out());
+        for (Headlines.Headline h : headlines) {
+            if (h.crosscoder().startsWith("cc-")) assertNull(h.topAExclusive(), "a plain crosscoder has no A-exclusive features: " + h);
         }
+
+        CliRun again = CliRun.run("demo", "--skip-organism", "--max-new-tokens", "2"); // part 1 alone: no run directory touched
+        assertTrue(again.out().contains("part 2, the demo experiment on the model organism, skipped"), again.out());
+        CliRun rerun = CliRun.run("demo", "--max-new-tokens", "4", "--out", out.toString());
+        assertEquals(0, rerun.code(), rerun.err());
+        for (String stage : new String[] {"harvest", "sweep", "evaluate", "report"}) {
+            assertTrue(rerun.out().contains(String.format("%-9s skipped (up to date)", stage)), stage + "\n" + rerun.out());
+        }
+        assertEquals(headlinesOf(c.out()), headlinesOf(rerun.out()), "the rerun reads the same tables");
     }
 
     @Test
-    void withoutTheOrganismItStopsAfterPartOneWithANote() throws Exception {
+    void withoutTheOrganismModelsItStopsAfterPartOneWithANote() throws Exception {
         Files.createDirectories(tmp.resolve("none")); // an organism directory whose models are not built yet
-        CliRun c = CliRun.run("demo", "--max-new-tokens", "2", "--organism", tmp.resolve("none").toString());
+        CliRun c = CliRun.run("demo", "--max-new-tokens", "2", "--organism", tmp.resolve("none").toString(), "--out", tmp.resolve("out").toString());
         assertEquals(0, c.code(), c.err());
         assertTrue(c.out().contains("=== Part 1") && c.out().contains("NOTE: part 2") && c.out().contains("bin/dfc organism build"), c.out());
+        assertFalse(Files.exists(tmp.resolve("out")), "nothing written for part 2");
     }
 
     @Test
-    void aNonEmptyWorkDirectoryIsRefusedBeforeAnyWork() throws Exception {
-        Files.writeString(tmp.resolve("keep.txt"), "mine");
-        CliRun c = CliRun.run("demo", "--work", tmp.toString());
-        assertEquals(1, c.code());
+    void aMistypedOrganismIsRefusedBeforeAnyWork() throws Exception {
+        CliRun c = CliRun.run("demo", "--organism", tmp.resolve("typo").toString());
+        assertEquals(2, c.code(), "a usage error");
         assertFalse(c.out().contains("=== Part 1"), c.out());
-        assertTrue(c.err().contains("is not empty"), c.err());
-        assertEquals("mine", Files.readString(tmp.resolve("keep.txt")));
+        assertTrue(c.err().contains("does not exist"), c.err());
     }
 
-    private static double rate(JsonNode summary, String condition) {
-        for (JsonNode c : summary.get("conditions")) if (c.get("name").asText().equals(condition)) return c.get("rate").asDouble();
-        throw new AssertionError("no condition " + condition + " in " + summary);
+    private static String headlinesOf(String out) {
+        return out.substring(out.indexOf("headlines ("), out.indexOf("report: "));
     }
 }

@@ -62,10 +62,15 @@ public record ExperimentConfig(String source, String modelA, String modelB, List
     private static final ObjectMapper SORTED = new ObjectMapper().configure(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS, true);
 
     public static ExperimentConfig fromFile(String path) {
+        return fromFile(path, ConfigFactory.empty());
+    }
+
+    /** The file with {@code overrides} on top (e.g. {@code bin/dfc demo --organism DIR} replacing the models and prompt tables). */
+    public static ExperimentConfig fromFile(String path, Config overrides) {
         File f = new File(path);
         if (!f.isFile()) throw new IllegalArgumentException("experiment config not found: " + path);
         try {
-            return from(ConfigFactory.parseFile(f, ConfigParseOptions.defaults().setAllowMissing(false)).resolve(), path);
+            return from(overrides.withFallback(ConfigFactory.parseFile(f, ConfigParseOptions.defaults().setAllowMissing(false))).resolve(), path);
         } catch (ConfigException e) {
             throw new IllegalArgumentException(path + ": " + e.getMessage());
         }
