@@ -17,6 +17,7 @@ import org.apache.spark.sql.SparkSession;
 import org.dfcspark.jobs.SparkSessions;
 import org.dfcspark.jobs.harvest.HarvestFixture;
 import org.dfcspark.jobs.options.Args;
+import org.dfcspark.jobs.WithFaults;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -235,9 +236,9 @@ class HarvestCommandTest {
 
     /** A task failure that a rerun cannot cure says so, names the shard, and puts the stack trace in a log file. */
     @Test
-    void aTaskFailureARerunCannotFixSaysSoInOneLineWithTheShardAndALogFile() throws IOException {
+    void aTaskFailureARerunCannotFixSaysSoInOneLineWithTheShardAndALogFile() throws Exception {
         Path store = dir.resolve("task-failure");
-        assertEquals(1, run(harvest(modelA, modelB, store, "--shard-size", "2", "--testing-fail-shard", "0")));
+        assertEquals(1, (int) WithFaults.run("harvest.fail-shard=0", () -> run(harvest(modelA, modelB, store, "--shard-size", "2"))));
         String last = stderr().trim().lines().reduce((a, b) -> b).orElse("");
         assertTrue(last.startsWith("dfc harvest: error: harvest failed in a Spark task: shard 0 (2 prompts, ids "), last);
         assertTrue(last.contains("IllegalStateException: injected failure in shard 0") && last.contains("Running again will not fix this"), last);

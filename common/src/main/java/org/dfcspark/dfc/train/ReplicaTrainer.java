@@ -45,8 +45,15 @@ import org.dfcspark.dfc.Version;
  */
 public final class ReplicaTrainer {
 
-    /** One crosscoder to train: its settings, its crosscoder config (shapes, loss, fitted normalisation), its checkpoint directory. */
-    public record Job(TrainConfig cfg, CrosscoderConfig ccConfig, Path out, boolean failOnce) {}
+    /**
+     * One crosscoder to train: its settings, its crosscoder config (shapes, loss, fitted normalisation), its checkpoint
+     * directory, and for tests the step at which it throws ({@code -1}: never; see {@link org.dfcspark.testing.InjectedFaults}).
+     */
+    public record Job(TrainConfig cfg, CrosscoderConfig ccConfig, Path out, long failAtStep) {
+        public Job(TrainConfig cfg, CrosscoderConfig ccConfig, Path out) {
+            this(cfg, ccConfig, out, -1);
+        }
+    }
 
     /**
      * How a learner's run ended; {@code stopped} is null when it took all its steps, {@code failed} is true when it
@@ -66,17 +73,18 @@ public final class ReplicaTrainer {
     private final List<Learner> learners = new ArrayList<>();
     private long commNanos;
     private Runnable stepListener = () -> {};
+    private long stepDelayMs;
 
     /**
      * One crosscoder (the data-parallel case).
      *
      * @param ccConfig the crosscoder's config (shapes, loss, fitted normalisation), the same on every replica
      * @param out      the checkpoint directory (written by replica 0; read by all when resuming)
-     * @param failOnce tests: this replica throws at {@code testing_fail_at_step} (the caller decides which replica, once)
+     * @param failAtStep tests: this replica throws at this step ({@code -1}: never; the caller decides which replica, once)
      */
     public ReplicaTrainer(TrainConfig cfg, CrosscoderConfig ccConfig, UnitSource source, AllReduce comm, Path out,
-                          PrintStream progress, int threads, boolean failOnce) {
-        this(List.of(new Job(cfg, ccConfig, out, failOnce)), source, comm, progress, threads);
+                          PrintStream progress, int threads, long failAtStep) {
+        this(List.of(new Job(cfg, ccConfig, out, failAtStep)), source, comm, progress, threads);
     }
 
     /** Several crosscoders in lockstep on one replica, or one crosscoder on any number of replicas. */
@@ -102,6 +110,12 @@ public final class ReplicaTrainer {
             ownedIndex.add(s);
         }
         for (Job j : jobs) learners.add(new Learner(j));
+    }
+
+    /** Tests: sleep this long after every step (so that a test can kill a run midway). */
+    public ReplicaTrainer slowedBy(long stepDelayMs) {
+        this.stepDelayMs = stepDelayMs;
+        return this;
     }
 
     /** Called after every step any crosscoder takes (a progress counter). */
@@ -148,7 +162,7 @@ public final class ReplicaTrainer {
         while (!active.isEmpty()) {
             long t = active.get(0).trainer.stepsTaken();
             for (Learner l : active) {
-                if (l.failOnce && t == l.cfg.testingFailAtStep()) l.fail(new IllegalStateException("injected failure at step " + t + " (testing_fail_at_step)"));
+                if (t == l.failAtStep) l.fail(new IllegalStateException("injected failure at step " + t + " (" + org.dfcspark.testing.InjectedFaults.PROPERTY + ")"));
             }
             active.removeIf(l -> l.failed);
             if (active.isEmpty()) break;
@@ -214,7 +228,7 @@ public final class ReplicaTrainer {
     private final class Learner {
         final TrainConfig cfg;
         final Path out;
-        final boolean failOnce;
+        final long failAtStep;
         final List<String> metrics = new ArrayList<>();
         Crosscoder cc;
         CrosscoderTrainer trainer;
@@ -231,7 +245,7 @@ public final class ReplicaTrainer {
         Learner(Job job) {
             this.cfg = job.cfg();
             this.out = job.out();
-            this.failOnce = job.failOnce();
+            this.failAtStep = job.failAtStep();
             this.cc = new Crosscoder(job.ccConfig());
             Init.weights(cc, cfg.init(), cfg.seed());
             this.batch = new float[data.microBatch() * 2 * job.ccConfig().activationDim()];
@@ -343,7 +357,7 @@ public final class ReplicaTrainer {
             }
             if (cfg.checkpointEvery() > 0 && done % cfg.checkpointEvery() == 0 && done < cfg.steps()) save(done, false);
             if (done == cfg.steps()) save(done, true);
-            if (cfg.testingStepDelayMs() > 0) sleep(cfg.testingStepDelayMs());
+            if (stepDelayMs > 0) sleep(stepDelayMs);
         }
 
         /** Dead-latent counters advanced by the step's {@code rows} rows; the step's mean loss terms over {@code parts}. */

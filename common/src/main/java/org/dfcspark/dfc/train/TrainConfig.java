@@ -37,10 +37,12 @@ public record TrainConfig(
         Init.DecoderBias biasInit,
         double lr, double clip, int warmup, double decayStart, long thresholdStart, double thresholdBeta,
         int steps, int batch, long seed,
-        int checkpointEvery, int logEvery, int replicas, SyncMode sync, int maxAttempts, int hashEvery, int threads, int testingFailAtStep, int testingStepDelayMs)
+        int checkpointEvery, int logEvery, int replicas, SyncMode sync, int maxAttempts, int hashEvery, int threads)
         implements Serializable {
 
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    /** Keys of older checkpoints that are no longer training settings. */
+    static final java.util.List<String> RETIRED_KEYS = java.util.List.of("testing_fail_at_step", "testing_step_delay_ms");
     private static final Config DEFAULTS = ConfigFactory.parseResources(TrainConfig.class, "defaults.conf",
             ConfigParseOptions.defaults().setAllowMissing(false));
 
@@ -163,10 +165,16 @@ public record TrainConfig(
         }
     }
 
-    /** JSON as written by {@link #toJson()} (or any subset of keys) over the defaults. */
+    /**
+     * JSON as written by {@link #toJson()} (or any subset of keys) over the defaults. The test-hook keys that checkpoints
+     * written before 2026-12-06 carry ({@link #RETIRED_KEYS}) are ignored; tests now inject faults through
+     * {@link org.dfcspark.testing.InjectedFaults}.
+     */
     public static TrainConfig fromJson(String json, String where) {
         try {
-            return from(unwrap(ConfigFactory.parseString(json), where));
+            Config c = unwrap(ConfigFactory.parseString(json), where);
+            for (String k : RETIRED_KEYS) c = c.withoutPath(k);
+            return from(c);
         } catch (ConfigException e) {
             throw new IllegalArgumentException(where + ": " + e.getMessage());
         }
@@ -204,6 +212,10 @@ public record TrainConfig(
 
     private static TrainConfig from(Config user) {
         for (String key : user.root().keySet()) {
+            if (RETIRED_KEYS.contains(key)) {
+                throw new IllegalArgumentException("training key '" + key + "' was removed: tests inject faults with -D"
+                        + org.dfcspark.testing.InjectedFaults.PROPERTY + "=train.fail-at-step=N or train.step-delay-ms=N");
+            }
             if (!DEFAULTS.root().containsKey(key)) {
                 throw new IllegalArgumentException("unknown training key '" + key + "' (known: " + keys() + ")");
             }
@@ -218,7 +230,7 @@ public record TrainConfig(
                     c.getDouble("lr"), c.getDouble("clip"), c.getInt("warmup"), c.getDouble("decay_start"), c.getLong("threshold_start"),
                     c.getDouble("threshold_beta"), c.getInt("steps"), c.getInt("batch"), c.getLong("seed"),
                     c.getInt("checkpoint_every"), c.getInt("log_every"), c.getInt("replicas"), SyncMode.parse(c.getString("sync")), c.getInt("max_attempts"),
-                    c.getInt("hash_every"), c.getInt("threads"), c.getInt("testing_fail_at_step"), c.getInt("testing_step_delay_ms"));
+                    c.getInt("hash_every"), c.getInt("threads"));
         } catch (ConfigException e) {
             throw new IllegalArgumentException(e.getMessage().replaceFirst("^[^:]*: ", ""));
         }
@@ -266,8 +278,6 @@ public record TrainConfig(
         m.put("max_attempts", maxAttempts);
         m.put("hash_every", hashEvery);
         m.put("threads", threads);
-        m.put("testing_fail_at_step", testingFailAtStep);
-        m.put("testing_step_delay_ms", testingStepDelayMs);
         return m;
     }
 
@@ -284,12 +294,12 @@ public record TrainConfig(
     }
 
     /**
-     * The settings that decide the trained parameters (everything but the checkpoint/log cadence, threads and test
-     * hooks): a resumed run must match them.
+     * The settings that decide the trained parameters (everything but the checkpoint/log cadence and threads): a resumed
+     * run must match them.
      */
     public Map<String, Object> identity() {
         Map<String, Object> m = toMap();
-        for (String k : new String[] {"checkpoint_every", "log_every", "max_attempts", "hash_every", "threads", "testing_fail_at_step", "testing_step_delay_ms", "max_bad_rows"}) m.remove(k);
+        for (String k : new String[] {"checkpoint_every", "log_every", "max_attempts", "hash_every", "threads", "max_bad_rows"}) m.remove(k);
         return m;
     }
 

@@ -39,21 +39,22 @@ class LockstepTrainingTest {
                 base(Map.of("excl_a", "0", "excl_b", "0", "l1_excl", "0", "steps", "30", "sparsity", "batchtopk", "threshold_start", "5")));
     }
 
-    static ReplicaTrainer.Job job(TrainConfig c, Path out, boolean failOnce) throws Exception {
+    /** {@code failAtStep}: the step at which the learner throws (-1: never). */
+    static ReplicaTrainer.Job job(TrainConfig c, Path out, long failAtStep) throws Exception {
         Normalization.Scheme s = c.normalizationScheme();
         Normalization n = s == null ? null : Normalization.fit(DATA, s, c.coupling() == org.dfcspark.dfc.Coupling.TIED, Double.NaN);
-        return new ReplicaTrainer.Job(c, c.crosscoderConfig(D, n), out, failOnce);
+        return new ReplicaTrainer.Job(c, c.crosscoderConfig(D, n), out, failAtStep);
     }
 
     @Test
     void lockstepGivesTheParametersOfSeparateRuns() throws Exception {
         List<ReplicaTrainer.Job> jobs = new ArrayList<>();
         List<TrainConfig> vs = variants();
-        for (int i = 0; i < vs.size(); i++) jobs.add(job(vs.get(i), dir.resolve("lockstep-" + i), false));
+        for (int i = 0; i < vs.size(); i++) jobs.add(job(vs.get(i), dir.resolve("lockstep-" + i), -1));
         List<ReplicaTrainer.Result> together = new ReplicaTrainer(jobs, new SourceUnits(DATA, 128), AllReduce.single(), null, 1).runAll();
         for (int i = 0; i < vs.size(); i++) {
             Path alone = dir.resolve("alone-" + i);
-            ReplicaTrainer.Result r = new ReplicaTrainer(List.of(job(vs.get(i), alone, false)), new SourceUnits(DATA, 128), AllReduce.single(), null, 1).run();
+            ReplicaTrainer.Result r = new ReplicaTrainer(List.of(job(vs.get(i), alone, -1)), new SourceUnits(DATA, 128), AllReduce.single(), null, 1).run();
             assertEquals(vs.get(i).steps(), r.steps());
             assertEquals(r.steps(), together.get(i).steps());
             assertNull(together.get(i).stopped());
@@ -65,10 +66,10 @@ class LockstepTrainingTest {
     @Test
     void aFailingOrDivergingLearnerStopsAloneAndResumesLater() throws Exception {
         List<TrainConfig> vs = variants();
-        TrainConfig failing = vs.get(0).with(Map.of("testing_fail_at_step", "15"));
+        TrainConfig failing = vs.get(0);
         TrainConfig diverging = vs.get(2).with(Map.of("lr", "1e30", "clip", "0"));
-        List<ReplicaTrainer.Job> jobs = List.of(job(failing, dir.resolve("f"), true), job(vs.get(1), dir.resolve("ok"), false),
-                job(diverging, dir.resolve("d"), false));
+        List<ReplicaTrainer.Job> jobs = List.of(job(failing, dir.resolve("f"), 15), job(vs.get(1), dir.resolve("ok"), -1),
+                job(diverging, dir.resolve("d"), -1));
         List<ReplicaTrainer.Result> rs = new ReplicaTrainer(jobs, new SourceUnits(DATA, 128), AllReduce.single(), null, 1).runAll();
         assertTrue(rs.get(0).failed());
         assertTrue(rs.get(0).stopped().contains("injected failure at step 15"), rs.get(0).stopped());
@@ -78,16 +79,16 @@ class LockstepTrainingTest {
         assertNotNull(rs.get(2).stopped());
         assertTrue(rs.get(2).stopped().contains("diverged"), rs.get(2).stopped());
         assertNull(rs.get(1).stopped()); // the others go on, unaffected
-        ReplicaTrainer.Result alone = new ReplicaTrainer(List.of(job(vs.get(1), dir.resolve("alone"), false)), new SourceUnits(DATA, 128),
+        ReplicaTrainer.Result alone = new ReplicaTrainer(List.of(job(vs.get(1), dir.resolve("alone"), -1)), new SourceUnits(DATA, 128),
                 AllReduce.single(), null, 1).run();
         assertEquals(alone.steps(), rs.get(1).steps());
         assertSameParameters(Checkpoint.load(dir.resolve("alone")), Checkpoint.load(dir.resolve("ok")));
 
         // Resumed from its step-10 checkpoint (the failure was injected once), the failed one ends as a separate run would.
-        ReplicaTrainer.Result resumed = new ReplicaTrainer(List.of(job(failing.with(Map.of("testing_fail_at_step", "-1")), dir.resolve("f"), false)),
+        ReplicaTrainer.Result resumed = new ReplicaTrainer(List.of(job(failing, dir.resolve("f"), -1)),
                 new SourceUnits(DATA, 128), AllReduce.single(), null, 1).run();
         assertEquals(10, resumed.resumedFrom());
-        new ReplicaTrainer(List.of(job(vs.get(0), dir.resolve("f-alone"), false)), new SourceUnits(DATA, 128), AllReduce.single(), null, 1).run();
+        new ReplicaTrainer(List.of(job(vs.get(0), dir.resolve("f-alone"), -1)), new SourceUnits(DATA, 128), AllReduce.single(), null, 1).run();
         assertSameParameters(Checkpoint.load(dir.resolve("f-alone")), Checkpoint.load(dir.resolve("f")));
     }
 
@@ -95,13 +96,13 @@ class LockstepTrainingTest {
     void learnersMustReadTheSameBatchesAndStartTogether() throws Exception {
         TrainConfig a = base(Map.of()), b = base(Map.of("seed", "4"));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> new ReplicaTrainer(List.of(job(a, dir.resolve("a"), false), job(b, dir.resolve("b"), false)), new SourceUnits(DATA, 128),
+                () -> new ReplicaTrainer(List.of(job(a, dir.resolve("a"), -1), job(b, dir.resolve("b"), -1)), new SourceUnits(DATA, 128),
                         AllReduce.single(), null, 1));
         assertTrue(e.getMessage().contains("seed 3 / 4"), e.getMessage());
-        new ReplicaTrainer(List.of(job(a.with(Map.of("steps", "10")), dir.resolve("a"), false)), new SourceUnits(DATA, 128), AllReduce.single(), null, 1).run();
+        new ReplicaTrainer(List.of(job(a.with(Map.of("steps", "10")), dir.resolve("a"), -1)), new SourceUnits(DATA, 128), AllReduce.single(), null, 1).run();
         TrainConfig a40 = a.with(Map.of("steps", "10"));
-        e = assertThrows(IllegalArgumentException.class, () -> new ReplicaTrainer(List.of(job(a40, dir.resolve("a"), false),
-                job(a40.with(Map.of("k", "8")), dir.resolve("c"), false)), new SourceUnits(DATA, 128), AllReduce.single(), null, 1).runAll());
+        e = assertThrows(IllegalArgumentException.class, () -> new ReplicaTrainer(List.of(job(a40, dir.resolve("a"), -1),
+                job(a40.with(Map.of("k", "8")), dir.resolve("c"), -1)), new SourceUnits(DATA, 128), AllReduce.single(), null, 1).runAll());
         assertTrue(e.getMessage().contains("same step"), e.getMessage());
     }
 

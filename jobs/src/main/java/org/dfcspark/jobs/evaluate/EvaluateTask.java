@@ -30,6 +30,7 @@ import org.dfcspark.model.GenerationConfig;
 import org.dfcspark.model.HookPoint;
 import org.dfcspark.model.ModelCache;
 import org.dfcspark.model.Qwen2Model;
+import org.dfcspark.testing.InjectedFaults;
 
 /**
  * Runs one {@link EvaluationItem} inside a Spark task of its own ({@link WorkQueue}): models from {@link ModelCache}
@@ -51,6 +52,7 @@ public final class EvaluateTask implements ItemTask<EvaluationItem> {
     private final String out;
     private final int threads;
     private final SerializableConfiguration conf;
+    private final InjectedFaults faults = InjectedFaults.fromSystemProperties(); // read on the driver, where the task is made
 
     public EvaluateTask(EvaluateOptions o, Path out, int threads, Configuration conf) {
         this.o = o;
@@ -61,7 +63,9 @@ public final class EvaluateTask implements ItemTask<EvaluationItem> {
 
     @Override
     public String run(EvaluationItem item, TaskProgress progress) throws IOException {
-        Device device = ExecutorRuntime.device(TaskContext.get());
+        TaskContext ctx = TaskContext.get();
+        boolean injectFailure = item.shard() == faults.evaluateFailShard() && (ctx == null || ctx.attemptNumber() == 0);
+        Device device = ExecutorRuntime.device(ctx);
         ExecutorRuntime.configure(device, threads);
         Qwen2Model a = ModelCache.get(Path.of(o.modelA()), device), b = ModelCache.get(Path.of(o.modelB()), device);
         Crosscoder cc = CrosscoderCache.get(item.target().dir(), o.protocol());
@@ -87,6 +91,10 @@ public final class EvaluateTask implements ItemTask<EvaluationItem> {
                         w.write('\n');
                     }
                     progress.add("prompts", 1);
+                    if (injectFailure) { // test hook: die with part of the rows written, before the file is published
+                        w.flush();
+                        throw new IllegalStateException("injected failure in evaluation item " + item.id() + " (first attempt, after one prompt)");
+                    }
                 }
                 w.flush();
             });

@@ -31,7 +31,7 @@ public record HarvestOptions(
         String modelA, String modelB, String prompts, String rendering, List<Integer> layers, PositionMode positions,
         String out, ActivationCodec dtype, String computeDtype, boolean shuffle, long shuffleSeed, String master, int maxLength,
         TruncationSide truncation, boolean includeSpecial, double sinkFactor, SinkPolicy sinkPolicy, int batchSize,
-        int shardSize, int threads, double progressSeconds, int testingFailShard, long testingBatchDelayMs)
+        int shardSize, int threads, double progressSeconds)
         implements Serializable {
 
     /** Flag name -> default (null = required or absent). The same names are the HOCON keys. */
@@ -58,8 +58,6 @@ public record HarvestOptions(
         VALUED.put("shard-size", "64");
         VALUED.put("threads", "0");
         VALUED.put("progress-seconds", "10");
-        VALUED.put("testing-fail-shard", "-1");
-        VALUED.put("testing-batch-delay-ms", "0");
     }
 
     public static Set<String> valuedFlags() {
@@ -92,8 +90,7 @@ public record HarvestOptions(
                     TruncationSide.parse(v.get("truncation")), sw.get("include-special"),
                     Double.parseDouble(v.get("sink-factor").trim()), SinkPolicy.parse(v.get("sink-policy")),
                     positiveInt("batch-size", v), positiveInt("shard-size", v), Integer.parseInt(v.get("threads").trim()),
-                    Double.parseDouble(v.get("progress-seconds").trim()), Integer.parseInt(v.get("testing-fail-shard").trim()),
-                    Long.parseLong(v.get("testing-batch-delay-ms").trim()));
+                    Double.parseDouble(v.get("progress-seconds").trim()));
             if (o.sinkFactor < 0 || Double.isNaN(o.sinkFactor)) throw new UsageException("--sink-factor must be >= 0 (0 disables sink detection)");
             if (o.progressSeconds <= 0) throw new UsageException("--progress-seconds must be > 0");
             if (o.threads < 0) throw new UsageException("--threads must be >= 0 (0 = cores / concurrent tasks)");
@@ -175,12 +172,12 @@ public record HarvestOptions(
         return new HarvestOptions(ClusterPaths.forExecutors(modelA, "--model-a", conf), ClusterPaths.forExecutors(modelB, "--model-b", conf),
                 ClusterPaths.forExecutors(prompts, "--prompts", conf), rendering, layers, positions, ClusterPaths.forExecutors(out, "--out", conf),
                 dtype, computeDtype, shuffle, shuffleSeed, master, maxLength, truncation, includeSpecial, sinkFactor, sinkPolicy, batchSize,
-                shardSize, threads, progressSeconds, testingFailShard, testingBatchDelayMs);
+                shardSize, threads, progressSeconds);
     }
 
     /**
      * The settings that decide which rows the store holds and their values. A restart must match them
-     * exactly; master, threads, progress and testing switches do not matter and are left out.
+     * exactly; master, threads and progress do not matter and are left out.
      */
     public ObjectNode fingerprint(ObjectMapper json, String configShaA, String configShaB, String tokenizerSha) {
         ObjectNode n = json.createObjectNode();

@@ -21,6 +21,7 @@ import org.dfcspark.jobs.work.TaskProgress;
 import org.dfcspark.jobs.work.WorkQueue;
 import org.dfcspark.model.ModelCache;
 import org.dfcspark.model.Qwen2Model;
+import org.dfcspark.testing.InjectedFaults;
 
 /**
  * The work of one shard ({@link HarvestShard}), run by {@link WorkQueue} in a Spark task of its own. The shard's rows
@@ -37,6 +38,7 @@ final class ShardTask implements ItemTask<HarvestShard> {
     private final SerializableConfiguration conf;
     private final int threads;
     private final int padId;
+    private final InjectedFaults faults = InjectedFaults.fromSystemProperties(); // read on the driver, where the task is made
 
     ShardTask(HarvestOptions options, StoreLayout layout, Configuration conf, int threads, int padId) {
         this.options = options;
@@ -83,12 +85,12 @@ final class ShardTask implements ItemTask<HarvestShard> {
                 harvester.harvest(batch, row -> writers.get(row.layer()).write(row), counts);
                 progress.add("prompts", counts.prompts - prompts);
                 progress.add("tokens", counts.tokens - tokens);
-                if (options.testingBatchDelayMs() > 0) Thread.sleep(options.testingBatchDelayMs()); // test hook: a slow model
+                if (faults.harvestBatchDelayMs() > 0) Thread.sleep(faults.harvestBatchDelayMs()); // test hook: a slow model
             }
             boolean first = true;
             for (ActivationFileWriter w : writers.values()) {
                 w.commit();
-                if (first && shard == options.testingFailShard() && attempt == 0) {
+                if (first && shard == faults.harvestFailShard() && attempt == 0) {
                     // Test hook: die after publishing part of the shard, the worst moment for exactly-once.
                     throw new IllegalStateException("injected failure in shard " + shard + " (first attempt, after one layer's file)");
                 }

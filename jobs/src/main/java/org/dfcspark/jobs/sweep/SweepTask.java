@@ -25,6 +25,7 @@ import org.dfcspark.jobs.train.TrainData;
 import org.dfcspark.jobs.work.DoneMarkers;
 import org.dfcspark.jobs.work.PackTask;
 import org.dfcspark.jobs.work.TaskProgress;
+import org.dfcspark.testing.InjectedFaults;
 
 /**
  * Trains a pack of variants (one hook) inside a Spark task, exactly once per variant ({@link
@@ -45,6 +46,7 @@ final class SweepTask implements PackTask<SweepVariant> {
     private final String out;
     private final int evalRows;
     private final int threads;
+    private final InjectedFaults faults = InjectedFaults.fromSystemProperties(); // read on the driver, where the task is made
 
     /**
      * @param data     each hook's data (the variants of a task share one hook)
@@ -82,11 +84,11 @@ final class SweepTask implements PackTask<SweepVariant> {
                 for (SweepVariant m : members) {
                     TrainConfig cfg = TrainConfig.fromJson(m.trainConfig(), m.name());
                     jobs.add(new ReplicaTrainer.Job(cfg, CrosscoderConfig.fromJson(m.crosscoderConfig(), m.name()), Path.of(m.dir()),
-                            injectFailureOnce(cfg, Path.of(out), m.id())));
+                            injectFailureOnce(m) ? faults.trainFailAtStep() : -1));
                 }
                 long t0 = System.nanoTime();
                 List<ReplicaTrainer.Result> results = new ReplicaTrainer(jobs, source, AllReduce.single(), null, threads)
-                        .onEveryStep(() -> progress.add("steps", 1)).runAll();
+                        .onEveryStep(() -> progress.add("steps", 1)).slowedBy(faults.trainStepDelayMs()).runAll();
                 double wall = (System.nanoTime() - t0) / 1e9;
                 for (int i = 0; i < members.size(); i++) {
                     SweepVariant m = members.get(i);
@@ -141,13 +143,13 @@ final class SweepTask implements PackTask<SweepVariant> {
         v.shares().forEach((part, share) -> j.put("share_" + SweepSummary.column(part), share));
     }
 
-    /** Tests: a variant whose config sets testing_fail_at_step fails once per sweep output (a marker remembers it did). */
-    private static boolean injectFailureOnce(TrainConfig cfg, Path out, String id) throws IOException {
-        if (cfg.testingFailAtStep() < 0) return false;
-        Path marker = out.resolve("_sweep").resolve("injected-failures").resolve(id);
+    /** Tests: the variant train.fail-only names fails once per sweep output at train.fail-at-step (a marker remembers it did). */
+    private boolean injectFailureOnce(SweepVariant m) throws IOException {
+        if (!faults.failsTraining(m.name())) return false;
+        Path marker = Path.of(out).resolve("_sweep").resolve("injected-failures").resolve(m.id());
         if (Files.exists(marker)) return false;
         Files.createDirectories(marker.getParent());
-        Files.writeString(marker, "failed once at step " + cfg.testingFailAtStep() + "\n");
+        Files.writeString(marker, "failed once at step " + faults.trainFailAtStep() + "\n");
         return true;
     }
 }

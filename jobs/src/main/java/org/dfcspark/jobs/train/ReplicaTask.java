@@ -15,6 +15,7 @@ import org.dfcspark.dfc.train.ReplicaTrainer;
 import org.dfcspark.dfc.train.TrainConfig;
 import org.dfcspark.dfc.train.UnitSource;
 import org.dfcspark.jobs.harvest.ExecutorRuntime;
+import org.dfcspark.testing.InjectedFaults;
 import scala.collection.Iterator;
 import scala.jdk.javaapi.CollectionConverters;
 import scala.runtime.AbstractFunction1;
@@ -49,6 +50,7 @@ public final class ReplicaTask<T> extends AbstractFunction1<Iterator<T>, Iterato
     private final DataOpener<T> data;
     private final String out;
     private final int threads;
+    private final InjectedFaults faults = InjectedFaults.fromSystemProperties(); // read on the driver, where the task is made
 
     /** @param out the checkpoint directory, or null to write nothing (replica 0 then returns the crosscoder) */
     public ReplicaTask(TrainConfig cfg, CrosscoderConfig ccConfig, DataOpener<T> data, Path out, int threads) {
@@ -96,8 +98,9 @@ public final class ReplicaTask<T> extends AbstractFunction1<Iterator<T>, Iterato
                 comm = AllReduce.single();
             }
             Path outDir = out == null ? null : Path.of(out);
-            ReplicaTrainer trainer = new ReplicaTrainer(cfg, ccConfig, source, comm, outDir,
-                    partition == 0 ? System.err : null, threads, partition == 0 && outDir != null && injectFailureOnce(cfg, outDir));
+            long failAt = partition == 0 && outDir != null && injectFailureOnce(outDir) ? faults.trainFailAtStep() : -1;
+            ReplicaTrainer trainer = new ReplicaTrainer(cfg, ccConfig, source, comm, outDir, partition == 0 ? System.err : null, threads, failAt)
+                    .slowedBy(faults.trainStepDelayMs());
             ReplicaTrainer.Result r = trainer.run();
             CrosscoderSnapshot trained = outDir == null && comm.rank() == 0 ? CrosscoderSnapshot.of(trainer.crosscoder()) : null;
             return new Result(JSON.writeValueAsString(Map.of("rank", comm.rank(), "steps", r.steps(), "bad_rows", r.badRows(),
@@ -122,13 +125,13 @@ public final class ReplicaTask<T> extends AbstractFunction1<Iterator<T>, Iterato
         }
     }
 
-    /** Tests: the first run over {@code out} fails once at testing_fail_at_step (a marker beside out remembers it did). */
-    private static boolean injectFailureOnce(TrainConfig cfg, Path out) throws java.io.IOException {
-        if (cfg.testingFailAtStep() < 0) return false;
+    /** Tests: the first run over {@code out} fails once at train.fail-at-step (a marker beside out remembers it did). */
+    private boolean injectFailureOnce(Path out) throws java.io.IOException {
+        if (!faults.failsTraining(null)) return false;
         Path marker = out.toAbsolutePath().getParent().resolve("." + out.getFileName() + ".injected-failure");
         if (Files.exists(marker)) return false;
         Files.createDirectories(marker.getParent());
-        Files.writeString(marker, "failed once at step " + cfg.testingFailAtStep() + "\n");
+        Files.writeString(marker, "failed once at step " + faults.trainFailAtStep() + "\n");
         return true;
     }
 }

@@ -34,6 +34,7 @@ import org.dfcspark.jobs.harvest.HarvestOptions;
 import org.dfcspark.jobs.options.Args;
 import org.dfcspark.jobs.train.TrainJob;
 import org.dfcspark.text.Tokenizer;
+import org.dfcspark.jobs.WithFaults;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -195,6 +196,35 @@ class EvaluateJobTest {
         assertEquals(before, sortedRows(table(fixedOut, "generations")));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> EvaluateJob.run(spark, options("limit=3"), fixedOut, QUIET));
         assertTrue(e.getMessage().contains("another config"), e.getMessage());
+    }
+
+    /**
+     * A task that dies inside an item after writing part of its rows (an injected fault, first attempt) fails the run:
+     * that item has neither its file nor its marker, nothing half-written is left; the rerun does only the items
+     * without a marker and ends with exactly the tables of an uninterrupted run.
+     */
+    @Test
+    void aTaskThatDiesMidItemLeavesNothingAndTheRerunEndsWithTheSameTables() throws Exception {
+        Path out = dir.resolve("eval-injected");
+        Exception e = assertThrows(Exception.class, () -> WithFaults.run("evaluate.fail-shard=1", () -> EvaluateJob.run(spark, options(), out, QUIET)));
+        assertTrue(causes(e).contains("injected failure in evaluation item"), causes(e));
+        Path items = out.resolve("items/dfc-organism/" + HOOK);
+        assertFalse(Files.exists(items.resolve("shard-00001.done.json")));
+        assertFalse(Files.exists(items.resolve("shard-00001.jsonl")));
+        try (var files = Files.list(items)) {
+            assertEquals(List.of(), files.filter(f -> f.getFileName().toString().contains(".tmp")).toList(), "no temporary file left");
+        }
+        int doneBefore = Files.exists(items.resolve("shard-00000.done.json")) ? 1 : 0;
+        EvaluateJob.Outcome rerun = EvaluateJob.run(spark, options(), out, QUIET);
+        assertEquals(2 - doneBefore, rerun.itemsRun());
+        assertEquals(sortedRows(table(fixedOut, "generations")), sortedRows(table(out, "generations")));
+        assertEquals(sortedRows(table(fixedOut, "conditions")), sortedRows(table(out, "conditions")));
+    }
+
+    private static String causes(Throwable e) {
+        StringBuilder b = new StringBuilder();
+        for (Throwable t = e; t != null; t = t.getCause()) b.append(t).append('\n');
+        return b.toString();
     }
 
     /**

@@ -24,6 +24,7 @@ import org.dfcspark.dfc.train.TrainState;
 import org.dfcspark.jobs.cluster.DfcProcess;
 import org.dfcspark.jobs.harvest.HarvestFixture;
 import org.dfcspark.jobs.report.Notebooks;
+import org.dfcspark.testing.InjectedFaults;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -174,10 +175,10 @@ class ExperimentJobTest {
         Path out = dir.resolve("killed");
         copyTree(first, out);
         for (String gone : List.of("sweep", "evaluation")) org.dfcspark.io.AtomicOutput.deleteTree(out.resolve(gone));
-        // slow steps (not part of any fingerprint) so the sweep can be caught midway
-        List<String> args = List.of("experiment", "--config", config("slow", "sweep.train.testing_step_delay_ms = 150").toString(), "--out", out.toString(),
-                "--until", "evaluate");
-        Process p = DfcProcess.start(dir, Map.of("spark.master", "local[2]"), args, dir.resolve("killed-first.log"));
+        // slow steps (an injected fault, part of no setting) so the sweep can be caught midway
+        List<String> args = List.of("experiment", "--config", config("slow").toString(), "--out", out.toString(), "--until", "evaluate");
+        Process p = DfcProcess.start(dir, Map.of("spark.master", "local[2]", InjectedFaults.PROPERTY, "train.step-delay-ms=150"), args,
+                dir.resolve("killed-first.log"));
         Path probe = out.resolve("sweep/variants/dfc-k8");
         long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
         while ((!TrainState.exists(probe) || TrainState.read(probe).step() < 10) && p.isAlive() && System.nanoTime() < deadline) Thread.sleep(100);

@@ -42,6 +42,7 @@ import org.dfcspark.model.Qwen2Model;
 import org.dfcspark.model.TokenBatch;
 import org.dfcspark.text.Tokenizer;
 import org.junit.jupiter.api.AfterAll;
+import org.dfcspark.jobs.WithFaults;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -180,8 +181,8 @@ class HarvestJobTest {
     @Test
     void progressCountsPromptsOfAShardStillRunning() throws Exception {
         List<String> log = java.util.Collections.synchronizedList(new ArrayList<>());
-        harvest(options(dir.resolve("progress").toString(), "--shard-size", "10", "--progress-seconds", "0.1",
-                "--testing-batch-delay-ms", "500"), log);
+        WithFaults.run("harvest.batch-delay-ms=500",
+                () -> harvest(options(dir.resolve("progress").toString(), "--shard-size", "10", "--progress-seconds", "0.1"), log));
         java.util.regex.Pattern line = java.util.regex.Pattern.compile("harvest: (\\d+)/10 prompts");
         List<Integer> done = new ArrayList<>();
         synchronized (log) {
@@ -278,7 +279,7 @@ class HarvestJobTest {
         Path clean = dir.resolve("clean");
         Path failed = dir.resolve("failed");
         harvest(options(clean.toString(), "--positions", "all"), new ArrayList<>());
-        harvest(options(failed.toString(), "--positions", "all", "--testing-fail-shard", "1"), new ArrayList<>());
+        WithFaults.run("harvest.fail-shard=1", () -> harvest(options(failed.toString(), "--positions", "all"), new ArrayList<>()));
         assertValid(failed);
         ShardSummary s1 = ShardSummary.fromJson(Files.readString(failed.resolve("_harvest/done/shard-00001.json")), "marker");
         assertEquals(1, s1.attempt(), "shard 1 completed on its second attempt");

@@ -13,6 +13,7 @@ import org.apache.spark.sql.SparkSession;
 import org.dfcspark.data.ActivationCodec;
 import org.dfcspark.jobs.cluster.DfcProcess;
 import org.dfcspark.jobs.options.Args;
+import org.dfcspark.testing.InjectedFaults;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -55,9 +56,14 @@ class HarvestKillRestartTest {
 
     /** {@code bin/dfc harvest ...} as a child JVM in local mode. */
     private static Process cli(List<String> harvestFlags, Path log) throws IOException {
+        return cli(harvestFlags, "", log);
+    }
+
+    /** With {@code faults} injected (org.dfcspark.testing.InjectedFaults). */
+    private static Process cli(List<String> harvestFlags, String faults, Path log) throws IOException {
         List<String> args = new ArrayList<>(List.of("harvest"));
         args.addAll(harvestFlags);
-        return DfcProcess.start(dir, java.util.Map.of("spark.master", "local[2]"), args, log);
+        return DfcProcess.start(dir, java.util.Map.of("spark.master", "local[2]", InjectedFaults.PROPERTY, faults), args, log);
     }
 
     private static long markers(Path out) throws IOException {
@@ -76,9 +82,7 @@ class HarvestKillRestartTest {
         int shards = 8;
 
         Path out = dir.resolve("killed");
-        List<String> slow = new ArrayList<>(flags(out));
-        slow.addAll(List.of("--testing-batch-delay-ms", "1500"));
-        Process first = cli(slow, dir.resolve("first.log"));
+        Process first = cli(flags(out), "harvest.batch-delay-ms=1500", dir.resolve("first.log"));
         long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
         while (markers(out) < 2 && first.isAlive() && System.nanoTime() < deadline) Thread.sleep(100);
         assertTrue(first.isAlive(), "the first run ended before it could be killed:\n" + Files.readString(dir.resolve("first.log")));

@@ -18,6 +18,7 @@ import org.dfcspark.data.ProjectPaths;
 import org.dfcspark.jobs.cluster.DfcProcess;
 import org.dfcspark.jobs.cluster.StandaloneCluster;
 import org.dfcspark.jobs.options.Args;
+import org.dfcspark.testing.InjectedFaults;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -116,13 +117,13 @@ class HarvestOnStandaloneClusterTest {
     @Test
     void aWorkerKilledAndThenTheDriverKilledMidJobStillEndWithExactlyTheRowsOfAnUninterruptedRun() throws Exception {
         Path out = dir.resolve("faults");
-        List<String> slow = flags("faults");
-        slow.addAll(List.of("--testing-batch-delay-ms", "1500"));
         Map<String, String> props = props(true);
         // libtorch extracted once for the build (by default each executor extracts it into its dir in the application's
         // work dir: ClusterDefaultsTest); 445 MB per executor would only slow this test down.
         props.put("spark.executorEnv.DJL_CACHE_DIR", ProjectPaths.root().resolve(".djl-cache").toString());
-        Process first = harvest(props, slow, "faults-first.log");
+        Map<String, String> slow = new java.util.HashMap<>(props);
+        slow.put(InjectedFaults.PROPERTY, "harvest.batch-delay-ms=1500");
+        Process first = harvest(slow, flags("faults"), "faults-first.log");
         waitForMarkers(out, 1, first, "faults-first.log");
         cluster.killWorker(0); // SIGKILL: its executor exits with it; its running task is rerun on the other worker
         waitForMarkers(out, 3, first, "faults-first.log");

@@ -24,6 +24,8 @@ import org.dfcspark.dfc.train.TrainConfig;
 import org.dfcspark.dfc.train.TrainState;
 import org.dfcspark.harvest.ActivationRow;
 import org.dfcspark.jobs.harvest.HarvestFixture;
+import org.dfcspark.testing.InjectedFaults;
+import org.dfcspark.jobs.WithFaults;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -125,9 +127,9 @@ class DataParallelTrainingTest {
     }
 
     @Test
-    void aFailedReplicaRestartsAllReplicasFromTheLastCheckpoint() throws IOException {
+    void aFailedReplicaRestartsAllReplicasFromTheLastCheckpoint() throws Exception {
         Path out = dir.resolve("failing");
-        TrainJob.Outcome o = train(config("replicas", "2", "testing_fail_at_step", "12"), out);
+        TrainJob.Outcome o = WithFaults.run("train.fail-at-step=12", () -> train(config("replicas", "2"), out));
         assertEquals(2, o.attempts(), "one failed attempt, then a successful one");
         assertEquals(10, o.resumedFrom(), "the second attempt resumed from the step-10 checkpoint");
         assertSameParameters(Checkpoint.load(out), Checkpoint.load(reference()), 0);
@@ -191,8 +193,8 @@ class DataParallelTrainingTest {
     @Test
     void anUnfinishedRunContinuesOnlyWithResumeAndEndsWhereAnUninterruptedOneWould() throws IOException {
         Path out = dir.resolve("stopped");
-        TrainConfig cfg = config("replicas", "2", "testing_fail_at_step", "12", "max_attempts", "1");
-        var failed = assertThrows(IllegalStateException.class, () -> train(cfg, out));
+        TrainConfig cfg = config("replicas", "2", "max_attempts", "1");
+        var failed = assertThrows(IllegalStateException.class, () -> WithFaults.run("train.fail-at-step=12", () -> train(cfg, out)));
         assertTrue(failed.getMessage().contains("training failed after 1 attempts: injected failure at step 12"), failed.getMessage());
         assertTrue(failed.getMessage().contains("rerun with --resume to continue"), failed.getMessage());
         TrainState st = TrainState.read(out);
@@ -230,9 +232,8 @@ class DataParallelTrainingTest {
         Path out = dir.resolve("killed");
         List<String> flags = new ArrayList<>(List.of("train", "--out", out.toString()));
         for (var e : cfg.toMap().entrySet()) if (e.getValue() != null) flags.addAll(List.of("--set", e.getKey() + "=" + e.getValue()));
-        List<String> slow = new ArrayList<>(flags);
-        slow.addAll(List.of("--set", "testing_step_delay_ms=40"));
-        Process first = org.dfcspark.jobs.cluster.DfcProcess.start(dir, Map.of("spark.master", "local[2]"), slow, dir.resolve("first.log"));
+        Process first = org.dfcspark.jobs.cluster.DfcProcess.start(dir, Map.of("spark.master", "local[2]", InjectedFaults.PROPERTY, "train.step-delay-ms=40"),
+                flags, dir.resolve("first.log"));
         long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.MINUTES.toNanos(3);
         while ((!TrainState.exists(out) || TrainState.read(out).step() < 40) && first.isAlive() && System.nanoTime() < deadline) Thread.sleep(100);
         assertTrue(first.isAlive(), "the first run ended before it could be killed:\n" + Files.readString(dir.resolve("first.log")));

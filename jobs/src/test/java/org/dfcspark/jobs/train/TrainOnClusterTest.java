@@ -44,7 +44,7 @@ class TrainOnClusterTest {
         TrainConfig one = cfg.with(Map.of("replicas", "1", "streams", "2"));
         TrainData data = TrainData.of(one);
         try (var source = data.open()) {
-            new ReplicaTrainer(one, one.crosscoderConfig(data.dim(), null), source, AllReduce.single(), single, null, 1, false).run();
+            new ReplicaTrainer(one, one.crosscoderConfig(data.dim(), null), source, AllReduce.single(), single, null, 1, -1).run();
         }
 
         Path clustered = dir.resolve("clustered");
