@@ -8,7 +8,7 @@
  * ({@link org.dfcspark.data.SafeTensors}, {@link org.dfcspark.data.SafeTensorsWriter}) and the activation codecs
  * ({@link org.dfcspark.data.ActivationCodec}, {@link org.dfcspark.data.HalfFloats}). Python-produced JSON is read
  * with {@link org.dfcspark.py.PythonJson#parse}. No Spark (the Spark schema of the table is
- * {@code org.dfcspark.jobs.PromptsTable}). Schemas: data-schemas/prompts.md, data-schemas/activations.md;
+ * {@code org.dfcspark.jobs.prompts.PromptsTable}). Schemas: data-schemas/prompts.md, data-schemas/activations.md;
  * docs/DESIGN.md "Prompts table, readers and rendering".
  */
 package org.dfcspark.data;
