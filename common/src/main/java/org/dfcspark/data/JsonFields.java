@@ -1,6 +1,6 @@
 package org.dfcspark.data;
 
-import org.dfcspark.text.PyJson;
+import org.dfcspark.py.PythonJson;
 
 import java.util.List;
 import java.util.Map;
@@ -12,7 +12,7 @@ final class JsonFields {
     static Map<?, ?> object(String json) throws BadRowException {
         Object o;
         try {
-            o = PyJson.parse(json);
+            o = PythonJson.parse(json);
         } catch (IllegalArgumentException e) {
             throw new BadRowException(e.getMessage());
         }
@@ -22,7 +22,7 @@ final class JsonFields {
 
     static Object parse(String json, String what) throws BadRowException {
         try {
-            return PyJson.parse(json);
+            return PythonJson.parse(json);
         } catch (IllegalArgumentException e) {
             throw new BadRowException(what + ": " + e.getMessage());
         }

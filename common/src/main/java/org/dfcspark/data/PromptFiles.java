@@ -1,7 +1,6 @@
 package org.dfcspark.data;
 
 import org.dfcspark.py.PythonJson;
-import org.dfcspark.text.PyJson;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -104,7 +103,7 @@ public final class PromptFiles {
     private static List<Item> arrayElements(Path file) {
         Object parsed;
         try {
-            parsed = PyJson.parse(Files.readString(file, StandardCharsets.UTF_8));
+            parsed = PythonJson.parse(Files.readString(file, StandardCharsets.UTF_8));
         } catch (IOException e) {
             throw new UncheckedIOException(file + ": cannot read: " + e.getMessage(), e);
         } catch (IllegalArgumentException e) {

@@ -1,6 +1,6 @@
 package org.dfcspark.data;
 
-import org.dfcspark.text.PyJson;
+import org.dfcspark.py.PythonJson;
 
 import java.io.Serializable;
 import java.util.ArrayList;
@@ -73,7 +73,7 @@ public record PromptRecord(String id, String source, String split, String catego
     private static String toolProblem(String json) {
         Object t;
         try {
-            t = PyJson.parse(json);
+            t = PythonJson.parse(json);
         } catch (IllegalArgumentException e) {
             return e.getMessage();
         }
@@ -85,7 +85,7 @@ public record PromptRecord(String id, String source, String split, String catego
     private static String goldProblem(String json) {
         Object g;
         try {
-            g = PyJson.parse(json);
+            g = PythonJson.parse(json);
         } catch (IllegalArgumentException e) {
             return e.getMessage();
         }

@@ -9,12 +9,12 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.dfcspark.io.AtomicOutput;
 
 /**
  * Prompts-table records as JSON Lines (one record per line, the fields of data-schemas/prompts.md:
@@ -81,16 +81,14 @@ public final class PromptTableJson {
 
     /** Writes records as JSON Lines (atomically: a temporary file renamed into place). */
     public static void write(Path file, List<PromptRecord> records) throws IOException {
-        Path dir = file.toAbsolutePath().getParent();
-        Files.createDirectories(dir);
-        Path tmp = dir.resolve("." + file.getFileName() + ".tmp");
-        try (BufferedWriter w = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
-            for (PromptRecord r : records) {
-                w.write(JSON.writeValueAsString(toJson(r)));
-                w.write('\n');
+        AtomicOutput.writeFile(file, tmp -> {
+            try (BufferedWriter w = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
+                for (PromptRecord r : records) {
+                    w.write(JSON.writeValueAsString(toJson(r)));
+                    w.write('\n');
+                }
             }
-        }
-        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        });
     }
 
     private static ObjectNode toJson(PromptRecord r) {

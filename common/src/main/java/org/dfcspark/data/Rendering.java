@@ -2,7 +2,7 @@ package org.dfcspark.data;
 
 import org.dfcspark.data.PromptRecord.Message;
 import org.dfcspark.text.ChatTemplate;
-import org.dfcspark.text.PyJson;
+import org.dfcspark.py.PythonJson;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -96,7 +96,7 @@ public final class Rendering {
     static List<Map<String, Object>> chatTools(List<String> tools) {
         List<Map<String, Object>> out = new ArrayList<>();
         for (String t : tools) {
-            Map<String, Object> fn = (Map<String, Object>) PyJson.parse(t);
+            Map<String, Object> fn = (Map<String, Object>) PythonJson.parse(t);
             if ("function".equals(fn.get("type")) && fn.get("function") instanceof Map) {
                 out.add(fn);
                 continue;

@@ -10,7 +10,6 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -99,20 +98,12 @@ public final class SafeTensorsWriter {
         System.arraycopy(h, 0, hp, 0, h.length);
         for (int i = h.length; i < padded; i++) hp[i] = ' ';
 
-        Path dir = target.toAbsolutePath().getParent();
-        Files.createDirectories(dir);
-        org.dfcspark.io.AtomicOutput.cleanStale(target); // a killed earlier write's leftover
-        Path tmp = org.dfcspark.io.AtomicOutput.tempFor(target);
-        try {
+        org.dfcspark.io.AtomicOutput.writeFile(target, tmp -> {
             try (OutputStream out = Files.newOutputStream(tmp)) {
                 out.write(le(8).putLong(padded).array());
                 out.write(hp);
                 for (Entry e : entries) out.write(e.data);
             }
-            org.dfcspark.io.AtomicOutput.makeReadable(tmp);
-            Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        });
     }
 }

@@ -6,7 +6,6 @@ import java.util.List;
 import java.util.Map;
 import org.dfcspark.text.ChatTemplate;
 import org.dfcspark.py.PythonJson;
-import org.dfcspark.text.PyJson;
 
 /**
  * The gold answer of a prompt record as the text that follows its rendered prompt, for teacher-forced
@@ -56,7 +55,7 @@ public final class TeacherForcing {
 
     @SuppressWarnings("unchecked")
     private static List<Map<String, Object>> calls(PromptRecord r) {
-        return (List<Map<String, Object>>) PyJson.parse(r.gold());
+        return (List<Map<String, Object>>) PythonJson.parse(r.gold());
     }
 
     private static Map<String, Object> toolCallMessage(List<Map<String, Object>> calls) {

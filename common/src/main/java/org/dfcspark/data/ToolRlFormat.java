@@ -2,7 +2,6 @@ package org.dfcspark.data;
 
 import org.dfcspark.data.PromptRecord.Message;
 import org.dfcspark.py.PythonJson;
-import org.dfcspark.text.PyJson;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -52,7 +51,7 @@ public final class ToolRlFormat {
     public static String systemPrompt(List<String> tools) {
         StringBuilder sb = new StringBuilder(PREAMBLE);
         for (int i = 0; i < tools.size(); i++) {
-            Map<?, ?> t = (Map<?, ?>) PyJson.parse(tools.get(i));
+            Map<?, ?> t = (Map<?, ?>) PythonJson.parse(tools.get(i));
             if (i > 0) sb.append('\n');
             sb.append(i + 1).append(". Name: ").append(t.get("name"))
                     .append("\nDescription: ").append(t.get("description") == null ? "" : t.get("description"))
@@ -80,7 +79,7 @@ public final class ToolRlFormat {
             tool.put("name", m.group(2));
             tool.put("description", m.group(3));
             try {
-                tool.put("parameters", PyJson.parse(m.group(4)));
+                tool.put("parameters", PythonJson.parse(m.group(4)));
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException("tool " + m.group(2) + ": parameters are not JSON");
             }
@@ -152,7 +151,7 @@ public final class ToolRlFormat {
                 if (line.isBlank()) continue;
                 Object o;
                 try {
-                    o = PyJson.parse(line);
+                    o = PythonJson.parse(line);
                 } catch (IllegalArgumentException e) {
                     throw new IllegalArgumentException("tool call line is not JSON: " + line);
                 }

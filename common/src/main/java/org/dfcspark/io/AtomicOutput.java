@@ -2,6 +2,7 @@ package org.dfcspark.io;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -20,6 +21,7 @@ import java.util.stream.Stream;
  *
  * <pre>{@code
  * AtomicOutput.writeFile(out, tmp -> Files.writeString(tmp, text));      // a file
+ * AtomicOutput.writeString(out, text);                                     // the same, for text (UTF-8)
  * AtomicOutput.writeDirectory(dir, tmp -> { ... write files into tmp ... }); // a directory, replacing an old one
  * }</pre>
  */
@@ -45,6 +47,11 @@ public final class AtomicOutput {
         } finally {
             Files.deleteIfExists(tmp);
         }
+    }
+
+    /** Writes {@code text} (UTF-8) as the file {@code target}, atomically (see {@link #writeFile}). */
+    public static void writeString(Path target, String text) throws IOException {
+        writeFile(target, tmp -> Files.writeString(tmp, text, StandardCharsets.UTF_8));
     }
 
     /**

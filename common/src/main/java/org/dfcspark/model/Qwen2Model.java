@@ -16,10 +16,8 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -458,19 +456,8 @@ public final class Qwen2Model implements AutoCloseable {
             w.addFloats(e.getKey(), DType.F32, data, a.getShape().getShape());
         }
         w.write(dir.resolve(Checkpoint.SINGLE));
-        writeAtomically(dir.resolve("config.json"), config.toJson());
+        org.dfcspark.io.AtomicOutput.writeString(dir.resolve("config.json"), config.toJson());
         Files.deleteIfExists(dir.resolve(Checkpoint.INDEX)); // a stale index would shadow the new single file
-    }
-
-    static void writeAtomically(Path target, String text) throws IOException {
-        Path tmp = Files.createTempFile(target.toAbsolutePath().getParent(), "." + target.getFileName() + ".", ".tmp");
-        try {
-            Files.writeString(tmp, text, StandardCharsets.UTF_8);
-            org.dfcspark.io.AtomicOutput.makeReadable(tmp);
-            Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
     }
 
     // ------------------------------------------------------------------------------------------------ lifetime

@@ -334,9 +334,8 @@ public final class OrganismTokenizer {
         writeAtomically(dir.resolve("tokenizer_config.json"), om.writeValueAsString(tokenizerConfigJson()));
     }
 
+    /** Writes {@code content}, ending in a newline, atomically ({@link org.dfcspark.io.AtomicOutput}). */
     static void writeAtomically(Path file, String content) throws IOException {
-        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        Files.writeString(tmp, content.endsWith("\n") ? content : content + "\n", StandardCharsets.UTF_8);
-        Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        org.dfcspark.io.AtomicOutput.writeString(file, content.endsWith("\n") ? content : content + "\n");
     }
 }

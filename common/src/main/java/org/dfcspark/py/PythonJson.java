@@ -49,6 +49,31 @@ public final class PythonJson {
     }
 
     /**
+     * {@link #loads} for data files (prompts' tools, gold calls, converted datasets): the same decoder, with integers
+     * that fit narrowed to {@code Integer} (then {@code Long}, then {@code BigInteger}) and every decode failure an
+     * {@link IllegalArgumentException} whose message starts with {@code "malformed JSON: "} (the data readers
+     * quarantine the row with it). The one JSON reader for Python-produced data; write it back with {@link #dumps}.
+     */
+    public static Object parse(String json) {
+        try {
+            return narrowInts(loads(json));
+        } catch (PyError e) {
+            throw new IllegalArgumentException("malformed JSON: " + e.getMessage(), e);
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Object narrowInts(Object v) {
+        if (v instanceof Long l && l == l.intValue()) return l.intValue();
+        if (v instanceof Map<?, ?> m) {
+            ((Map<String, Object>) m).replaceAll((k, x) -> narrowInts(x));
+        } else if (v instanceof List<?> l) {
+            ((List<Object>) l).replaceAll(PythonJson::narrowInts);
+        }
+        return v;
+    }
+
+    /**
      * {@code json.JSONDecoder().raw_decode(text, idx)}: decodes one value starting exactly at {@code idx}
      * (no leading whitespace skipped) and stores the index just past it in {@code end[0]}.
      */

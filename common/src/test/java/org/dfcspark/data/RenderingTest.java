@@ -4,7 +4,6 @@ import org.dfcspark.data.PromptRecord.Message;
 import org.dfcspark.data.Rendering.Mode;
 import org.dfcspark.text.ChatTemplate;
 import org.dfcspark.py.PythonJson;
-import org.dfcspark.text.PyJson;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -38,7 +37,7 @@ class RenderingTest {
         List<String> lines = Files.readAllLines(ProjectPaths.data("toolrl/test.jsonl"));
         assertEquals(80, test.size());
         for (int i = 0; i < lines.size(); i++) {
-            Map<?, ?> row = (Map<?, ?>) PyJson.parse(lines.get(i));
+            Map<?, ?> row = (Map<?, ?>) PythonJson.parse(lines.get(i));
             List<?> prompt = (List<?>) row.get("prompt");
             String system = (String) ((Map<?, ?>) prompt.get(0)).get("content");
             String user = (String) ((Map<?, ?>) prompt.get(1)).get("content");
@@ -47,7 +46,7 @@ class RenderingTest {
             assertEquals(qwen.render(msgs(system, user), null, true), toolrl.render(r), r.id());
         }
         List<PromptRecord> sft = PromptFiles.read(ProjectPaths.data("toolrl/rlla_sft.json"), new ToolRlConverter("rlla_sft", "train")).records();
-        List<?> rows = (List<?>) PyJson.parse(Files.readString(ProjectPaths.data("toolrl/rlla_sft.json")));
+        List<?> rows = (List<?>) PythonJson.parse(Files.readString(ProjectPaths.data("toolrl/rlla_sft.json")));
         assertEquals(400, sft.size());
         for (int i = 0; i < rows.size(); i++) {
             Map<?, ?> row = (Map<?, ?>) rows.get(i);
@@ -63,7 +62,7 @@ class RenderingTest {
         String golden;
         try (InputStream in = getClass().getResourceAsStream("/text/qwen2.5/golden_render_qwen_doc_example.input.json");
              InputStream g = getClass().getResourceAsStream("/text/qwen2.5/golden_render_qwen_doc_example.txt")) {
-            input = (Map<String, Object>) PyJson.parse(new String(in.readAllBytes(), StandardCharsets.UTF_8));
+            input = (Map<String, Object>) PythonJson.parse(new String(in.readAllBytes(), StandardCharsets.UTF_8));
             golden = new String(g.readAllBytes(), StandardCharsets.UTF_8);
         }
         List<Message> messages = new ArrayList<>();

@@ -165,7 +165,7 @@ class WorldTest {
                     assertEquals(List.of(), r.problems(), e.id());
                     assertEquals(k == Example.Kind.TOOL ? "tool_call" : "response", r.goldKind());
                     for (int i = 0; i < e.tools().size(); i++) {
-                        assertEquals(e.tools().get(i).name(), org.dfcspark.text.PyJson.parse(r.tools().get(i)) instanceof java.util.Map<?, ?> m ? m.get("name") : null);
+                        assertEquals(e.tools().get(i).name(), org.dfcspark.py.PythonJson.parse(r.tools().get(i)) instanceof java.util.Map<?, ?> m ? m.get("name") : null);
                     }
                 }
             }

@@ -1,6 +1,7 @@
 package org.dfcspark.text;
 
 import org.dfcspark.data.ProjectPaths;
+import org.dfcspark.py.PythonJson;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
 
@@ -24,7 +25,7 @@ class ChatTemplateJinja2Test {
     List<DynamicTest> matchesTransformersRenders() throws Exception {
         List<Object> cases;
         try (InputStream in = getClass().getResourceAsStream("/text/jinja2_cases.json")) {
-            cases = (List<Object>) PyJson.parse(new String(in.readAllBytes(), StandardCharsets.UTF_8));
+            cases = (List<Object>) PythonJson.parse(new String(in.readAllBytes(), StandardCharsets.UTF_8));
         }
         ChatTemplate qwen = ChatTemplate.load(ProjectPaths.data("tokenizers/qwen2.5"));
         Map<String, String> special = Map.of("eos_token", "<|im_end|>", "pad_token", "<|endoftext|>");

@@ -1,6 +1,7 @@
 package org.dfcspark.text;
 
 import org.dfcspark.data.ProjectPaths;
+import org.dfcspark.py.PythonJson;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -33,7 +34,7 @@ class ChatTemplateTest {
     @SuppressWarnings("unchecked")
     @Test
     void rendersQwenFunctionCallingExampleByteForByte() throws Exception {
-        Map<String, Object> input = (Map<String, Object>) PyJson.parse(resource("golden_render_qwen_doc_example.input.json"));
+        Map<String, Object> input = (Map<String, Object>) PythonJson.parse(resource("golden_render_qwen_doc_example.input.json"));
         String expected = resource("golden_render_qwen_doc_example.txt");
         String got = qwen.render((List<Map<String, Object>>) input.get("messages"),
                 (List<Map<String, Object>>) input.get("tools"), false);

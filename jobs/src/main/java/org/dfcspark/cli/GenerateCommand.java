@@ -7,7 +7,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import org.dfcspark.io.AtomicOutput;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -100,49 +99,43 @@ public final class GenerateCommand implements Command {
         List<int[]> prompts = TokenInputs.read(args, modelDir);
 
         long start = System.nanoTime();
-        int newTokens = 0;
-        Path dir = out.toAbsolutePath().getParent();
-        Files.createDirectories(dir);
-        AtomicOutput.cleanStale(out); // a killed earlier run's leftover
-        Path tmp = AtomicOutput.tempFor(out);
-        try (Qwen2Model model = Qwen2Model.load(modelDir, ModelFlags.device(args), ModelFlags.dtype(args));
-             Tokenizer tok = TokenInputs.tokenizerOrNull(args, modelDir);
-             BufferedWriter w = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
-            List<Intervention> ivs = new ArrayList<>();
-            for (InterventionSpec s : specs) {
-                try {
-                    ivs.add(s.resolve(model.config()));
-                } catch (IllegalArgumentException e) {
-                    throw new UsageException("bad intervention (" + s.kind() + " at layer " + s.layer() + "): " + e.getMessage());
+        int[] newTokens = {0};
+        GenerationConfig gen = cfg;
+        AtomicOutput.writeFile(out, tmp -> {
+            try (Qwen2Model model = Qwen2Model.load(modelDir, ModelFlags.device(args), ModelFlags.dtype(args));
+                 Tokenizer tok = TokenInputs.tokenizerOrNull(args, modelDir);
+                 BufferedWriter w = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
+                List<Intervention> ivs = new ArrayList<>();
+                for (InterventionSpec s : specs) {
+                    try {
+                        ivs.add(s.resolve(model.config()));
+                    } catch (IllegalArgumentException e) {
+                        throw new UsageException("bad intervention (" + s.kind() + " at layer " + s.layer() + "): " + e.getMessage());
+                    }
+                }
+                for (int from = 0; from < prompts.size(); from += batchSize) {
+                    List<int[]> chunk = prompts.subList(from, Math.min(prompts.size(), from + batchSize));
+                    GenerationResult r = Generator.generate(model, chunk, gen, ivs);
+                    for (int b = 0; b < chunk.size(); b++) {
+                        int[] ids = r.generated(b);
+                        newTokens[0] += ids.length;
+                        ObjectNode line = JSON.createObjectNode();
+                        line.put("index", from + b);
+                        var p = line.putArray("prompt_ids");
+                        for (int id : chunk.get(b)) p.add(id);
+                        var g = line.putArray("generated_ids");
+                        for (int id : ids) g.add(id);
+                        if (tok == null) line.putNull("text");
+                        else line.put("text", tok.decode(ids));
+                        w.write(JSON.writeValueAsString(line));
+                        w.newLine();
+                    }
                 }
             }
-            for (int from = 0; from < prompts.size(); from += batchSize) {
-                List<int[]> chunk = prompts.subList(from, Math.min(prompts.size(), from + batchSize));
-                GenerationResult r = Generator.generate(model, chunk, cfg, ivs);
-                for (int b = 0; b < chunk.size(); b++) {
-                    int[] gen = r.generated(b);
-                    newTokens += gen.length;
-                    ObjectNode line = JSON.createObjectNode();
-                    line.put("index", from + b);
-                    var p = line.putArray("prompt_ids");
-                    for (int id : chunk.get(b)) p.add(id);
-                    var g = line.putArray("generated_ids");
-                    for (int id : gen) g.add(id);
-                    if (tok == null) line.putNull("text");
-                    else line.put("text", tok.decode(gen));
-                    w.write(JSON.writeValueAsString(line));
-                    w.newLine();
-                }
-            }
-            w.close();
-            AtomicOutput.makeReadable(tmp);
-            Files.move(tmp, out, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        });
         double secs = (System.nanoTime() - start) / 1e9;
-        System.out.printf("generate: %d sequences, %d new tokens in %.2f s (%.1f tok/s)%s -> %s%n", prompts.size(), newTokens,
-                secs, newTokens / secs, specs.isEmpty() ? "" : ", " + specs.size() + " intervention(s)", out);
+        System.out.printf("generate: %d sequences, %d new tokens in %.2f s (%.1f tok/s)%s -> %s%n", prompts.size(), newTokens[0],
+                secs, newTokens[0] / secs, specs.isEmpty() ? "" : ", " + specs.size() + " intervention(s)", out);
         return 0;
     }
 

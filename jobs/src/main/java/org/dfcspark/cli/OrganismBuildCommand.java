@@ -1,7 +1,7 @@
 package org.dfcspark.cli;
 
 import org.dfcspark.data.ProjectPaths;
-import org.dfcspark.jobs.OrganismTables;
+import org.dfcspark.jobs.prompts.OrganismTables;
 import org.dfcspark.jobs.SparkSessions;
 import org.dfcspark.jobs.options.Args;
 import org.dfcspark.organism.OrganismBuilder;

@@ -1,7 +1,7 @@
 package org.dfcspark.cli;
 
-import org.dfcspark.jobs.PromptsImportJob;
-import org.dfcspark.jobs.PromptsImportJob.FileCounts;
+import org.dfcspark.jobs.prompts.PromptsImportJob;
+import org.dfcspark.jobs.prompts.PromptsImportJob.FileCounts;
 import org.dfcspark.jobs.SparkSessions;
 
 import java.nio.file.Path;

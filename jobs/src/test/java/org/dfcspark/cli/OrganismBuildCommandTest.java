@@ -14,7 +14,7 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.dfcspark.data.ProjectPaths;
 import org.dfcspark.data.PromptRecord;
-import org.dfcspark.jobs.PromptsTable;
+import org.dfcspark.jobs.prompts.PromptsTable;
 import org.dfcspark.jobs.SparkSessions;
 import org.dfcspark.organism.OrganismPrompts;
 

@@ -17,7 +17,7 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
 import org.dfcspark.data.PromptRecord;
-import org.dfcspark.jobs.PromptsTable;
+import org.dfcspark.jobs.prompts.PromptsTable;
 import org.dfcspark.jobs.harvest.ExecutorRuntime;
 import org.dfcspark.jobs.work.DoneMarkers;
 import org.dfcspark.jobs.work.HadoopFiles;

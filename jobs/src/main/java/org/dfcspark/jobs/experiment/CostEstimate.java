@@ -9,7 +9,7 @@ import org.apache.spark.sql.SparkSession;
 import org.dfcspark.dfc.CrosscoderBenchmark;
 import org.dfcspark.dfc.sweep.SweepGrid;
 import org.dfcspark.dfc.sweep.Variant;
-import org.dfcspark.jobs.PromptsTable;
+import org.dfcspark.jobs.prompts.PromptsTable;
 import org.dfcspark.jobs.evaluate.EvaluateOptions;
 import org.dfcspark.jobs.evaluate.Experiment;
 import org.dfcspark.jobs.harvest.HarvestOptions;

@@ -26,7 +26,7 @@ import org.apache.spark.sql.SparkSession;
 import org.dfcspark.data.PromptRecord;
 import org.dfcspark.dfc.Checkpoint;
 import org.dfcspark.dfc.sweep.Variant;
-import org.dfcspark.jobs.PromptsTable;
+import org.dfcspark.jobs.prompts.PromptsTable;
 import org.dfcspark.jobs.evaluate.EvaluateJob;
 import org.dfcspark.jobs.harvest.HarvestJob;
 import org.dfcspark.jobs.report.ReportJob;

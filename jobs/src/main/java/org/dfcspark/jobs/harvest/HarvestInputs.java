@@ -14,7 +14,7 @@ import org.dfcspark.data.PromptFiles;
 import org.dfcspark.data.PromptRecord;
 import org.dfcspark.data.TextConverter;
 import org.dfcspark.io.ParquetFiles;
-import org.dfcspark.jobs.PromptsTable;
+import org.dfcspark.jobs.prompts.PromptsTable;
 import org.dfcspark.jobs.cluster.ClusterPaths;
 
 /**

@@ -18,7 +18,7 @@ import org.dfcspark.dfc.Diagnostics;
 import org.dfcspark.dfc.Partition;
 import org.dfcspark.eval.Steering;
 import org.dfcspark.eval.TopContexts;
-import org.dfcspark.jobs.PromptsTable;
+import org.dfcspark.jobs.prompts.PromptsTable;
 import org.dfcspark.jobs.evaluate.CrosscoderCache;
 import org.dfcspark.jobs.evaluate.EvaluationTarget;
 import org.dfcspark.jobs.evaluate.PromptEncoder;

@@ -28,7 +28,7 @@ import org.dfcspark.dfc.Checkpoint;
 import org.dfcspark.dfc.Crosscoder;
 import org.dfcspark.dfc.CrosscoderConfig;
 import org.dfcspark.dfc.train.TrainConfig;
-import org.dfcspark.jobs.PromptsTable;
+import org.dfcspark.jobs.prompts.PromptsTable;
 import org.dfcspark.jobs.harvest.HarvestJob;
 import org.dfcspark.jobs.harvest.HarvestOptions;
 import org.dfcspark.jobs.options.Args;

@@ -19,7 +19,7 @@ import org.dfcspark.data.SafeTensors;
 import org.dfcspark.data.SafeTensorsWriter;
 import org.dfcspark.data.ToolRlConverter;
 import org.dfcspark.harvest.ActivationRow;
-import org.dfcspark.jobs.PromptsTable;
+import org.dfcspark.jobs.prompts.PromptsTable;
 import org.dfcspark.jobs.work.HadoopFiles;
 
 /**

@@ -10,7 +10,7 @@ import org.apache.spark.sql.SparkSession;
 import org.dfcspark.data.ProjectPaths;
 import org.dfcspark.data.PromptRecord;
 import org.dfcspark.dfc.sweep.SweepGrid;
-import org.dfcspark.jobs.PromptsTable;
+import org.dfcspark.jobs.prompts.PromptsTable;
 import org.dfcspark.jobs.evaluate.EvaluateJob;
 import org.dfcspark.jobs.evaluate.EvaluateOptions;
 import org.dfcspark.jobs.harvest.HarvestJob;

@@ -29,7 +29,7 @@ import org.dfcspark.dfc.Crosscoder;
 import org.dfcspark.dfc.sweep.SweepGrid;
 import org.dfcspark.dfc.sweep.Variant;
 import org.dfcspark.dfc.train.TrainState;
-import org.dfcspark.jobs.PromptsTable;
+import org.dfcspark.jobs.prompts.PromptsTable;
 import org.dfcspark.jobs.cluster.ClusterPaths;
 import org.dfcspark.jobs.cluster.DfcProcess;
 import org.dfcspark.jobs.cluster.StandaloneCluster;

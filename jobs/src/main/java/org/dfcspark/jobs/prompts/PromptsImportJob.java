@@ -1,4 +1,4 @@
-package org.dfcspark.jobs;
+package org.dfcspark.jobs.prompts;
 
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;

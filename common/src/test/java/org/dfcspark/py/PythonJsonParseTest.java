@@ -1,7 +1,5 @@
-package org.dfcspark.text;
+package org.dfcspark.py;
 
-import org.dfcspark.py.PyRepr;
-import org.dfcspark.py.PythonJson;
 import org.junit.jupiter.api.Test;
 
 import java.math.BigInteger;
@@ -11,7 +9,7 @@ import java.util.Map;
 import static org.junit.jupiter.api.Assertions.*;
 
 /** Expected strings are what CPython 3 prints (repr / json.dumps(ensure_ascii=False)). */
-class PyJsonTest {
+class PythonJsonParseTest {
 
     @Test
     void floatsPrintAsPythonRepr() {
@@ -25,17 +23,17 @@ class PyJsonTest {
 
     @Test
     void dumpsLikePython() {
-        Object parsed = PyJson.parse("{\"a\": [1, 2.0, \"\u00e9\u2028\u007f\\u0001\\\"\\\\\\n\"], \"b\": null, \"c\": true}");
+        Object parsed = PythonJson.parse("{\"a\": [1, 2.0, \"\u00e9\u2028\u007f\\u0001\\\"\\\\\\n\"], \"b\": null, \"c\": true}");
         assertEquals("{\"a\": [1, 2.0, \"\u00e9\u2028\u007f\\u0001\\\"\\\\\\n\"], \"b\": null, \"c\": true}", PythonJson.dumps(parsed));
         assertEquals("{\n  \"a\": [\n    1,\n    {\n      \"x\": []\n    },\n    {}\n  ],\n  \"b\": []\n}",
-                PythonJson.dumps(PyJson.parse("{\"a\":[1,{\"x\":[]},{}],\"b\":[]}"), 2));
+                PythonJson.dumps(PythonJson.parse("{\"a\":[1,{\"x\":[]},{}],\"b\":[]}"), 2));
         assertEquals("{\"\\u00e9\": \"\\u20ac\\u007f\\ud83d\\ude00~\"}",
                 PythonJson.dumpsAscii(Map.of("\u00e9", "\u20ac\u007f\ud83d\ude00~")));
     }
 
     @Test
     void parseKeepsIntFloatDistinctionAndKeyOrder() {
-        Map<?, ?> m = (Map<?, ?>) PyJson.parse("{\"z\": 1, \"a\": 1.0, \"big\": 12345678901234567890, \"l\": 3000000000}");
+        Map<?, ?> m = (Map<?, ?>) PythonJson.parse("{\"z\": 1, \"a\": 1.0, \"big\": 12345678901234567890, \"l\": 3000000000}");
         assertEquals(List.of("z", "a", "big", "l"), List.copyOf(m.keySet()));
         assertEquals(1, m.get("z"));
         assertEquals(1.0, m.get("a"));
@@ -46,7 +44,7 @@ class PyJsonTest {
 
     @Test
     void malformedJson() {
-        var e = assertThrows(IllegalArgumentException.class, () -> PyJson.parse("{\"a\": "));
+        var e = assertThrows(IllegalArgumentException.class, () -> PythonJson.parse("{\"a\": "));
         assertTrue(e.getMessage().startsWith("malformed JSON"), e.getMessage());
     }
 }

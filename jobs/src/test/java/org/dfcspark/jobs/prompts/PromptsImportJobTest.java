@@ -1,4 +1,4 @@
-package org.dfcspark.jobs;
+package org.dfcspark.jobs.prompts;
 
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -13,8 +13,9 @@ import org.dfcspark.data.PromptFiles;
 import org.dfcspark.data.PromptRecord;
 import org.dfcspark.data.ShareGptConverter;
 import org.dfcspark.data.ToolRlConverter;
-import org.dfcspark.jobs.PromptsImportJob.FileCounts;
-import org.dfcspark.jobs.PromptsImportJob.Options;
+import org.dfcspark.jobs.SparkSessions;
+import org.dfcspark.jobs.prompts.PromptsImportJob.FileCounts;
+import org.dfcspark.jobs.prompts.PromptsImportJob.Options;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
