@@ -269,7 +269,7 @@ class ModelCommandsTest {
         assertTrue(c.out().contains("2) with intervention: add a steering vector at blocks.1.hook_resid_post"), c.out());
         assertTrue(c.out().contains("3) with intervention: replace blocks.1.hook_resid_post"), c.out());
         assertTrue(c.out().matches("(?s).*steering changed [1-9]\\d* of 18 generated tokens.*"), c.out());
-        assertTrue(c.out().contains("part 2, the diff of the model organism, skipped"), c.out());
+        assertTrue(c.out().contains("part 2, the demo experiment on the model organism, skipped"), c.out());
         assertEquals(2, run("demo", "--layer", "7").code());
         assertEquals(0, run("demo", "--help").code());
     }

@@ -189,7 +189,7 @@ class SafeOutputsAndBadInputTest {
         assertEquals(1, i.code());
         assertTrue(i.err().contains("row 7 contains NaN"), i.err());
 
-        CliRun demo = CliRun.run("demo", "--organism", tmp.resolve("orgnaism").toString(), "--work", tmp.resolve("w").toString());
+        CliRun demo = CliRun.run("demo", "--organism", tmp.resolve("orgnaism").toString(), "--out", tmp.resolve("w").toString());
         assertEquals(2, demo.code());
         assertEquals("dfc demo: --organism " + tmp.resolve("orgnaism") + " does not exist (an organism directory holds base/ and rl/; "
                 + "bin/dfc organism build --out DIR writes one)\n", demo.err());
