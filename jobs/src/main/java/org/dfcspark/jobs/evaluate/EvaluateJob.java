@@ -27,8 +27,8 @@ import org.dfcspark.jobs.work.WorkQueue;
 
 /**
  * {@code bin/dfc evaluate}: reconstruction, spillover and steering for every crosscoder × hook of a config, on Spark.
- * The driver checks every input ({@link Preflight}), ranks features ({@link FeatureRankingStage}, written to
- * {@code OUT/features/}), expands the experiments into conditions per crosscoder ({@link ConditionPlan}) and cuts
+ * The driver checks every input ({@link Preflight}), ranks features in a Spark stage of one task per hook
+ * ({@link FeatureRankingStage}, written to {@code OUT/features/}), expands the experiments into conditions per crosscoder ({@link ConditionPlan}) and cuts
  * work items of {@code shard_size} prompts; one Spark task per pending item ({@link EvaluateTask}) generates and
  * scores. From the items' files it writes {@code OUT/generations/}, {@code OUT/conditions/} and {@code OUT/summary/}
  * (data-schemas/evaluation.md). Resumable: a rerun into the same OUT with the same config skips finished items; a
@@ -59,11 +59,11 @@ public final class EvaluateJob {
         log.printf(Locale.ROOT, "evaluate: %d crosscoder x hook target(s), %d prompts, protocol %s, up to %d new tokens -> %s%n",
                 targets.size(), prompts.size(), o.protocol().id(), o.maxNewTokens(), out);
 
-        // 2. ranking on the driver
+        // 2. ranking: a Spark stage, one task per hook
         SparkConf conf = spark.sparkContext().getConf();
         int threads = ExecutorRuntime.threadsPerTask(conf.get("spark.master", "local[2]"), conf.getInt("spark.executor.cores", 1),
                 conf.getInt("spark.task.cpus", 1));
-        List<FeatureRankingStage.Ranking> rankings = FeatureRankingStage.run(o, targets, tool, generic, threads);
+        List<FeatureRankingStage.Ranking> rankings = FeatureRankingStage.run(spark, o, targets, tool, generic, threads);
         spark.createDataFrame(FeatureRankingStage.rows(rankings), EvaluationTables.FEATURES).coalesce(1).write().mode(SaveMode.Overwrite)
                 .parquet(out.resolve("features").toString());
 

@@ -2,41 +2,74 @@ package org.dfcspark.jobs.evaluate;
 
 import ai.djl.Device;
 import java.io.IOException;
+import java.io.Serializable;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.apache.spark.TaskContext;
+import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
 import org.dfcspark.data.PromptRecord;
 import org.dfcspark.dfc.ArrayActivations;
 import org.dfcspark.dfc.Crosscoder;
 import org.dfcspark.eval.FeatureGroup;
 import org.dfcspark.eval.FeatureRanking;
 import org.dfcspark.eval.Steering;
+import org.dfcspark.jobs.harvest.ExecutorRuntime;
 import org.dfcspark.model.HookPoint;
 import org.dfcspark.model.ModelCache;
 import org.dfcspark.model.Qwen2Model;
 
 /**
- * Ranks every crosscoder's features on the driver: the last-prompt-token residual pairs (A, B) of the ranking's tool
- * and generic prompts at the crosscoder's hook (read once per hook, shared by every crosscoder there), encoded as the
- * protocol feeds the crosscoder, then Cohen's d and AUROC per partition ({@link FeatureRanking#score}). The prompts
- * are rendered as the evaluation prompts are, so "last prompt token" is the token the edits touch.
+ * Ranks every crosscoder's features as a Spark stage, one task per hook: the task reads the last-prompt-token residual
+ * pairs (A, B) of the ranking's tool and generic prompts at its hook once (on its executor's device: a GPU on a GPU
+ * cluster, where the driver has none), encodes them with each crosscoder at that hook as the protocol feeds it, and
+ * scores Cohen's d and AUROC per partition ({@link FeatureRanking#score}); the driver collects the rankings (small:
+ * D scores per partition). The prompts are rendered as the evaluation prompts are, so "last prompt token" is the token
+ * the edits touch.
  */
 public final class FeatureRankingStage {
     private static final int BATCH = 32;
 
     /** One crosscoder's ranking at one hook: per partition, and every feature's mean activation on the tool prompts. */
-    public record Ranking(EvaluationTarget target, Map<FeatureGroup, List<FeatureRanking.Scored>> byPartition, double[] toolMean) {}
+    public record Ranking(EvaluationTarget target, Map<FeatureGroup, List<FeatureRanking.Scored>> byPartition, double[] toolMean)
+            implements Serializable {}
 
     private FeatureRankingStage() {}
 
-    public static List<Ranking> run(EvaluateOptions o, List<EvaluationTarget> targets, List<PromptRecord> tool, List<PromptRecord> generic,
-                                    int threads) throws IOException {
-        Qwen2Model a = ModelCache.get(Path.of(o.modelA()), Device.cpu()), b = ModelCache.get(Path.of(o.modelB()), Device.cpu());
+    /** The rankings of {@code targets}, in their order. */
+    public static List<Ranking> run(SparkSession spark, EvaluateOptions o, List<EvaluationTarget> targets, List<PromptRecord> tool,
+                                    List<PromptRecord> generic, int threads) {
+        Map<String, List<EvaluationTarget>> byHook = new LinkedHashMap<>();
+        for (EvaluationTarget t : targets) byHook.computeIfAbsent(t.hook(), h -> new ArrayList<>()).add(t);
+        List<List<EvaluationTarget>> groups = new ArrayList<>(byHook.values());
+        JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+        jsc.setJobDescription("evaluate: rank features at " + groups.size() + " hook(s)");
+        List<Ranking> ranked;
+        try {
+            ranked = jsc.parallelize(groups, groups.size()).flatMap(g -> rankAtOneHook(o, g, tool, generic, threads).iterator()).collect();
+        } finally {
+            jsc.setJobDescription(null);
+        }
+        Map<EvaluationTarget, Ranking> byTarget = new HashMap<>();
+        for (Ranking r : ranked) byTarget.put(r.target(), r);
+        List<Ranking> out = new ArrayList<>();
+        for (EvaluationTarget t : targets) out.add(byTarget.get(t));
+        return out;
+    }
+
+    /** Inside a task: the crosscoders of one hook, on one read of the ranking prompts' residuals there. */
+    static List<Ranking> rankAtOneHook(EvaluateOptions o, List<EvaluationTarget> targets, List<PromptRecord> tool, List<PromptRecord> generic,
+                                       int threads) throws IOException {
+        Device device = ExecutorRuntime.device(TaskContext.get());
+        Qwen2Model a = ModelCache.get(Path.of(o.modelA()), device), b = ModelCache.get(Path.of(o.modelB()), device);
+        ExecutorRuntime.configure(device, threads);
         List<int[]> toolIds = new ArrayList<>(), genericIds = new ArrayList<>();
         int pad;
         try (PromptEncoder enc = new PromptEncoder(Path.of(o.modelB()), o.protocol())) {
@@ -44,14 +77,13 @@ public final class FeatureRankingStage {
             for (PromptRecord r : generic) genericIds.add(enc.encode(r));
             pad = enc.padTokenId();
         }
-        Map<String, ArrayActivations[]> byHook = new HashMap<>();
+        HookPoint hook = HookPoint.parse(targets.get(0).hook());
+        ArrayActivations onToolPrompts = pairs(a, b, toolIds, hook, pad, "tool prompts"), onGenericPrompts = pairs(a, b, genericIds, hook, pad, "generic prompts");
         List<Ranking> out = new ArrayList<>();
         for (EvaluationTarget t : targets) {
-            ArrayActivations[] acts = byHook.computeIfAbsent(t.hook(), h -> new ArrayActivations[] {
-                    pairs(a, b, toolIds, HookPoint.parse(h), pad, "tool prompts"), pairs(a, b, genericIds, HookPoint.parse(h), pad, "generic prompts")});
             Crosscoder cc = CrosscoderCache.get(t.dir(), o.protocol());
-            FeatureRanking.SparseValues onTool = FeatureRanking.values(cc, acts[0], BATCH, threads);
-            FeatureRanking.SparseValues onGeneric = FeatureRanking.values(cc, acts[1], BATCH, threads);
+            FeatureRanking.SparseValues onTool = FeatureRanking.values(cc, onToolPrompts, BATCH, threads);
+            FeatureRanking.SparseValues onGeneric = FeatureRanking.values(cc, onGenericPrompts, BATCH, threads);
             Map<FeatureGroup, List<FeatureRanking.Scored>> ranked = new EnumMap<>(FeatureGroup.class);
             for (FeatureGroup g : FeatureGroup.values()) ranked.put(g, FeatureRanking.score(onTool, onGeneric, cc.partition(), g));
             double[] mean = new double[cc.dictSize()];
