@@ -20,7 +20,7 @@ public final class Diagnostics {
      * difference {@code Δ = mean(x_A − x_B)}. For each part: its norm and the amount it carries along Δ
      * ({@code ⟨part, Δ⟩/‖Δ‖}; these sum to ‖Δ‖).
      */
-    public record Decomposition(int rows, double dataNorm, Map<String, double[]> parts) {
+    public record Decomposition(int rows, double dataNorm, Map<String, double[]> parts) implements java.io.Serializable {
         public double norm(String part) {
             return Math.sqrt(dot(parts.get(part), parts.get(part)));
         }

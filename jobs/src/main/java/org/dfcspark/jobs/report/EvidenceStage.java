@@ -4,12 +4,15 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import java.io.IOException;
+import java.io.Serializable;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.apache.spark.TaskContext;
+import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
 import org.dfcspark.data.PromptRecord;
 import org.dfcspark.dfc.ArrayActivations;
@@ -18,11 +21,13 @@ import org.dfcspark.dfc.Diagnostics;
 import org.dfcspark.dfc.Partition;
 import org.dfcspark.eval.Steering;
 import org.dfcspark.eval.TopContexts;
-import org.dfcspark.jobs.prompts.PromptsTable;
 import org.dfcspark.jobs.evaluate.CrosscoderCache;
+import org.dfcspark.jobs.evaluate.EvaluateOptions;
 import org.dfcspark.jobs.evaluate.EvaluationTarget;
 import org.dfcspark.jobs.evaluate.PromptEncoder;
 import org.dfcspark.jobs.evaluate.Protocol;
+import org.dfcspark.jobs.harvest.ExecutorRuntime;
+import org.dfcspark.jobs.prompts.PromptsTable;
 import org.dfcspark.model.HookPoint;
 import org.dfcspark.model.Intervention;
 import org.dfcspark.model.ModelCache;
@@ -32,14 +37,23 @@ import org.dfcspark.model.TokenBatch;
 import org.dfcspark.text.Tokenizer;
 
 /**
- * Computes each target's {@link TargetEvidence} on the driver, as the evaluation's ranking saw the prompts: the
- * ranking prompts rendered by the evaluation's protocol, the crosscoder fed as that protocol feeds it
- * ({@link CrosscoderCache}). Histograms use every ranking prompt's last token (the ranking's own input); top contexts
- * scan every token of the first {@code contextPrompts} tool and generic prompts (one forward per prompt and model).
- * The sizes are those of the ranking (≤ 2000 prompts); a Spark stage would only pay off far beyond that.
+ * Computes each target's {@link TargetEvidence} as the evaluation's ranking saw the prompts: the ranking prompts
+ * rendered by the evaluation's protocol, the crosscoder fed as that protocol feeds it ({@link CrosscoderCache}).
+ * Histograms use every ranking prompt's last token (the ranking's own input); top contexts scan every token of the
+ * first {@code contextPrompts} tool and generic prompts (one forward per prompt and model). The forwards run in a
+ * Spark stage of one task per hook, on the executors' devices (a GPU cluster's driver has none, and the paper's ranking
+ * prompts through two 3B models are hours of CPU); the tasks return the activations of the features shown, the top
+ * contexts and the A−B decomposition, and the driver adds what it reads from the tables.
  */
 final class EvidenceStage {
     static final int CONTEXTS_PER_FEATURE = 8, CONTEXT_RADIUS = 6, BATCH = 32;
+
+    /** What a task computes for one target: per shown feature its activations and top contexts; the decomposition. */
+    record Computed(EvaluationTarget target, Map<Integer, double[]> onTool, Map<Integer, double[]> onGeneric,
+                    Map<Integer, List<TargetEvidence.Context>> contexts, Diagnostics.Decomposition meanDiff) implements Serializable {}
+
+    /** A target and the features the report shows for it. */
+    record Shown(EvaluationTarget target, int[] features) implements Serializable {}
 
     private final SparkSession spark;
     private final int contextPrompts, threads;
@@ -51,10 +65,45 @@ final class EvidenceStage {
     }
 
     List<TargetEvidence> run(Evaluation e) throws IOException {
-        var o = e.options();
+        EvaluateOptions o = e.options();
         List<PromptRecord> tool = PromptsTable.readLocal(spark, o.rankingTool(), o.rankingLimit());
         List<PromptRecord> generic = PromptsTable.readLocal(spark, o.rankingGeneric(), o.rankingLimit());
-        Qwen2Model a = ModelCache.get(Path.of(o.modelA()), Device.cpu()), b = ModelCache.get(Path.of(o.modelB()), Device.cpu());
+        Map<EvaluationTarget, List<ShownFeature>> shown = new LinkedHashMap<>();
+        Map<String, List<Shown>> byHook = new LinkedHashMap<>();
+        for (EvaluationTarget t : e.targets()) {
+            List<ShownFeature> features = ShownFeature.of(e, t);
+            shown.put(t, features);
+            byHook.computeIfAbsent(t.hook(), h -> new ArrayList<>())
+                    .add(new Shown(t, features.stream().mapToInt(ShownFeature::feature).distinct().toArray()));
+        }
+        List<List<Shown>> groups = new ArrayList<>(byHook.values());
+        int contexts = contextPrompts, taskThreads = threads;
+        JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+        jsc.setJobDescription("report: feature evidence at " + groups.size() + " hook(s)");
+        Map<EvaluationTarget, Computed> computed = new HashMap<>();
+        try {
+            for (Computed c : jsc.parallelize(groups, Math.max(1, groups.size()))
+                    .flatMap(g -> computeAtOneHook(o, g, tool, generic, contexts, taskThreads).iterator()).collect()) {
+                computed.put(c.target(), c);
+            }
+        } finally {
+            jsc.setJobDescription(null);
+        }
+        List<TargetEvidence> out = new ArrayList<>();
+        for (EvaluationTarget t : e.targets()) {
+            Computed c = computed.get(t);
+            out.add(new TargetEvidence(e, t, CrosscoderCache.get(t.dir(), o.protocol()).config(), shown.get(t), c.onTool(), c.onGeneric(),
+                    c.contexts(), DecoderGeometry.latents(CrosscoderCache.get(t.dir(), Protocol.FIXED)), c.meanDiff()));
+        }
+        return out;
+    }
+
+    /** Inside a task: the targets of one hook, on one read of the ranking prompts' last-token residuals there. */
+    static List<Computed> computeAtOneHook(EvaluateOptions o, List<Shown> targets, List<PromptRecord> tool, List<PromptRecord> generic,
+                                           int contextPrompts, int threads) throws IOException {
+        Device device = ExecutorRuntime.device(TaskContext.get());
+        Qwen2Model a = ModelCache.get(Path.of(o.modelA()), device), b = ModelCache.get(Path.of(o.modelB()), device);
+        ExecutorRuntime.configure(device, threads);
         List<int[]> toolIds = new ArrayList<>(), genericIds = new ArrayList<>();
         int pad;
         try (PromptEncoder enc = new PromptEncoder(Path.of(o.modelB()), o.protocol())) {
@@ -62,31 +111,29 @@ final class EvidenceStage {
             for (PromptRecord r : generic) genericIds.add(enc.encode(r));
             pad = enc.padTokenId();
         }
-        List<TargetEvidence> out = new ArrayList<>();
+        HookPoint hook = HookPoint.parse(targets.get(0).target().hook());
+        float[][][] last = {Steering.lastPromptResiduals(a, toolIds, hook, pad, BATCH), Steering.lastPromptResiduals(b, toolIds, hook, pad, BATCH),
+                Steering.lastPromptResiduals(a, genericIds, hook, pad, BATCH), Steering.lastPromptResiduals(b, genericIds, hook, pad, BATCH)};
+        List<Computed> out = new ArrayList<>();
         try (Tokenizer tok = Tokenizer.load(Path.of(o.modelB()))) {
-            Map<String, float[][][]> lastByHook = new HashMap<>();
-            for (EvaluationTarget t : e.targets()) {
-                HookPoint hook = HookPoint.parse(t.hook());
-                float[][][] last = lastByHook.computeIfAbsent(t.hook(), h -> new float[][][] {
-                        Steering.lastPromptResiduals(a, toolIds, hook, pad, BATCH), Steering.lastPromptResiduals(b, toolIds, hook, pad, BATCH),
-                        Steering.lastPromptResiduals(a, genericIds, hook, pad, BATCH), Steering.lastPromptResiduals(b, genericIds, hook, pad, BATCH)});
-                Crosscoder cc = CrosscoderCache.get(t.dir(), o.protocol());
-                List<ShownFeature> shown = ShownFeature.of(e, t);
-                int[] feats = shown.stream().mapToInt(ShownFeature::feature).distinct().toArray();
+            for (Shown s : targets) {
+                Crosscoder cc = CrosscoderCache.get(s.target().dir(), o.protocol());
+                int[] feats = s.features();
                 Map<Integer, double[]> onTool = byFeature(TopContexts.activations(cc, last[0], last[1], feats, threads), feats);
                 Map<Integer, double[]> onGeneric = byFeature(TopContexts.activations(cc, last[2], last[3], feats, threads), feats);
-                Map<Integer, List<TargetEvidence.Context>> contexts = contexts(cc, a, b, hook, feats, tool, toolIds, generic, genericIds, tok);
+                Map<Integer, List<TargetEvidence.Context>> contexts = contexts(cc, a, b, hook, feats, tool, toolIds, generic, genericIds, tok,
+                        contextPrompts, threads);
                 Diagnostics.Decomposition diff = Diagnostics.meanDifference(cc, pairs(concat(last[0], last[2]), concat(last[1], last[3])), BATCH, threads);
-                out.add(new TargetEvidence(e, t, cc.config(), shown, onTool, onGeneric, contexts, DecoderGeometry.latents(CrosscoderCache.get(t.dir(), Protocol.FIXED)), diff));
+                out.add(new Computed(s.target(), onTool, onGeneric, contexts, diff));
             }
         }
         return out;
     }
 
     /** Every token of the first prompts of each set, encoded; the k highest windows per feature. */
-    private Map<Integer, List<TargetEvidence.Context>> contexts(Crosscoder cc, Qwen2Model a, Qwen2Model b, HookPoint hook, int[] feats,
-                                                                List<PromptRecord> tool, List<int[]> toolIds, List<PromptRecord> generic,
-                                                                List<int[]> genericIds, Tokenizer tok) {
+    private static Map<Integer, List<TargetEvidence.Context>> contexts(Crosscoder cc, Qwen2Model a, Qwen2Model b, HookPoint hook, int[] feats,
+                                                                       List<PromptRecord> tool, List<int[]> toolIds, List<PromptRecord> generic,
+                                                                       List<int[]> genericIds, Tokenizer tok, int contextPrompts, int threads) {
         Map<Integer, List<TargetEvidence.Context>> out = new LinkedHashMap<>();
         if (feats.length == 0) return out;
         TopContexts top = new TopContexts(feats, CONTEXTS_PER_FEATURE, CONTEXT_RADIUS);

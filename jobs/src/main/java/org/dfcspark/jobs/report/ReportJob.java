@@ -14,6 +14,7 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.dfcspark.data.ProjectPaths;
 import org.dfcspark.io.AtomicOutput;
+import org.dfcspark.jobs.harvest.ExecutorRuntime;
 
 /**
  * {@code bin/dfc report}: one self-contained HTML file over a run's tables (the sweep summary and the evaluation
@@ -37,7 +38,9 @@ public final class ReportJob {
         log.printf(Locale.ROOT, "report: %d evaluation(s)%s under %s%n", evaluations.size(), sweep == null ? ", no sweep" : ", a sweep of " + sweep.size(),
                 layout.root());
 
-        int threads = Math.max(1, Runtime.getRuntime().availableProcessors());
+        org.apache.spark.SparkConf conf = spark.sparkContext().getConf(); // the evidence runs in Spark tasks: their share of the cores
+        int threads = ExecutorRuntime.threadsPerTask(conf.get("spark.master", "local[2]"), conf.getInt("spark.executor.cores", 1),
+                conf.getInt("spark.task.cpus", 1));
         EvidenceStage stage = new EvidenceStage(spark, contextPrompts, threads);
         List<TargetEvidence> evidence = new ArrayList<>();
         for (Evaluation e : evaluations) evidence.addAll(stage.run(e));

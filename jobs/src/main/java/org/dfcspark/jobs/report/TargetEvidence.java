@@ -27,7 +27,7 @@ public record TargetEvidence(Evaluation evaluation, EvaluationTarget target, Cro
 
     /** A window of tokens around one top activation; {@code center} indexes the activating token in the window. */
     public record Context(String promptId, String promptSet, int position, double activation, List<String> tokens, double[] activations,
-                          int center) {}
+                          int center) implements java.io.Serializable {}
 
     /**
      * One latent's decoder: the norms of its A and B halves (raw units: divided by the normalisation scale), the
