@@ -30,8 +30,9 @@ import org.junit.jupiter.api.io.TempDir;
  * workers of one core and 1 GB each on 127.0.0.1, started from the Maven jars with a Spark installation that holds none of
  * this project's jars ({@link StandaloneCluster}); spark-submit through {@link SparkLauncher} with the application jar, the
  * dependency jars and {@code conf/spark-cpu-cluster.conf} (its per-executor sizes set to what these workers have). The
- * report and the tables are checked; then a second run into a fresh directory loses a worker (SIGKILL) once its sweep is
- * running and still completes, on the remaining worker, with the same evaluation tables and sweep summary.
+ * report and the tables are checked; then a second run (from a copy of the first one's harvest) loses a worker (SIGKILL)
+ * while a sweep variant trains and still completes, on the remaining worker, with the same evaluation tables and sweep
+ * summary.
  */
 class ExperimentOnStandaloneClusterTest {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -63,12 +64,20 @@ class ExperimentOnStandaloneClusterTest {
             assertEquals(1, executors(cluster.workDir(0)), "an executor on worker 0");
             assertEquals(1, executors(cluster.workDir(1)), "an executor on worker 1");
 
+            // The second run starts from the first one's harvest (a copy; the experiment skips it as up to date), so that
+            // its time goes to the stages the kill hits: losing a worker mid-harvest is HarvestOnStandaloneClusterTest's.
             Path second = dir.resolve("second");
+            ExperimentJobTest.copyTree(first, second);
+            for (Stage s : List.of(Stage.SWEEP, Stage.EVALUATE, Stage.REPORT)) org.dfcspark.io.AtomicOutput.deleteTree(s.dir(second));
             Process lossy = submit(cluster, config, second, "second.log");
             // Midway: once a sweep variant has written its first checkpoint (of 4), so that a training task is lost with
             // its executor and its retry on worker 1 resumes from that checkpoint.
             long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(4);
-            while (!checkpointed(second) && !"complete".equals(status(second, Stage.SWEEP)) && lossy.isAlive() && System.nanoTime() < deadline) {
+            boolean sweeping = false; // experiment.json says "complete" (the copy's) until this run starts the sweep
+            while (lossy.isAlive() && System.nanoTime() < deadline) {
+                boolean running = "running".equals(status(second, Stage.SWEEP));
+                if (running && checkpointed(second) || sweeping && !running) break;
+                sweeping |= running;
                 Thread.sleep(50);
             }
             assertEquals("running", status(second, Stage.SWEEP), "the kill is not midway:\n" + log("second.log"));
@@ -76,6 +85,9 @@ class ExperimentOnStandaloneClusterTest {
             assertTrue(lossy.waitFor(5, TimeUnit.MINUTES), "the second run did not finish:\n" + log("second.log"));
             assertEquals(0, lossy.exitValue(), log("second.log"));
             assertComplete(second, "second.log");
+            for (String line : List.of("harvest   skipped (up to date)", "sweep     ran", "evaluate  ran", "report    ran")) {
+                assertTrue(log("second.log").contains(line), line + ":\n" + log("second.log"));
+            }
             assertTrue(Files.isRegularFile(Stage.reportFile(second)));
             assertTrue(log("second.log").contains("Lost executor"), "an executor was lost:\n" + log("second.log"));
         } finally {
