@@ -10,7 +10,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -41,9 +40,9 @@ class ExperimentOnStandaloneClusterTest {
      * metrics are compared to 9 significant digits: they differ in the 12th between two uninterrupted runs already
      * (dfc-k8's fvu 0.7611864058502257 vs 0.7611864058538487), while the evaluations of the crosscoders are identical.
      */
-    private static final Map<String, Boolean> TABLES = new LinkedHashMap<>(Map.of("evaluation/fixed/generations", true,
+    private static final Map<String, Boolean> TABLES = Map.of("evaluation/fixed/generations", true,
             "evaluation/fixed/conditions", true, "evaluation/fixed/summary", true, "evaluation/fixed/features", true,
-            "sweep/summary.parquet", false));
+            "sweep/summary.parquet", false);
     /** Columns that measure the run, not its result (the sweep summary's speed and wall time). */
     private static final String[] TIMINGS = {"rows_per_s", "wall_s"};
 
