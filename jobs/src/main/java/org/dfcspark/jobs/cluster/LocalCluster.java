@@ -60,6 +60,11 @@ public final class LocalCluster implements AutoCloseable {
         return dir.resolve("work" + i);
     }
 
+    /** The cluster's Spark "installation" ({@code jars/} links the class path's jars), as the workers' SPARK_HOME. */
+    public Path sparkHome() {
+        return sparkHome;
+    }
+
     private Process start(String name, String mainClass, String... args) throws IOException {
         List<String> cmd = new ArrayList<>(List.of(javaBin(), "-Xmx512m", "-cp", classPath));
         for (String a : ManagementFactory.getRuntimeMXBean().getInputArguments()) if (a.startsWith("--add-")) cmd.add(a);

@@ -6,6 +6,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import org.apache.spark.launcher.SparkLauncher;
 import org.dfcspark.data.ProjectPaths;
 
 /**
@@ -46,6 +48,58 @@ public final class StandaloneCluster implements AutoCloseable {
 
     public Path workDir(int i) {
         return cluster.workDir(i);
+    }
+
+    /**
+     * spark-submit of this project against this cluster, as the README's recipe runs it: {@link SparkLauncher} (Spark's
+     * API for spark-submit) with the application jar, {@code org.dfcspark.cli.Main}, and {@code --jars} = the jars of
+     * {@code jobs/target/classpath.txt} except Spark, Scala and Hadoop ({@link ShippedJars}, the README's DEPS). The
+     * application jar is {@code jobs/target/classes} packed into {@code jarsDir} (the entries {@code mvn package} puts in
+     * dfc-jobs-*.jar, which does not exist yet when {@code mvn verify} runs the tests); likewise dfc-common when the
+     * class path names its classes rather than its jar. The caller adds the properties file, confs and arguments and
+     * calls {@link SparkLauncher#launch()}.
+     *
+     * <p>spark-submit runs as a child process in a {@code SPARK_HOME} laid out as a distribution's: {@code jars/}
+     * (Spark and its dependencies, none of ours) and {@code bin/spark-submit}, which does what the distribution's
+     * bin/spark-submit and bin/spark-class do: Spark's launcher library ({@code org.apache.spark.launcher.Main}) builds the
+     * driver's command (class path {@code SPARK_HOME/jars/*}, Java module options, the properties file's driver memory and
+     * options), which is then executed. The in-process {@code InProcessLauncher} is not used: it runs spark-submit in
+     * the test JVM, whose class path already holds our classes (the driver would not need the submitted jars), it
+     * sets the application's conf as JVM-wide system properties (spark.master for every later test in the JVM), and our
+     * Main ends with System.exit.
+     */
+    public SparkLauncher sparkSubmit(Path jarsDir, Map<String, String> env) throws IOException {
+        Path home = cluster.sparkHome();
+        Path script = home.resolve("bin/spark-submit");
+        if (!Files.exists(script)) {
+            Files.createDirectories(script.getParent());
+            Files.writeString(script, """
+                    #!/usr/bin/env bash
+                    # A Spark distribution's bin/spark-submit, through its bin/spark-class: the launcher library prints the
+                    # driver's command (a NUL line, then NUL-separated arguments), which is executed.
+                    set -euo pipefail
+                    CMD=()
+                    {
+                      IFS= read -r -d '' _ && IFS= read -r -n 1 _
+                      while IFS= read -r -d '' a; do CMD+=("$a"); done
+                    } < <("${JAVA_HOME:+$JAVA_HOME/bin/}java" -Xmx128m -cp "$SPARK_HOME/jars/*" org.apache.spark.launcher.Main \\
+                           org.apache.spark.deploy.SparkSubmit "$@")
+                    [ ${#CMD[@]} -gt 0 ] || { echo "spark-submit: the launcher printed no command" >&2; exit 1; }
+                    exec "${CMD[@]}"
+                    """);
+            Files.setPosixFilePermissions(script, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        }
+        Path root = ProjectPaths.root().toAbsolutePath();
+        Path app = ShippedJars.pack(root.resolve("jobs/target/classes"), jarsDir);
+        String deps = ShippedJars.forClassPath(Files.readString(root.resolve("jobs/target/classpath.txt")).trim(), jarsDir);
+        Map<String, String> all = new java.util.HashMap<>(env);
+        all.put("SPARK_SCALA_VERSION", "2.13");
+        all.put("SPARK_LOCAL_IP", "127.0.0.1");
+        all.put("JAVA_HOME", System.getProperty("java.home"));
+        SparkLauncher l = new SparkLauncher(all).setSparkHome(home.toString())
+                .setMaster(masterUrl).setDeployMode("client").setAppResource(app.toString()).setMainClass("org.dfcspark.cli.Main");
+        for (String jar : deps.split(",")) l.addJar(jar);
+        return l;
     }
 
     static String javaBin() {

@@ -45,6 +45,11 @@ class ExperimentJobTest {
 
     /** demo.conf with tiny sizes and absolute paths; {@code extra} HOCON lines override more. */
     static Path config(String name, String... extra) throws IOException {
+        return tinyDemo(dir, name, extra);
+    }
+
+    /** {@link #config} written to {@code dir/NAME.conf} (also for the tests that submit the experiment to a cluster). */
+    static Path tinyDemo(Path dir, String name, String... extra) throws IOException {
         Path root = ProjectPaths.root(), org = ProjectPaths.data("organism");
         String text = "include file(\"" + root.resolve("conf/experiments/demo.conf") + "\")\n"
                 + "model_a = \"" + org.resolve("rl") + "\"\nmodel_b = \"" + org.resolve("base") + "\"\n"
