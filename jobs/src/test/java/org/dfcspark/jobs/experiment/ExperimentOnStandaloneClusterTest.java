@@ -21,6 +21,7 @@ import org.apache.spark.sql.SparkSession;
 import org.dfcspark.data.ProjectPaths;
 import org.dfcspark.jobs.cluster.StandaloneCluster;
 import org.dfcspark.jobs.harvest.HarvestFixture;
+import org.dfcspark.testing.InjectedFaults;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -54,7 +55,7 @@ class ExperimentOnStandaloneClusterTest {
         Path config = ExperimentJobTest.tinyDemo(dir, "cluster");
         try (StandaloneCluster cluster = StandaloneCluster.start(dir.resolve("cluster"), 2)) {
             Path first = dir.resolve("first");
-            Process run = submit(cluster, config, first, "first.log");
+            Process run = submit(cluster, config, first, "", "first.log");
             assertTrue(run.waitFor(5, TimeUnit.MINUTES), "the first run did not finish:\n" + log("first.log"));
             assertEquals(0, run.exitValue(), log("first.log"));
             assertComplete(first, "first.log");
@@ -68,9 +69,10 @@ class ExperimentOnStandaloneClusterTest {
             Path second = dir.resolve("second");
             ExperimentJobTest.copyTree(first, second);
             for (Stage s : List.of(Stage.SWEEP, Stage.EVALUATE, Stage.REPORT)) org.dfcspark.io.AtomicOutput.deleteTree(s.dir(second));
-            Process lossy = submit(cluster, config, second, "second.log");
-            // Midway: once a sweep variant has written its first checkpoint (of 4), so that a training task is lost with
+            // Slow steps (an injected fault, part of no setting: 40 steps take >= 4 s) so that the kill lands midway through
+            // training: once a sweep variant has written its first checkpoint (of 4), so that a training task is lost with
             // its executor and its retry on worker 1 resumes from that checkpoint.
+            Process lossy = submit(cluster, config, second, "train.step-delay-ms=100", "second.log");
             long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(4);
             boolean sweeping = false; // experiment.json says "complete" (the copy's) until this run starts the sweep
             while (lossy.isAlive() && System.nanoTime() < deadline) {
@@ -105,8 +107,11 @@ class ExperimentOnStandaloneClusterTest {
         }
     }
 
-    /** spark-submit … org.dfcspark.cli.Main experiment --config CONFIG --out OUT, in the project root. */
-    private static Process submit(StandaloneCluster cluster, Path config, Path out, String log) throws IOException {
+    /**
+     * spark-submit … org.dfcspark.cli.Main experiment --config CONFIG --out OUT, in the project root, with {@code faults}
+     * injected into the driver (org.dfcspark.testing.InjectedFaults; its tasks carry them to the executors).
+     */
+    private static Process submit(StandaloneCluster cluster, Path config, Path out, String faults, String log) throws IOException {
         Path root = ProjectPaths.root().toAbsolutePath();
         // The driver extracts libtorch into the build's DJL cache, as bin/dfc does (and so do the executors, below).
         SparkLauncher l = cluster.sparkSubmit(dir.resolve("jars"), Map.of("DJL_CACHE_DIR", root.resolve(".djl-cache").toString(),
@@ -115,6 +120,7 @@ class ExperimentOnStandaloneClusterTest {
                 // What one worker of this cluster has (the file's first keys, which the README says to edit).
                 .setConf("spark.executor.cores", "1").setConf("spark.task.cpus", "1").setConf("spark.executor.memory", "1g")
                 .setConf(SparkLauncher.DRIVER_MEMORY, "2g")
+                .setConf(SparkLauncher.DRIVER_EXTRA_JAVA_OPTIONS, "-D" + InjectedFaults.PROPERTY + "=" + faults)
                 .setConf("spark.ui.enabled", "false")
                 // libtorch extracted once for the build instead of 445 MB per executor (ClusterDefaults' djl-cache in the
                 // application's work dir is tested by HarvestOnStandaloneClusterTest's sibling ClusterSupportTest).
