@@ -37,8 +37,8 @@ public final class OrganismBuilder {
 
     /** rl-mid's greedy strict rate on the test requests must lie in this band (chosen on validation, RlMidSearch). */
     static final double MID_TEST_LOW = 0.30, MID_TEST_HIGH = 0.50;
-    /** Greedy validation prompts per RL evaluation. */
-    static final int VALID_PROMPTS = 100;
+    /** Greedy validation prompts per RL evaluation: the whole tool-valid table (100 left rl-mid's rate +-10 pp noisy). */
+    static final int VALID_PROMPTS = 200;
 
     public record Options(Path out, long seed, boolean quick, Path rlStart, Path baseFrom, SftTrainer.Config sft,
                           RlTrainer.Config rl, int testPrompts, int genericPrompts) {
@@ -147,7 +147,7 @@ public final class OrganismBuilder {
                 m -> OrganismEval.Rates.of(eval.answer(m, valid, eval.greedy(OrganismEval.MAX_NEW_TOKENS))).strictRate();
         List<Map<String, Object>> curve = new ArrayList<>();
         try (Qwen2Model a = Qwen2Model.load(start, Device.cpu()); Qwen2Model probe = Qwen2Model.load(start, Device.cpu())) {
-            RlMidSearch mid = new RlMidSearch(probe, validRate, opt.out().resolve(OrganismModel.RL_MID));
+            RlMidSearch mid = new RlMidSearch(probe, validRate, opt.out().resolve(OrganismModel.RL_MID), log);
             if (!opt.quick()) {
                 double v0 = validRate.applyAsDouble(a);
                 Map<String, Object> point = new LinkedHashMap<>();

@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 import java.util.function.ToDoubleFunction;
 
 /**
@@ -24,7 +25,7 @@ import java.util.function.ToDoubleFunction;
  */
 final class RlMidSearch {
     static final double TARGET = 0.40;
-    /** The accepted validation band: test must land in 30-50%, validation (100 requests) is a few pp noisier. */
+    /** The accepted validation band: test must land in 30-50%; validation (200 requests) is a few pp noisy. */
     static final double LOW = 0.33, HIGH = 0.47;
     static final int STEP_POINTS = 9; // fractions 0.1 ... 0.9
 
@@ -42,6 +43,7 @@ final class RlMidSearch {
     private final Qwen2Model probe;
     private final ToDoubleFunction<Qwen2Model> validRate;
     private final Path out;
+    private final Consumer<String> log;
     private final List<Point> stepPoints = new ArrayList<>();
     private float[][] previous; // parameters of the last evaluated iterate, if it was the one just before
     private int previousIteration = -1;
@@ -53,10 +55,11 @@ final class RlMidSearch {
      * @param validRate greedy strict rate on the validation requests
      * @param out where rl-mid is written
      */
-    RlMidSearch(Qwen2Model probe, ToDoubleFunction<Qwen2Model> validRate, Path out) {
+    RlMidSearch(Qwen2Model probe, ToDoubleFunction<Qwen2Model> validRate, Path out, Consumer<String> log) {
         this.probe = probe;
         this.validRate = validRate;
         this.out = out;
+        this.log = log;
     }
 
     /** Offers iterate {@code iteration} (0 = the start model) with its measured validation rate. */
@@ -92,6 +95,7 @@ final class RlMidSearch {
             }
             Point p = new Point(iteration, k / (double) (STEP_POINTS + 1), validRate.applyAsDouble(probe));
             stepPoints.add(p);
+            log.accept(String.format("organism: iteration %d + %.1f of the next Adam step: greedy valid strict %.3f", iteration, p.fraction(), p.validStrict()));
             consider(p, probe);
         }
     }

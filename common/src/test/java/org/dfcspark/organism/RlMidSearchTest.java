@@ -26,7 +26,7 @@ class RlMidSearchTest {
             float b0 = first(before), a0 = first(after);
             float[] afterWeights = after.parameters().get("model.embed_tokens.weight").toFloatArray();
             Path out = tmp.resolve("rl-mid");
-            RlMidSearch search = new RlMidSearch(probe, m -> 0.8 * (first(m) - b0) / (a0 - b0), out);
+            RlMidSearch search = new RlMidSearch(probe, m -> 0.8 * (first(m) - b0) / (a0 - b0), out, System.out::println);
 
             search.offer(0, 0.0, before);
             assertTrue(search.stepPoints().isEmpty(), "no step before the first iterate");
@@ -51,7 +51,7 @@ class RlMidSearchTest {
         try (Qwen2Model m1 = OrganismModel.random(1); Qwen2Model m2 = OrganismModel.random(2);
              Qwen2Model probe = OrganismModel.random(3)) {
             Path out = tmp.resolve("rl-mid");
-            RlMidSearch search = new RlMidSearch(probe, m -> fail("no step to search"), out);
+            RlMidSearch search = new RlMidSearch(probe, m -> fail("no step to search"), out, System.out::println);
             search.offer(0, 0.20, m1);
             assertNull(search.best());
             search.offer(1, 0.36, m2);
