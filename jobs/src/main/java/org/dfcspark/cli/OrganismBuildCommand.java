@@ -4,6 +4,7 @@ import org.dfcspark.data.ProjectPaths;
 import org.dfcspark.jobs.OrganismTables;
 import org.dfcspark.jobs.SparkSessions;
 import org.dfcspark.jobs.options.Args;
+import org.dfcspark.jobs.options.UsageException;
 import org.dfcspark.organism.OrganismBuilder;
 import org.dfcspark.organism.OrganismModel;
 
@@ -97,6 +98,11 @@ public final class OrganismBuildCommand implements Command {
     public int run(Args args) throws Exception {
         long seed = args.getLong("seed", DEFAULT_SEED);
         boolean quick = args.flag("quick");
+        Path baseFrom = args.has("base-from") ? Path.of(args.get("base-from")) : null;
+        if (baseFrom != null && quick) throw new UsageException("--base-from is for a full build (--quick starts RL from the shipped B)");
+        if (baseFrom != null && !Files.isRegularFile(baseFrom.resolve("model.safetensors"))) {
+            throw new UsageException("--base-from " + baseFrom + " has no model.safetensors (it names a base model directory)");
+        }
         OrganismBuilder.Options options;
         if (quick) {
             Path out = args.has("out") ? Path.of(args.get("out")) : Files.createTempDirectory("organism-quick");
@@ -109,10 +115,6 @@ public final class OrganismBuildCommand implements Command {
             // Never into the shipped data/organism unless named with --out (and --overwrite, as it is not empty).
             Path out = Path.of(args.get("out", DEFAULT_OUT));
             requireFreshOut(out, args.flag("overwrite"));
-            Path baseFrom = args.has("base-from") ? Path.of(args.get("base-from")) : null;
-            if (baseFrom != null && !Files.isRegularFile(baseFrom.resolve("model.safetensors"))) {
-                throw new IllegalArgumentException("--base-from " + baseFrom + " has no model.safetensors");
-            }
             return fullBuild(out, seed, baseFrom);
         }
         System.out.println("organism build: " + (quick ? "quick" : "full") + ", seed " + seed + ", out " + options.out());
