@@ -55,7 +55,8 @@ public final class PromptsTable {
         for (Message m : r.messages()) messages.add(RowFactory.create(m.role(), m.content()));
         // Spark's row encoder wants Scala collections (Seq for arrays, Map for maps). The extras in key order: a
         // record's map (Map.copyOf) iterates in an order that changes from JVM to JVM, and Parquet keeps the order, so
-        // two writes of the same table differed in bytes.
+        // two writes of the same table differed in their rows' bytes. (parquet-mr's footer still lists each column's
+        // encodings in a per-JVM order: the same rows, a few footer bytes apart.)
         return RowFactory.create(r.id(), r.source(), r.split(), r.category(), CollectionConverters.asScala(messages),
                 CollectionConverters.asScala(r.tools()), r.gold(), r.goldKind(), CollectionConverters.asScala(new TreeMap<>(r.extras())));
     }
