@@ -56,5 +56,8 @@ class OrganismBuildCommandTest {
         assertEquals(2, Main.run(new String[] {"organism", "build", "--seed", "twelve"}));
         assertEquals(2, Main.run(new String[] {"organism", "build", "--epochs", "3"}));
         assertEquals(2, Main.run(new String[] {"organism", "build", "--quick=yes"}));
+        assertEquals(2, Main.run(new String[] {"organism", "build", "--base-from", tmp.resolve("nothing").toString(), "--out", tmp.resolve("o").toString()}));
+        assertEquals(2, Main.run(new String[] {"organism", "build", "--quick", "--base-from", ProjectPaths.data("organism").resolve("base").toString()}));
+        assertFalse(Files.exists(tmp.resolve("o")), "refused before any work");
     }
 }

@@ -18,6 +18,7 @@ import scala.jdk.javaapi.CollectionConverters;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.TreeMap;
 import java.util.Map;
 
 import static org.apache.spark.sql.functions.col;
@@ -52,9 +53,12 @@ public final class PromptsTable {
     public static Row toRow(PromptRecord r) {
         List<Row> messages = new ArrayList<>();
         for (Message m : r.messages()) messages.add(RowFactory.create(m.role(), m.content()));
-        // Spark's row encoder wants Scala collections (Seq for arrays, Map for maps).
+        // Spark's row encoder wants Scala collections (Seq for arrays, Map for maps). The extras in key order: a
+        // record's map (Map.copyOf) iterates in an order that changes from JVM to JVM, and Parquet keeps the order, so
+        // two writes of the same table differed in their rows' bytes. (parquet-mr's footer still lists each column's
+        // encodings in a per-JVM order: the same rows, a few footer bytes apart.)
         return RowFactory.create(r.id(), r.source(), r.split(), r.category(), CollectionConverters.asScala(messages),
-                CollectionConverters.asScala(r.tools()), r.gold(), r.goldKind(), CollectionConverters.asScala(r.extras()));
+                CollectionConverters.asScala(r.tools()), r.gold(), r.goldKind(), CollectionConverters.asScala(new TreeMap<>(r.extras())));
     }
 
     public static PromptRecord fromRow(Row row) {
