@@ -37,6 +37,7 @@ public final class Main {
         COMMANDS.put("bench crosscoder", BenchCrosscoderCommand::new);
         COMMANDS.put("bench train", BenchTrainCommand::new);
         COMMANDS.put("bench sweep", BenchSweepCommand::new);
+        COMMANDS.put("bench evaluate", BenchEvaluateCommand::new);
     }
 
     private Main() {}

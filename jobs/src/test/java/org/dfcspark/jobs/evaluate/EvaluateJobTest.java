@@ -222,6 +222,15 @@ class EvaluateJobTest {
         assertEquals(sortedRows(table(fixedOut, "conditions")), sortedRows(table(out, "conditions")));
     }
 
+    /** bench evaluate's dfc half (no Python here): the whole job timed, every generation counted. */
+    @Test
+    void theBenchTimesTheWholeEvaluationAndCountsEveryGeneration() throws Exception {
+        EvaluateBench.Result r = EvaluateBench.run(spark, options("limit=2"), dir.resolve("bench"), null, 1, QUIET);
+        assertEquals(table(dir.resolve("bench/ours"), "generations").size(), r.generations());
+        assertTrue(r.generations() > 0 && r.oursSeconds() > 0 && r.oursPerSecond() > 0, r.toString());
+        assertTrue(Double.isNaN(r.hfLoopSeconds()) && r.compared() == 0, "no reference without a Python");
+    }
+
     private static String causes(Throwable e) {
         StringBuilder b = new StringBuilder();
         for (Throwable t = e; t != null; t = t.getCause()) b.append(t).append('\n');

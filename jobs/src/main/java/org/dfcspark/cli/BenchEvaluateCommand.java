@@ -1,0 +1,113 @@
+package org.dfcspark.cli;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import org.dfcspark.data.ProjectPaths;
+import org.dfcspark.jobs.SparkSessions;
+import org.dfcspark.jobs.evaluate.EvaluateBench;
+import org.dfcspark.jobs.evaluate.EvaluateOptions;
+import org.dfcspark.jobs.options.Args;
+import org.dfcspark.jobs.options.UsageException;
+
+/** {@code bin/dfc bench evaluate}: the issue's steering grid on the organism, dfc vs HF transformers' two loops. */
+public final class BenchEvaluateCommand implements Command {
+    private static final String GRID = """
+            experiments = [
+              { type = steering, model = B, partition = a_exclusive, mode = add, side = A, betas = [1, 4], sizes = [1] }
+              { type = steering, model = A, partition = a_exclusive, mode = scale, alphas = [1, 6, 16, 32, 64], sizes = [1, 2, 5, 10] }
+              { type = control,  model = B, kind = random_direction, like = steering }
+            ]
+            """;
+
+    @Override
+    public String summary() {
+        return "benchmark: the steering grid's generations/s, dfc evaluate vs HF transformers (paper loop, batched loop)";
+    }
+
+    @Override
+    public String usage() {
+        return """
+                usage: bin/dfc bench evaluate [--crosscoder DIR] [--hook NAME] [--prompts 40] [--max-new-tokens 48]
+                                              [--organism DIR] [--model-a NAME] [--python PATH] [--work DIR]
+
+                The steering grid of issue 11 (B steered with the top A-exclusive feature, add, beta 1 and 4; A steered with the
+                top 1, 2, 5, 10 A-exclusive features, scale, alpha 1, 6, 16, 32, 64; the random-direction control of B's
+                steering; the clean runs) over the first --prompts tool-test requests of the organism, by bin/dfc evaluate
+                (local mode, the whole job timed), then with --python (torch + transformers; default .venv/bin/python when it
+                exists) by tools/reference/bench_evaluate_hf.py: the paper's loop (one generate per prompt x condition, a forward
+                hook at the last prompt token) and a batched loop (one generate per prompt and model), on the same prompt ids
+                and the same residual edits. Prints generations/s, the ratios and how many generations are token-identical.
+                  --crosscoder  a checkpoint (default: out/demo/sweep/variants/dfc-k16 of bin/dfc demo)
+                  --hook        the hook it was trained at (default blocks.2.hook_resid_post)
+                  --model-a     the organism's A: rl-mid (default) or rl; B is base
+                  --work        where dfc's evaluation and the reference's input go (default target/bench-evaluate)
+                """;
+    }
+
+    @Override
+    public Set<String> valuedFlags() {
+        return Set.of("crosscoder", "hook", "prompts", "max-new-tokens", "organism", "model-a", "python", "work", "threads");
+    }
+
+    @Override
+    public Set<String> switchFlags() {
+        return Set.of("no-python");
+    }
+
+    @Override
+    public int run(Args args) throws Exception {
+        Path root = ProjectPaths.root();
+        Path organism = Path.of(args.get("organism", ProjectPaths.data("organism").toString())).toAbsolutePath();
+        Path crosscoder = Path.of(args.get("crosscoder", root.resolve("out/demo/sweep/variants/dfc-k16").toString())).toAbsolutePath();
+        if (!Files.isDirectory(crosscoder)) {
+            throw new UsageException("no crosscoder at " + crosscoder + ": pass --crosscoder DIR, or run bin/dfc demo first (it trains out/demo's)");
+        }
+        int prompts = args.getInt("prompts", 40), maxNew = args.getInt("max-new-tokens", 48);
+        if (prompts < 2 || maxNew < 1) throw new UsageException("--prompts must be >= 2 and --max-new-tokens >= 1");
+        String python = args.get("python");
+        Path venv = root.resolve(".venv/bin/python");
+        if (python == null && Files.isExecutable(venv)) python = venv.toString();
+        if (args.flag("no-python")) python = null;
+        int threads = args.getInt("threads", Runtime.getRuntime().availableProcessors());
+        String hocon = String.format(Locale.ROOT, """
+                model_a = "%s"
+                model_b = "%s"
+                prompts = "%s"
+                limit = %d
+                ranking_prompts { tool = "%s", generic = "%s", limit = 48 }
+                crosscoders = ["%s"]
+                hooks = ["%s"]
+                protocol = fixed
+                max_new_tokens = %d
+                shard_size = %d
+                """, organism.resolve(args.get("model-a", "rl-mid")), organism.resolve("base"), organism.resolve("prompts/tool-test.parquet"), prompts,
+                organism.resolve("prompts/tool-train.parquet"), organism.resolve("prompts/generic-train.parquet"), crosscoder,
+                args.get("hook", "blocks.2.hook_resid_post"), maxNew, (prompts + 1) / 2) + GRID;
+        EvaluateOptions o;
+        try {
+            o = EvaluateOptions.fromString(hocon, List.of());
+        } catch (IllegalArgumentException e) {
+            throw new UsageException(e.getMessage());
+        }
+        Path work = Path.of(args.get("work", root.resolve("target/bench-evaluate").toString()));
+        Files.createDirectories(work);
+        EvaluateBench.Result r = EvaluateBench.run(SparkSessions.get("dfc bench evaluate"), o, work, python, threads, System.out);
+        System.out.printf(Locale.ROOT, "%ndfc evaluate:            %d generations in %7.1f s = %7.2f generations/s%n", r.generations(), r.oursSeconds(),
+                r.oursPerSecond());
+        if (python == null) {
+            System.out.println("(no --python: HF transformers not run; it needs torch + transformers, e.g. pip install /opt/wheels/torch-*.whl transformers)");
+            return 0;
+        }
+        double loop = r.generations() / r.hfLoopSeconds(), batch = r.generations() / r.hfBatchSeconds();
+        System.out.printf(Locale.ROOT, "HF, the paper's loop:    %d generations in %7.1f s = %7.2f generations/s   dfc / HF = %.1fx (target >= 10x)%n",
+                r.generations(), r.hfLoopSeconds(), loop, r.oursPerSecond() / loop);
+        System.out.printf(Locale.ROOT, "HF, batched per prompt:  %d generations in %7.1f s = %7.2f generations/s   dfc / HF = %.1fx (target >= 2x)%n",
+                r.generations(), r.hfBatchSeconds(), batch, r.oursPerSecond() / batch);
+        System.out.printf(Locale.ROOT, "token-identical to dfc's: %d / %d (paper loop), %d / %d (batched)%n", r.identicalLoop(), r.compared(),
+                r.identicalBatch(), r.compared());
+        return 0;
+    }
+}
