@@ -66,7 +66,7 @@ public final class EvaluateBench {
         EvaluationTarget target = Preflight.targets(o).get(0);
         HookPoint hook = HookPoint.parse(target.hook());
         Qwen2Model a = ModelCache.get(Path.of(o.modelA()), Device.cpu()), b = ModelCache.get(Path.of(o.modelB()), Device.cpu());
-        ConditionEdits edits = new ConditionEdits(org.dfcspark.jobs.evaluate.CrosscoderCache.get(target.dir(), o.protocol()),
+        ConditionEdits edits = new ConditionEdits(CrosscoderCache.get(target.dir(), o.protocol()),
                 a.config().hiddenSize(), ranking.toolMean(), threads);
         Map<Integer, float[][]> residuals = new HashMap<>(); // prompt index -> {A, B} at the last prompt token
         ObjectNode spec = JSON.createObjectNode().put("model_a", o.modelA()).put("model_b", o.modelB()).put("layer", hook.layer())
