@@ -15,7 +15,15 @@ import java.util.List;
  * seed gives the same tokens on every run (the stream is Java's, not torch's: it does not reproduce HF samples).
  */
 public record GenerationConfig(int maxNewTokens, List<Integer> eosTokenIds, int padTokenId, boolean sample,
-                               double temperature, double topP, long seed, boolean keepStepLogits) {
+                               double temperature, double topP, long seed, boolean keepStepLogits, DecodeEngine engine) {
+    /**
+     * What computes the decode steps. {@code AUTO}: {@link CpuDecoder} (Java) for a float32 model on the CPU whose
+     * packed copy fits the heap, libtorch otherwise (every GPU model). {@code LIBTORCH} pins libtorch, e.g. where
+     * a result must stay bit-identical to one produced before the Java path existed (the shipped organism's build).
+     * The two agree to float rounding (greedy output token-identical in the parity tests), not bit for bit.
+     */
+    public enum DecodeEngine { AUTO, LIBTORCH, JAVA }
+
     private static final ObjectMapper JSON = new ObjectMapper();
 
     public GenerationConfig {
@@ -23,10 +31,11 @@ public record GenerationConfig(int maxNewTokens, List<Integer> eosTokenIds, int 
         if (sample && !(temperature > 0)) throw new IllegalArgumentException("temperature must be > 0 for sampling, got " + temperature);
         if (!(topP > 0 && topP <= 1)) throw new IllegalArgumentException("top_p must be in (0, 1], got " + topP);
         eosTokenIds = List.copyOf(eosTokenIds);
+        if (engine == null) throw new IllegalArgumentException("decode engine must be given (AUTO by default)");
     }
 
     public static GenerationConfig greedy(int maxNewTokens, List<Integer> eosTokenIds, int padTokenId) {
-        return new GenerationConfig(maxNewTokens, eosTokenIds, padTokenId, false, 1.0, 1.0, 0L, false);
+        return new GenerationConfig(maxNewTokens, eosTokenIds, padTokenId, false, 1.0, 1.0, 0L, false, DecodeEngine.AUTO);
     }
 
     /**
@@ -58,23 +67,27 @@ public record GenerationConfig(int maxNewTokens, List<Integer> eosTokenIds, int 
     }
 
     public GenerationConfig withSampling(double temperature, double topP, long seed) {
-        return new GenerationConfig(maxNewTokens, eosTokenIds, padTokenId, true, temperature, topP, seed, keepStepLogits);
+        return new GenerationConfig(maxNewTokens, eosTokenIds, padTokenId, true, temperature, topP, seed, keepStepLogits, engine);
     }
 
     public GenerationConfig withEos(List<Integer> ids) {
-        return new GenerationConfig(maxNewTokens, ids, padTokenId, sample, temperature, topP, seed, keepStepLogits);
+        return new GenerationConfig(maxNewTokens, ids, padTokenId, sample, temperature, topP, seed, keepStepLogits, engine);
     }
 
     public GenerationConfig withPad(int id) {
-        return new GenerationConfig(maxNewTokens, eosTokenIds, id, sample, temperature, topP, seed, keepStepLogits);
+        return new GenerationConfig(maxNewTokens, eosTokenIds, id, sample, temperature, topP, seed, keepStepLogits, engine);
     }
 
     public GenerationConfig withMaxNewTokens(int n) {
-        return new GenerationConfig(n, eosTokenIds, padTokenId, sample, temperature, topP, seed, keepStepLogits);
+        return new GenerationConfig(n, eosTokenIds, padTokenId, sample, temperature, topP, seed, keepStepLogits, engine);
     }
 
     /** Also return the raw logits of every step (memory: steps × vocab floats per row). */
     public GenerationConfig withStepLogits(boolean keep) {
-        return new GenerationConfig(maxNewTokens, eosTokenIds, padTokenId, sample, temperature, topP, seed, keep);
+        return new GenerationConfig(maxNewTokens, eosTokenIds, padTokenId, sample, temperature, topP, seed, keep, engine);
+    }
+
+    public GenerationConfig withEngine(DecodeEngine e) {
+        return new GenerationConfig(maxNewTokens, eosTokenIds, padTokenId, sample, temperature, topP, seed, keepStepLogits, e);
     }
 }

@@ -18,11 +18,13 @@ public final class GenerationResult {
     private final double decodeSeconds;
     private final int decodeSteps;
     private final long tokensForwarded;
+    private final GenerationConfig.DecodeEngine decodeEngine;
 
     GenerationResult(List<int[]> generated, List<float[]> logProbs, Map<HookPoint, List<float[][]>> captured,
                      List<float[][]> stepLogits, double prefillSeconds, double decodeSeconds, int decodeSteps,
-                     long tokensForwarded) {
+                     long tokensForwarded, GenerationConfig.DecodeEngine decodeEngine) {
         this.tokensForwarded = tokensForwarded;
+        this.decodeEngine = decodeEngine;
         this.prefillSeconds = prefillSeconds;
         this.decodeSeconds = decodeSeconds;
         this.decodeSteps = decodeSteps;
@@ -30,6 +32,11 @@ public final class GenerationResult {
         this.logProbs = Collections.unmodifiableList(logProbs);
         this.captured = Collections.unmodifiableMap(captured);
         this.stepLogits = stepLogits == null ? null : Collections.unmodifiableList(stepLogits);
+    }
+
+    /** What computed the decode steps: JAVA ({@link CpuDecoder}) or LIBTORCH. */
+    public GenerationConfig.DecodeEngine decodeEngine() {
+        return decodeEngine;
     }
 
     public List<int[]> generated() {

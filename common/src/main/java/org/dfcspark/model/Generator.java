@@ -164,6 +164,21 @@ public final class Generator {
             }
         }
 
+        /** The Java decode step, when the config and the model allow it; its cache starts as a copy of libtorch's. */
+        private CpuDecoder javaDecoder(KvCache cache) {
+            GenerationConfig.DecodeEngine e = cfg.engine();
+            if (e == GenerationConfig.DecodeEngine.LIBTORCH) return null;
+            PackedModel packed = model.packed();
+            if (packed == null) {
+                if (e == GenerationConfig.DecodeEngine.JAVA) {
+                    throw new IllegalArgumentException("the Java decode engine needs a float32 model on the CPU and heap for a copy of"
+                            + " its weights (" + PackedModel.bytes(model.config()) / (1 << 20) + " MiB); use engine AUTO or LIBTORCH");
+                }
+                return null;
+            }
+            return new CpuDecoder(packed, cache, rows, width, ai.djl.pytorch.jni.JniUtils.getNumThreads());
+        }
+
         /** The prompt forward's logits (null when no token is wanted) and the token columns it forwarded. */
         void firstLogits(NDArray l, long forwarded) {
             logits = l == null ? null : floats(l);
@@ -175,6 +190,9 @@ public final class Generator {
         GenerationResult run(NDManager gen, KvCache cache, Map<HookPoint, List<float[][]>> captured, long t0) {
             Qwen2Config c = model.config();
             int steps = 0;
+            CpuDecoder java = cfg.maxNewTokens() > 1 ? javaDecoder(cache) : null;
+            int[] padCount = new int[rows];
+            for (int b = 0; b < rows; b++) padCount[b] = width - lengths[b];
             for (int k = 0; k < cfg.maxNewTokens(); k++) {
                 int[] next = new int[rows];
                 for (int b = 0; b < rows; b++) {
@@ -193,17 +211,22 @@ public final class Generator {
                     if (eos.contains(tok)) done[b] = true;
                 }
                 if (k == cfg.maxNewTokens() - 1 || allTrue(done)) break;
-                try (NDManager step = gen.newSubManager()) {
+                int[][] stepIds = new int[rows][];
+                int[] positions = new int[rows];
+                for (int b = 0; b < rows; b++) {
+                    stepIds[b] = new int[] {next[b]};
+                    positions[b] = lengths[b] + k;
+                }
+                StepHooks hooks = new StepHooks(ivs, false, width, lengths, c).at(stepIds, positions);
+                if (java != null) {
+                    logits = java.step(next, positions, width + k, padCount, hooks);
+                    lse = logSumExp(logits, rows, vocab);
+                } else try (NDManager step = gen.newSubManager()) {
                     long[] ids = new long[rows], pos = new long[rows];
-                    int[][] stepIds = new int[rows][];
-                    int[] columnZero = new int[rows];
                     for (int b = 0; b < rows; b++) {
                         ids[b] = next[b];
-                        pos[b] = lengths[b] + k;
-                        stepIds[b] = new int[] {next[b]};
-                        columnZero[b] = lengths[b] + k;
+                        pos[b] = positions[b];
                     }
-                    StepHooks hooks = new StepHooks(ivs, false, width, lengths, c).at(stepIds, columnZero);
                     NDArray mask = model.attentionMask(step, lengths, width, width + k, 1);
                     NDArray l = model.run(step, step.create(ids, new Shape(rows, 1)), step.create(pos, new Shape(rows, 1)),
                             mask, cache, width + k, hooks, new LinkedHashMap<>(), Qwen2Model.Logits.LAST);
@@ -225,7 +248,8 @@ public final class Generator {
                 if (stepLogitsOut != null) stepLogitsOut.add(logitsKept.get(b).toArray(new float[0][]));
             }
             return new GenerationResult(generated, logProbs, captured, stepLogitsOut, (prefillEnd - t0) / 1e9,
-                    (t2 - prefillEnd) / 1e9, steps, tokensForwarded);
+                    (t2 - prefillEnd) / 1e9, steps, tokensForwarded,
+                    java != null ? GenerationConfig.DecodeEngine.JAVA : GenerationConfig.DecodeEngine.LIBTORCH);
         }
     }
 
@@ -238,6 +262,19 @@ public final class Generator {
     private static float[] logSumExp(NDArray l) {
         NDArray max = l.max(new int[] {-1}, true);
         return floats(l.sub(max).exp().sum(new int[] {-1}, true).log().add(max));
+    }
+
+    /** {@link #logSumExp(NDArray)} of Java logits (rows × vocab), in float as libtorch computes it. */
+    private static float[] logSumExp(float[] logits, int rows, int vocab) {
+        float[] out = new float[rows];
+        for (int b = 0; b < rows; b++) {
+            float max = Float.NEGATIVE_INFINITY;
+            for (int i = 0; i < vocab; i++) max = Math.max(max, logits[b * vocab + i]);
+            float sum = 0f;
+            for (int i = 0; i < vocab; i++) sum += (float) Math.exp(logits[b * vocab + i] - max);
+            out[b] = (float) Math.log(sum) + max;
+        }
+        return out;
     }
 
     /** A prompt-forward capture as per-row {@code [positions][hidden]}; Positions.all() drops the padding. */

@@ -54,6 +54,22 @@ final class KvCache {
         values[layer].set(cols, v);
     }
 
+    /** A copy of a layer's keys (B, kvH, capacity, hd) as floats, for {@link CpuDecoder}. */
+    float[] keysAsFloats(int layer) {
+        return floats(keys[layer]);
+    }
+
+    float[] valuesAsFloats(int layer) {
+        return floats(values[layer]);
+    }
+
+    private static float[] floats(NDArray a) {
+        if (a.getDataType() == DataType.FLOAT32) return a.toFloatArray();
+        try (NDArray f = a.toType(DataType.FLOAT32, false)) {
+            return f.toFloatArray();
+        }
+    }
+
     /** View of the first {@code length} key columns, registered in {@code m}. */
     NDArray keys(int layer, NDManager m, int length) {
         return keys[layer].get(m, new NDIndex(":, :, :{}, :", length));

@@ -56,6 +56,8 @@ public final class Qwen2Model implements AutoCloseable {
     private final NDArray attentionScale;
     private final float maskValue;
     private volatile boolean shared;
+    private PackedModel packed;
+    private boolean packedRefused;
 
     /** One decoder layer's weights (HF layout: linear weights are (out, in)). */
     private record Layer(NDArray inputNorm, NDArray qW, NDArray qB, NDArray kW, NDArray kB, NDArray vW, NDArray vB,
@@ -268,6 +270,22 @@ public final class Qwen2Model implements AutoCloseable {
      */
     public Map<String, NDArray> parameters() {
         return parameters;
+    }
+
+    /**
+     * The weights packed for {@link CpuDecoder}, built on first use; null when the Java decode step does not apply:
+     * a GPU or float16 model, or a heap without room for a second copy of the weights (then libtorch decodes).
+     */
+    synchronized PackedModel packed() {
+        if (packed != null || packedRefused) return packed;
+        Runtime rt = Runtime.getRuntime();
+        long free = rt.maxMemory() - (rt.totalMemory() - rt.freeMemory());
+        if (device.isGpu() || dtype != DataType.FLOAT32 || PackedModel.bytes(config) > free / 2) {
+            packedRefused = true;
+            return null;
+        }
+        packed = new PackedModel(config, parameters, invFreq.toFloatArray());
+        return packed;
     }
 
     // ------------------------------------------------------------------------------------------------ forward

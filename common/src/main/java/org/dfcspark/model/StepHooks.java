@@ -120,6 +120,55 @@ final class StepHooks {
         return h;
     }
 
+    /**
+     * {@link #apply} for a decode step computed in Java ({@link CpuDecoder}): h is (rows, d) row-major, one new
+     * column per row, edited in place. Captures are skipped: a decode step's captures are never returned.
+     */
+    void applyRows(HookPoint hook, float[] h, int rows, int d) {
+        List<Intervention> ivs = byHook.get(hook);
+        if (ivs == null) return;
+        if (promptStep) throw new IllegalStateException("applyRows is for decode steps");
+        for (Intervention iv : ivs) {
+            int[][] sel = iv.positions().select(false, 1, promptLengths);
+            if (iv instanceof Intervention.Add a) {
+                float[] vec = new float[d];
+                for (int i = 0; i < d; i++) vec[i] = (float) (a.vector()[i] * a.scale());
+                for (int b = 0; b < rows; b++) {
+                    if (sel[b] == null) continue;
+                    for (int i = 0; i < d; i++) h[b * d + i] += vec[i];
+                }
+            } else if (iv instanceof Intervention.Replace r) {
+                for (int b = 0; b < rows; b++) {
+                    if (sel[b] != null) System.arraycopy(r.perRow()[r.perRow().length == 1 ? 0 : b], 0, h, b * d, d);
+                }
+            } else if (iv instanceof Intervention.Rewrite w) {
+                rewriteRows(h, d, sel, w);
+            }
+        }
+    }
+
+    private void rewriteRows(float[] h, int d, int[][] sel, Intervention.Rewrite w) {
+        if (stepIds == null) throw new IllegalStateException("rewrite at " + w.hook() + ": the step's token ids were not given");
+        int n = 0;
+        for (int[] s : sel) n += s == null ? 0 : 1;
+        int[] rows = new int[n], positions = new int[n], tokens = new int[n];
+        float[][] vectors = new float[n][];
+        for (int b = 0, i = 0; b < sel.length; b++) {
+            if (sel[b] == null) continue;
+            rows[i] = b;
+            positions[i] = columnZeroPosition[b];
+            tokens[i] = stepIds[b][0];
+            vectors[i++] = java.util.Arrays.copyOfRange(h, b * d, (b + 1) * d);
+        }
+        float[][] out = w.rewrite().rewrite(new ResidualRewrite.Site(false, rows, positions, tokens), vectors);
+        if (out == null || out.length != n) throw new IllegalStateException("rewrite at " + w.hook() + " returned "
+                + (out == null ? "null" : out.length + " vectors") + " for " + n + " positions");
+        for (int i = 0; i < n; i++) {
+            if (out[i].length != d) throw new IllegalStateException("rewrite at " + w.hook() + ": vector has " + out[i].length + " values, hidden size is " + d);
+            System.arraycopy(out[i], 0, h, rows[i] * d, d);
+        }
+    }
+
     /** Hands the selected vectors to the rewrite and writes its answers back with {@code where}. */
     private NDArray rewrite(NDArray h, int[][] sel, Intervention.Rewrite w) {
         if (stepIds == null) throw new IllegalStateException("rewrite at " + w.hook() + ": the step's token ids were not given");

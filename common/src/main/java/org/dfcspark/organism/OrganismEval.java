@@ -39,7 +39,8 @@ public final class OrganismEval {
     }
 
     public GenerationConfig greedy(int maxNewTokens) {
-        return GenerationConfig.greedy(maxNewTokens, eos, padId);
+        // libtorch decodes: the shipped organism was built (and is byte-reproducible) with its rounding.
+        return GenerationConfig.greedy(maxNewTokens, eos, padId).withEngine(GenerationConfig.DecodeEngine.LIBTORCH);
     }
 
     /** One answered prompt: the generated ids, their text (special tokens dropped) and the verdicts. */

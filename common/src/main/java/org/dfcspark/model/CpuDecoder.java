@@ -1,0 +1,242 @@
+package org.dfcspark.model;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+/**
+ * The decode step of {@link Generator} in plain Java on the CPU: one new token for each of R rows through every
+ * layer, as {@code Qwen2Model.layer} computes it with libtorch, with the keys and values in Java arrays.
+ *
+ * <p>Why: a decode step is R rows through products of few rows. Through libtorch each of its ~60 ops per layer
+ * pays a JNI call and an allocation, which is all of the cost for a small model (the organism: d = 128), and the
+ * few-row products stream the weights at a fraction of the memory bandwidth for a large one. Here a step is
+ * plain loops over {@link PackedModel} with no allocation; the prompt forward stays on libtorch (large products).
+ *
+ * <p>Not shareable between threads: one per generation.
+ */
+final class CpuDecoder {
+    private static final ExecutorService POOL = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "dfc-decode");
+        t.setDaemon(true);
+        return t;
+    });
+
+    private final PackedModel m;
+    private final int rows;
+    private final int capacity;
+    private final int threads;
+    private final int nH;
+    private final int kvH;
+    private final int hd;
+    private final int d;
+    private final float scale;
+    /** Per layer (rows, kvHeads, capacity, headDim), the layout of {@link KvCache}. */
+    private final float[][] keys;
+    private final float[][] values;
+    // Scratch, reused every step.
+    private final float[] h;
+    private final float[] x;
+    private final float[] q;
+    private final float[] k;
+    private final float[] v;
+    private final float[] attn;
+    private final float[] o;
+    private final float[] gate;
+    private final float[] up;
+    private final float[] cos;
+    private final float[] sin;
+    private final float[] scores;
+    private final float[] logits;
+    private final float[][] acc;
+
+    /**
+     * @param cache   the libtorch cache the prompt forward filled; its first {@code filled} columns are copied
+     * @param threads threads a product is split over (libtorch's intra-op count, so a Spark task's 1 stays 1)
+     */
+    CpuDecoder(PackedModel model, KvCache cache, int rows, int filled, int threads) {
+        this.m = model;
+        Qwen2Config c = model.config;
+        this.rows = rows;
+        this.capacity = cache.capacity();
+        this.threads = Math.max(1, threads);
+        this.nH = c.numAttentionHeads();
+        this.kvH = c.numKeyValueHeads();
+        this.hd = c.headDim();
+        this.d = c.hiddenSize();
+        this.scale = (float) (1.0 / Math.sqrt(hd));
+        this.keys = new float[c.numHiddenLayers()][];
+        this.values = new float[c.numHiddenLayers()][];
+        for (int l = 0; l < keys.length; l++) {
+            keys[l] = cache.keysAsFloats(l);
+            values[l] = cache.valuesAsFloats(l);
+            if (keys[l].length != rows * kvH * capacity * hd) throw new IllegalStateException("KV cache of layer " + l + " has the wrong size");
+        }
+        this.h = new float[rows * d];
+        this.x = new float[rows * d];
+        this.q = new float[rows * nH * hd];
+        this.k = new float[rows * kvH * hd];
+        this.v = new float[rows * kvH * hd];
+        this.attn = new float[rows * nH * hd];
+        this.o = new float[rows * d];
+        this.gate = new float[rows * c.intermediateSize()];
+        this.up = new float[rows * c.intermediateSize()];
+        this.cos = new float[rows * hd];
+        this.sin = new float[rows * hd];
+        this.scores = new float[capacity];
+        this.logits = new float[rows * c.vocabSize()];
+        this.acc = new float[this.threads][];
+        for (int t = 0; t < this.threads; t++) acc[t] = PackedLinear.scratch(rows);
+    }
+
+    /**
+     * One decode step: token {@code ids[b]} at position {@code positions[b]} of row b, written at cache column
+     * {@code column}; row b attends to columns [padCount[b], column]. Returns the logits (rows × vocab), a buffer
+     * reused by the next step.
+     */
+    float[] step(int[] ids, int[] positions, int column, int[] padCount, StepHooks hooks) {
+        if (column >= capacity) throw new IllegalStateException("KV cache full: " + (column + 1) + " > " + capacity);
+        for (int b = 0; b < rows; b++) System.arraycopy(m.embed, ids[b] * d, h, b * d, d);
+        rope(positions);
+        for (int l = 0; l < m.layers.length; l++) {
+            hooks.applyRows(HookPoint.residPre(l), h, rows, d);
+            layer(l, column, padCount);
+            hooks.applyRows(HookPoint.residPost(l), h, rows, d);
+        }
+        rmsNorm(h, m.finalNorm, x);
+        hooks.applyRows(HookPoint.finalNorm(), x, rows, d);
+        linear(m.lmHead, x, logits);
+        return logits;
+    }
+
+    private void layer(int l, int column, int[] padCount) {
+        PackedModel.Layer w = m.layers[l];
+        rmsNorm(h, w.inputNorm(), x);
+        linear(w.q(), x, q);
+        linear(w.k(), x, k);
+        linear(w.v(), x, v);
+        applyRope(q, nH);
+        applyRope(k, kvH);
+        float[] kc = keys[l], vc = values[l];
+        for (int b = 0; b < rows; b++) {
+            for (int g = 0; g < kvH; g++) {
+                int at = ((b * kvH + g) * capacity + column) * hd;
+                System.arraycopy(k, (b * kvH + g) * hd, kc, at, hd);
+                System.arraycopy(v, (b * kvH + g) * hd, vc, at, hd);
+            }
+        }
+        int group = nH / kvH;
+        for (int b = 0; b < rows; b++) {
+            for (int head = 0; head < nH; head++) {
+                int g = head / group, qi = (b * nH + head) * hd, cache = (b * kvH + g) * capacity * hd;
+                attend(q, qi, kc, vc, cache, padCount[b], column, attn, qi);
+            }
+        }
+        linear(w.o(), attn, o);
+        for (int i = 0; i < h.length; i++) h[i] += o[i];
+
+        rmsNorm(h, w.postNorm(), x);
+        linear(w.gate(), x, gate);
+        linear(w.up(), x, up);
+        for (int i = 0; i < gate.length; i++) {
+            float a = gate[i];
+            gate[i] = a * (1f / (1f + (float) Math.exp(-a))) * up[i]; // SiLU(gate) * up
+        }
+        linear(w.down(), gate, o);
+        for (int i = 0; i < h.length; i++) h[i] += o[i];
+    }
+
+    /** Softmax-weighted values over key columns [from, to] for one query head. */
+    private void attend(float[] query, int qi, float[] kc, float[] vc, int cache, int from, int to, float[] out, int oi) {
+        float max = Float.NEGATIVE_INFINITY;
+        for (int j = from; j <= to; j++) {
+            int kj = cache + j * hd;
+            float s = 0f;
+            for (int i = 0; i < hd; i++) s += query[qi + i] * kc[kj + i];
+            s *= scale;
+            scores[j] = s;
+            max = Math.max(max, s);
+        }
+        float sum = 0f;
+        for (int j = from; j <= to; j++) {
+            float e = (float) Math.exp(scores[j] - max);
+            scores[j] = e;
+            sum += e;
+        }
+        java.util.Arrays.fill(out, oi, oi + hd, 0f);
+        for (int j = from; j <= to; j++) {
+            float p = scores[j] / sum;
+            int vj = cache + j * hd;
+            for (int i = 0; i < hd; i++) out[oi + i] += p * vc[vj + i];
+        }
+    }
+
+    /** HF Qwen2RMSNorm in float32: x / sqrt(mean(x²) + eps) · weight, per row. */
+    private void rmsNorm(float[] in, float[] weight, float[] out) {
+        float eps = (float) m.config.rmsNormEps();
+        for (int b = 0; b < rows; b++) {
+            int base = b * d;
+            double ss = 0;
+            for (int i = 0; i < d; i++) ss += in[base + i] * in[base + i];
+            float denom = (float) Math.sqrt((float) (ss / d) + eps);
+            for (int i = 0; i < d; i++) out[base + i] = in[base + i] / denom * weight[i];
+        }
+    }
+
+    /** cos and sin of each row's position times the inverse frequencies, duplicated over both halves (HF). */
+    private void rope(int[] positions) {
+        int half = hd / 2;
+        for (int b = 0; b < rows; b++) {
+            for (int i = 0; i < half; i++) {
+                float f = (float) positions[b] * m.invFreq[i];
+                float c = (float) Math.cos(f), s = (float) Math.sin(f);
+                cos[b * hd + i] = c;
+                cos[b * hd + half + i] = c;
+                sin[b * hd + i] = s;
+                sin[b * hd + half + i] = s;
+            }
+        }
+    }
+
+    /** x·cos + rotate_half(x)·sin for each of {@code heads} heads of each row, in place. */
+    private void applyRope(float[] t, int heads) {
+        int half = hd / 2;
+        for (int b = 0; b < rows; b++) {
+            for (int head = 0; head < heads; head++) {
+                int base = (b * heads + head) * hd, r = b * hd;
+                for (int i = 0; i < half; i++) {
+                    float x1 = t[base + i], x2 = t[base + half + i];
+                    t[base + i] = x1 * cos[r + i] - x2 * sin[r + i];
+                    t[base + half + i] = x2 * cos[r + half + i] + x1 * sin[r + half + i];
+                }
+            }
+        }
+    }
+
+    /** The product on this thread, or split by panels over {@code threads} threads. */
+    private void linear(PackedLinear layer, float[] in, float[] out) {
+        int panels = layer.panelCount();
+        if (threads == 1 || panels < 2 * threads) {
+            layer.apply(in, rows, out, acc[0]);
+            return;
+        }
+        List<Future<?>> parts = new ArrayList<>();
+        for (int t = 1; t < threads; t++) {
+            int from = panels * t / threads, to = panels * (t + 1) / threads;
+            float[] scratch = acc[t];
+            parts.add(POOL.submit(() -> layer.applyPanels(in, rows, out, scratch, from, to)));
+        }
+        layer.applyPanels(in, rows, out, acc[0], 0, panels / threads);
+        try {
+            for (Future<?> f : parts) f.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted in a decode step", e);
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("decode step failed", e.getCause());
+        }
+    }
+}

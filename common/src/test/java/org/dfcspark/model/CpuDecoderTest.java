@@ -1,0 +1,133 @@
+package org.dfcspark.model;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.core.Linear;
+import ai.djl.pytorch.jni.JniUtils;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.dfcspark.model.GenerationConfig.DecodeEngine;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The Java decode step ({@link CpuDecoder}, {@link PackedLinear}) against libtorch: the packed product against
+ * libtorch's {@code linear} on odd shapes, and whole generations (left padding, every kind of edit, sampling,
+ * split over threads) against the libtorch decode loop token for token. HF parity of the Java path itself is
+ * {@link GenerationTest} (which runs it by default).
+ */
+class CpuDecoderTest {
+    @Test
+    void packedProductEqualsLibtorchLinearOnOddShapes() {
+        SplittableRandom rng = new SplittableRandom(7);
+        int[][] shapes = {{1, 1, 1}, {3, 63, 7}, {13, 65, 129}, {64, 130, 33}, {2, 727, 128}, {5, 64, 64}};
+        try (NDManager m = NDManager.newBaseManager(Device.cpu())) {
+            for (int[] s : shapes) {
+                int rows = s[0], out = s[1], in = s[2];
+                float[] x = gaussian(rng, rows * in), w = gaussian(rng, out * in), b = gaussian(rng, out);
+                float[] ref = Linear.linear(m.create(x, new Shape(rows, in)), m.create(w, new Shape(out, in)),
+                        m.create(b)).singletonOrThrow().toFloatArray();
+                float[] y = new float[rows * out];
+                new PackedLinear(w, b, out, in).apply(x, rows, y, PackedLinear.scratch(rows));
+                for (int i = 0; i < y.length; i++) {
+                    assertEquals(ref[i], y[i], 1e-5 * (1 + Math.abs(ref[i])) * Math.sqrt(in), "shape " + rows + "x" + out + "x" + in + " at " + i);
+                }
+            }
+        }
+    }
+
+    @Test
+    void packedProductRefusesAWeightOfTheWrongSize() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new PackedLinear(new float[10], null, 3, 4));
+        assertTrue(e.getMessage().contains("expected 3 x 4"), e.getMessage());
+    }
+
+    @Test
+    void javaDecodeEqualsLibtorchDecodeWithEveryKindOfEdit() {
+        Qwen2Config cfg = Qwen2Config.builder().hiddenSize(48).numHiddenLayers(3).numAttentionHeads(6).numKeyValueHeads(2)
+                .headDim(8).intermediateSize(100).vocabSize(211).tieWordEmbeddings(false).eosTokenId(5).build();
+        try (Qwen2Model model = Qwen2Model.random(cfg, Device.cpu(), DataType.FLOAT32, 11, 0.2)) {
+            SplittableRandom rng = new SplittableRandom(3);
+            List<int[]> prompts = new ArrayList<>();
+            for (int len : new int[] {9, 4, 13, 1}) prompts.add(rng.ints(len, 6, cfg.vocabSize()).toArray());
+            float[] v = gaussian(rng, cfg.hiddenSize());
+            List<Intervention> edits = List.of(
+                    Intervention.add(HookPoint.residPost(0), v, 0.5, Positions.all(), Phase.EVERY_STEP),
+                    Intervention.replace(HookPoint.residPre(2), new float[][] {v}, Positions.generated(), Phase.EVERY_STEP),
+                    new Intervention.Rewrite(HookPoint.residPost(1), Positions.all(), Phase.EVERY_STEP, (site, xs) -> {
+                        float[][] out = new float[xs.length][];
+                        for (int i = 0; i < xs.length; i++) {
+                            out[i] = xs[i].clone();
+                            out[i][site.positions()[i] % out[i].length] += 1f; // depends on the site: positions must agree
+                        }
+                        return out;
+                    }));
+            GenerationConfig greedy = GenerationConfig.greedy(12, List.of(5), 0).withStepLogits(true);
+            for (List<Intervention> ivs : List.of(List.<Intervention>of(), edits)) {
+                GenerationResult torch = Generator.generate(model, prompts, greedy.withEngine(DecodeEngine.LIBTORCH), ivs);
+                GenerationResult java = Generator.generate(model, prompts, greedy.withEngine(DecodeEngine.JAVA), ivs);
+                assertEquals(DecodeEngine.LIBTORCH, torch.decodeEngine());
+                assertEquals(DecodeEngine.JAVA, java.decodeEngine());
+                assertEquals(DecodeEngine.JAVA, Generator.generate(model, prompts, greedy, ivs).decodeEngine(), "AUTO picks Java on a CPU f32 model");
+                for (int b = 0; b < prompts.size(); b++) {
+                    assertArrayEquals(torch.generated(b), java.generated(b), "row " + b + " with " + ivs.size() + " edits");
+                    for (int k = 0; k < torch.stepLogits(b).length; k++) {
+                        assertArrayEquals(torch.stepLogits(b)[k], java.stepLogits(b)[k], 1e-4f, "row " + b + " step " + k);
+                    }
+                    assertArrayEquals(torch.logProbs(b), java.logProbs(b), 1e-4f);
+                }
+            }
+            // seeded sampling draws the same tokens, and a product split over 2 threads gives the same steps
+            GenerationConfig sampling = greedy.withSampling(0.9, 0.95, 42);
+            GenerationResult torch = Generator.generate(model, prompts, sampling.withEngine(DecodeEngine.LIBTORCH), edits);
+            int before = JniUtils.getNumThreads();
+            JniUtils.setNumThreads(2);
+            try {
+                GenerationResult java = Generator.generate(model, prompts, sampling.withEngine(DecodeEngine.JAVA), edits);
+                for (int b = 0; b < prompts.size(); b++) assertArrayEquals(torch.generated(b), java.generated(b), "sampled row " + b);
+            } finally {
+                JniUtils.setNumThreads(before);
+            }
+        }
+    }
+
+    @Test
+    void sharedPrefixGenerationDecodesInJavaToo() {
+        Qwen2Config cfg = Qwen2Config.builder().hiddenSize(32).numHiddenLayers(2).numAttentionHeads(4).numKeyValueHeads(2)
+                .headDim(8).intermediateSize(64).vocabSize(97).eosTokenId(1).build();
+        try (Qwen2Model model = Qwen2Model.random(cfg, Device.cpu(), DataType.FLOAT32, 5, 0.3)) {
+            int[] prompt = new SplittableRandom(9).ints(17, 2, 97).toArray();
+            float[] v = gaussian(new SplittableRandom(1), 32);
+            List<Intervention> ivs = List.of(Intervention.add(HookPoint.residPost(0), v, 2.0, Positions.lastPrompt(), Phase.PREFILL));
+            GenerationConfig greedy = GenerationConfig.greedy(10, List.of(1), 0);
+            GenerationResult torch = Generator.generateFromSharedPrefix(model, prompt, 3, greedy.withEngine(DecodeEngine.LIBTORCH), ivs);
+            GenerationResult java = Generator.generateFromSharedPrefix(model, prompt, 3, greedy.withEngine(DecodeEngine.JAVA), ivs);
+            assertEquals(DecodeEngine.JAVA, java.decodeEngine());
+            for (int b = 0; b < 3; b++) assertArrayEquals(torch.generated(b), java.generated(b), "row " + b);
+        }
+    }
+
+    @Test
+    void javaEngineIsRefusedForAFloat16Model() {
+        Qwen2Config cfg = Qwen2Config.builder().hiddenSize(16).numHiddenLayers(1).numAttentionHeads(2).numKeyValueHeads(1)
+                .headDim(8).intermediateSize(32).vocabSize(50).eosTokenId(1).build();
+        try (Qwen2Model model = Qwen2Model.random(cfg, Device.cpu(), DataType.FLOAT16, 1, 0.02)) {
+            GenerationConfig greedy = GenerationConfig.greedy(4, List.of(1), 0);
+            assertEquals(DecodeEngine.LIBTORCH, Generator.generate(model, List.of(new int[] {3, 4}), greedy, List.of()).decodeEngine(),
+                    "AUTO falls back to libtorch");
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> Generator.generate(model, List.of(new int[] {3, 4}), greedy.withEngine(DecodeEngine.JAVA), List.of()));
+            assertTrue(e.getMessage().contains("float32 model on the CPU"), e.getMessage());
+        }
+    }
+
+    private static float[] gaussian(SplittableRandom rng, int n) {
+        float[] a = new float[n];
+        for (int i = 0; i < n; i++) a[i] = (float) rng.nextGaussian();
+        return a;
+    }
+}
