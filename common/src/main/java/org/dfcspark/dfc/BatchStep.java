@@ -5,6 +5,7 @@ import java.util.Map;
 import org.dfcspark.dfc.rules.LossBatch;
 import org.dfcspark.dfc.rules.LossRule;
 import org.dfcspark.dfc.rules.SparsityRule;
+import org.dfcspark.simd.VecOps;
 
 /**
  * One batch through a crosscoder: encode, sparsify, decode, and (for training) the loss and its hand-derived

@@ -1,5 +1,7 @@
 package org.dfcspark.dfc;
 
+import org.dfcspark.simd.VecOps;
+
 /**
  * A (dedicated-feature) crosscoder: the paper's parameters {@code W_enc (2,d,D)}, {@code b_enc (D)},
  * {@code W_dec (D,2,d)}, {@code b_dec (2,d)} with its partition masks, plus the config that says how it is sparse,

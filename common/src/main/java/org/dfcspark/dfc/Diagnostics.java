@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
+import org.dfcspark.simd.VecOps;
 
 /**
  * Model-diffing diagnostics of a crosscoder: where the mean A−B difference goes, and decoder-norm statistics.

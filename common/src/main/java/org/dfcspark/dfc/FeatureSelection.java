@@ -1,5 +1,7 @@
 package org.dfcspark.dfc;
 
+import org.dfcspark.simd.VecOps;
+
 /**
  * The sparsity rules, applied to pre-activations {@code pre (rows × D)}: an entry can only be selected where
  * {@code post = ReLU(pre) > 0}, and a selected entry keeps its unscaled post value. (Entries with post = 0 that a

@@ -1,5 +1,7 @@
 package org.dfcspark.dfc;
 
+import org.dfcspark.simd.VecOps;
+
 /**
  * Gradients of the loss with respect to the crosscoder's parameters, in its internal layout (see {@link Crosscoder}).
  * Forbidden entries are exactly 0. With tied coupling both halves of a shared decoder (and of b_dec) hold the same

@@ -6,6 +6,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import org.dfcspark.simd.VecOps;
 
 /**
  * The decode step of {@link Generator} in plain Java on the CPU: one new token for each of R rows through every
@@ -51,7 +52,6 @@ final class CpuDecoder {
     private final float[] sin;
     private final float[] scores;
     private final float[] logits;
-    private final float[][] acc;
 
     /**
      * @param cache   the libtorch cache the prompt forward filled; its first {@code filled} columns are copied
@@ -88,8 +88,6 @@ final class CpuDecoder {
         this.sin = new float[rows * hd];
         this.scores = new float[capacity];
         this.logits = new float[rows * c.vocabSize()];
-        this.acc = new float[this.threads][];
-        for (int t = 0; t < this.threads; t++) acc[t] = PackedLinear.scratch(rows);
     }
 
     /**
@@ -153,10 +151,7 @@ final class CpuDecoder {
     private void attend(float[] query, int qi, float[] kc, float[] vc, int cache, int from, int to, float[] out, int oi) {
         float max = Float.NEGATIVE_INFINITY;
         for (int j = from; j <= to; j++) {
-            int kj = cache + j * hd;
-            float s = 0f;
-            for (int i = 0; i < hd; i++) s += query[qi + i] * kc[kj + i];
-            s *= scale;
+            float s = VecOps.dot(query, qi, kc, cache + j * hd, hd) * scale;
             scores[j] = s;
             max = Math.max(max, s);
         }
@@ -168,9 +163,7 @@ final class CpuDecoder {
         }
         java.util.Arrays.fill(out, oi, oi + hd, 0f);
         for (int j = from; j <= to; j++) {
-            float p = scores[j] / sum;
-            int vj = cache + j * hd;
-            for (int i = 0; i < hd; i++) out[oi + i] += p * vc[vj + i];
+            VecOps.axpy(scores[j] / sum, vc, cache + j * hd, out, oi, hd);
         }
     }
 
@@ -220,16 +213,15 @@ final class CpuDecoder {
     private void linear(PackedLinear layer, float[] in, float[] out) {
         int panels = layer.panelCount();
         if (threads == 1 || panels < 2 * threads) {
-            layer.apply(in, rows, out, acc[0]);
+            layer.apply(in, rows, out);
             return;
         }
         List<Future<?>> parts = new ArrayList<>();
         for (int t = 1; t < threads; t++) {
             int from = panels * t / threads, to = panels * (t + 1) / threads;
-            float[] scratch = acc[t];
-            parts.add(POOL.submit(() -> layer.applyPanels(in, rows, out, scratch, from, to)));
+            parts.add(POOL.submit(() -> layer.applyPanels(in, rows, out, from, to)));
         }
-        layer.applyPanels(in, rows, out, acc[0], 0, panels / threads);
+        layer.applyPanels(in, rows, out, 0, panels / threads);
         try {
             for (Future<?> f : parts) f.get();
         } catch (InterruptedException e) {

@@ -1,16 +1,16 @@
 package org.dfcspark.model;
 
+import org.dfcspark.simd.VecOps;
+
 /**
  * A linear layer {@code y = x·Wᵀ + b} packed once for products with few rows (a decode step: one row per sequence).
  *
- * <p>HF keeps a weight as (out, in). Here it is cut into panels of {@link #PANEL} outputs, each stored transposed
- * and contiguous as (in, width): one product streams the weights from memory exactly once, in order, for all rows,
- * while the rows' partial sums for one panel stay in L1. The inner loop, {@code acc[j] += x·w[j]} over a panel row,
- * is one HotSpot's C2 vectorises; nothing here needs native code or incubator modules.
+ * <p>HF keeps a weight as (out, in). Here it is cut into panels of {@link VecOps#PANEL} outputs, each stored
+ * transposed and contiguous as (in, PANEL), the last one zero padded: a product streams the weights from memory
+ * once, in order, while {@link VecOps#panelProduct} keeps four rows' partial sums of a panel in registers.
  */
 final class PackedLinear {
-    /** Outputs per panel: 64 floats (8 AVX2 vectors) per row keep 64 rows' sums within 16 KB. */
-    static final int PANEL = 64;
+    private static final int P = VecOps.PANEL;
 
     private final int in;
     private final int out;
@@ -29,12 +29,10 @@ final class PackedLinear {
         this.in = in;
         this.out = out;
         this.bias = bias == null ? null : bias.clone();
-        this.panels = new float[weight.length];
-        for (int o0 = 0; o0 < out; o0 += PANEL) {
-            int width = Math.min(PANEL, out - o0), base = o0 * in;
-            for (int i = 0; i < in; i++) {
-                for (int j = 0; j < width; j++) panels[base + i * width + j] = weight[(o0 + j) * in + i];
-            }
+        this.panels = new float[Math.multiplyExact(panelCount() * P, in)];
+        for (int o = 0; o < out; o++) {
+            int base = (o / P) * P * in, j = o % P;
+            for (int i = 0; i < in; i++) panels[base + i * P + j] = weight[o * in + i];
         }
     }
 
@@ -46,37 +44,22 @@ final class PackedLinear {
         return out;
     }
 
-    /** Scratch {@link #apply} needs for {@code rows} rows. */
-    static float[] scratch(int rows) {
-        return new float[rows * PANEL];
+    int panelCount() {
+        return (out + P - 1) / P;
     }
 
     /** {@code y[r·out + o] = bias[o] + Σ_i x[r·in + i]·W[o, i]} for every row r below {@code rows}. */
-    void apply(float[] x, int rows, float[] y, float[] acc) {
-        applyPanels(x, rows, y, acc, 0, panelCount());
-    }
-
-    int panelCount() {
-        return (out + PANEL - 1) / PANEL;
+    void apply(float[] x, int rows, float[] y) {
+        applyPanels(x, rows, y, 0, panelCount());
     }
 
     /** {@link #apply} restricted to panels [from, to): independent outputs, so threads may split the panels. */
-    void applyPanels(float[] x, int rows, float[] y, float[] acc, int from, int to) {
+    void applyPanels(float[] x, int rows, float[] y, int from, int to) {
         for (int p = from; p < to; p++) {
-            int o0 = p * PANEL, width = Math.min(PANEL, out - o0), base = o0 * in;
-            java.util.Arrays.fill(acc, 0, rows * width, 0f);
-            for (int i = 0; i < in; i++) {
-                int w = base + i * width;
-                for (int r = 0; r < rows; r++) {
-                    float a = x[r * in + i];
-                    int s = r * width;
-                    for (int j = 0; j < width; j++) acc[s + j] += a * panels[w + j];
-                }
-            }
-            for (int r = 0; r < rows; r++) {
-                int s = r * width, d = r * out + o0;
-                if (bias == null) System.arraycopy(acc, s, y, d, width);
-                else for (int j = 0; j < width; j++) y[d + j] = acc[s + j] + bias[o0 + j];
+            int o0 = p * P, width = Math.min(P, out - o0);
+            VecOps.panelProduct(panels, o0 * in, in, x, rows, y, o0, out, width);
+            if (bias != null) {
+                for (int r = 0; r < rows; r++) for (int j = 0; j < width; j++) y[r * out + o0 + j] += bias[o0 + j];
             }
         }
     }

@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.SplittableRandom;
+import org.dfcspark.simd.SimdOps;
+import org.dfcspark.simd.VecOps;
 import org.junit.jupiter.api.Test;
 
 /** The vectorised kernels agree with the scalar fallback; the libtorch product agrees with a plain loop. */
@@ -22,6 +24,20 @@ class KernelsTest {
             VecOps.scalarAxpy(0.37f, a, 5, y1, 20, n);
             SimdOps.axpy(0.37f, a, 5, y2, 20, n);
             for (int i = 0; i < y1.length; i++) assertEquals(y1[i], y2[i], 1e-6f, "axpy n=" + n);
+        }
+        // the decode step's panel product: 1..9 rows (the 4-row blocks and the rest), full and partial panels
+        int in = 37, p = VecOps.PANEL;
+        float[] panel = new float[3 + in * p], x = new float[9 * in];
+        for (int i = 0; i < panel.length; i++) panel[i] = (float) r.nextGaussian();
+        for (int i = 0; i < x.length; i++) x[i] = (float) r.nextGaussian();
+        for (int rows = 1; rows <= 9; rows++) {
+            for (int width : new int[] {p, 5}) {
+                float[] y1 = new float[rows * 40], y2 = new float[rows * 40];
+                VecOps.scalarPanelProduct(panel, 3, in, x, rows, y1, 2, 40, width);
+                SimdOps.panelProduct(panel, 3, in, x, rows, y2, 2, 40, width);
+                for (int i = 0; i < y1.length; i++) assertEquals(y1[i], y2[i], 1e-4f, "panel rows=" + rows + " width=" + width + " at " + i);
+                assertEquals(0f, y2[rows * 40 - 1], "nothing written beyond the panel's width");
+            }
         }
         float[] v = new float[300];
         v[217] = 2f;

@@ -32,7 +32,7 @@ class CpuDecoderTest {
                 float[] ref = Linear.linear(m.create(x, new Shape(rows, in)), m.create(w, new Shape(out, in)),
                         m.create(b)).singletonOrThrow().toFloatArray();
                 float[] y = new float[rows * out];
-                new PackedLinear(w, b, out, in).apply(x, rows, y, PackedLinear.scratch(rows));
+                new PackedLinear(w, b, out, in).apply(x, rows, y);
                 for (int i = 0; i < y.length; i++) {
                     assertEquals(ref[i], y[i], 1e-5 * (1 + Math.abs(ref[i])) * Math.sqrt(in), "shape " + rows + "x" + out + "x" + in + " at " + i);
                 }

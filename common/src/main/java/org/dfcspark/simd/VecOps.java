@@ -1,35 +1,61 @@
-package org.dfcspark.dfc;
+package org.dfcspark.simd;
 
 /**
  * The inner loops of the sparse kernels. With the JDK Vector API available ({@code --add-modules
  * jdk.incubator.vector}, set by bin/dfc and the test JVM) they run as {@link SimdOps}; otherwise as the scalar loops
  * below. Either way the summation order is fixed, so results are deterministic for a given JVM configuration.
  */
-final class VecOps {
+public final class VecOps {
     /** True when the Vector API module is present in this JVM. */
-    static final boolean SIMD = ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent()
+    public static final boolean SIMD = ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent()
             && !Boolean.getBoolean("dfc.noSimd");
 
     private VecOps() {}
 
-    static float dot(float[] a, int ao, float[] b, int bo, int n) {
+    public static float dot(float[] a, int ao, float[] b, int bo, int n) {
         return SIMD ? SimdOps.dot(a, ao, b, bo, n) : scalarDot(a, ao, b, bo, n);
     }
 
-    static void axpy(float alpha, float[] x, int xo, float[] y, int yo, int n) {
+    public static void axpy(float alpha, float[] x, int xo, float[] y, int yo, int n) {
         if (SIMD) SimdOps.axpy(alpha, x, xo, y, yo, n);
         else scalarAxpy(alpha, x, xo, y, yo, n);
     }
 
     /** First index i in [from, to) with v[i] > t, or −1 (the fast path of the top-k scan). */
-    static int firstGreater(float[] v, int from, int to, float t) {
+    public static int firstGreater(float[] v, int from, int to, float t) {
         if (SIMD) return SimdOps.firstGreater(v, from, to, t);
         for (int i = from; i < to; i++) if (v[i] > t) return i;
         return -1;
     }
 
+    /** Outputs per panel of {@link #panelProduct}: two AVX2 vectors. */
+    public static final int PANEL = 16;
+
+    /**
+     * {@code y[r·ldy + yo + j] = Σ_i x[r·in + i]·panel[po + i·PANEL + j]} for rows r < {@code rows} and the
+     * {@code width} ≤ PANEL first outputs j of one panel: a weight block stored transposed as (in, PANEL), zero
+     * padded. The panel is read once per four rows, the partial sums stay in registers.
+     */
+    public static void panelProduct(float[] panel, int po, int in, float[] x, int rows, float[] y, int yo, int ldy, int width) {
+        if (SIMD) SimdOps.panelProduct(panel, po, in, x, rows, y, yo, ldy, width);
+        else scalarPanelProduct(panel, po, in, x, rows, y, yo, ldy, width);
+    }
+
+    public static void scalarPanelProduct(float[] panel, int po, int in, float[] x, int rows, float[] y, int yo, int ldy, int width) {
+        float[] acc = new float[PANEL];
+        for (int r = 0; r < rows; r++) {
+            java.util.Arrays.fill(acc, 0f);
+            for (int i = 0; i < in; i++) {
+                float a = x[r * in + i];
+                int w = po + i * PANEL;
+                for (int j = 0; j < PANEL; j++) acc[j] += a * panel[w + j];
+            }
+            System.arraycopy(acc, 0, y, r * ldy + yo, width);
+        }
+    }
+
     /** Σ a[ao+i]·b[bo+i] for i < n, with eight independent partial sums. */
-    static float scalarDot(float[] a, int ao, float[] b, int bo, int n) {
+    public static float scalarDot(float[] a, int ao, float[] b, int bo, int n) {
         float s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;
         int i = 0;
         for (; i + 8 <= n; i += 8) {
@@ -47,12 +73,12 @@ final class VecOps {
     }
 
     /** y[yo+i] += alpha · x[xo+i] for i < n. */
-    static void scalarAxpy(float alpha, float[] x, int xo, float[] y, int yo, int n) {
+    public static void scalarAxpy(float alpha, float[] x, int xo, float[] y, int yo, int n) {
         for (int i = 0; i < n; i++) y[yo + i] += alpha * x[xo + i];
     }
 
     /** Σ x[xo+i]² in double. */
-    static double sumSquares(float[] x, int xo, int n) {
+    public static double sumSquares(float[] x, int xo, int n) {
         double s = 0;
         for (int i = 0; i < n; i++) s += (double) x[xo + i] * x[xo + i];
         return s;

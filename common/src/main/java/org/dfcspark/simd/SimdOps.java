@@ -1,0 +1,102 @@
+package org.dfcspark.simd;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The {@link VecOps} kernels with the JDK Vector API (AVX2/AVX-512 on x86). Only loaded when the JVM runs with
+ * {@code --add-modules jdk.incubator.vector} (bin/dfc and the test JVM do); otherwise VecOps uses its scalar loops.
+ */
+public final class SimdOps {
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final int L = S.length();
+
+    private SimdOps() {}
+
+    public static float dot(float[] a, int ao, float[] b, int bo, int n) {
+        FloatVector acc0 = FloatVector.zero(S), acc1 = FloatVector.zero(S);
+        int i = 0;
+        for (; i + 2 * L <= n; i += 2 * L) {
+            acc0 = FloatVector.fromArray(S, a, ao + i).fma(FloatVector.fromArray(S, b, bo + i), acc0);
+            acc1 = FloatVector.fromArray(S, a, ao + i + L).fma(FloatVector.fromArray(S, b, bo + i + L), acc1);
+        }
+        for (; i + L <= n; i += L) acc0 = FloatVector.fromArray(S, a, ao + i).fma(FloatVector.fromArray(S, b, bo + i), acc0);
+        float s = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) s += a[ao + i] * b[bo + i];
+        return s;
+    }
+
+    public static void axpy(float alpha, float[] x, int xo, float[] y, int yo, int n) {
+        FloatVector av = FloatVector.broadcast(S, alpha);
+        int i = 0;
+        for (; i + L <= n; i += L) {
+            FloatVector.fromArray(S, x, xo + i).fma(av, FloatVector.fromArray(S, y, yo + i)).intoArray(y, yo + i);
+        }
+        for (; i < n; i++) y[yo + i] += alpha * x[xo + i];
+    }
+
+    private static final VectorSpecies<Float> S8 = FloatVector.SPECIES_256;
+
+    /** {@link VecOps#panelProduct}: four rows × two 8-lane vectors of sums in registers per pass over the panel. */
+    public static void panelProduct(float[] panel, int po, int in, float[] x, int rows, float[] y, int yo, int ldy, int width) {
+        float[] tail = width < VecOps.PANEL ? new float[VecOps.PANEL] : null;
+        int r = 0;
+        for (; r + 4 <= rows; r += 4) {
+            FloatVector a00 = FloatVector.zero(S8), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00, a30 = a00, a31 = a00;
+            int x0 = r * in, x1 = x0 + in, x2 = x1 + in, x3 = x2 + in;
+            for (int i = 0; i < in; i++) {
+                int w = po + i * VecOps.PANEL;
+                FloatVector w0 = FloatVector.fromArray(S8, panel, w), w1 = FloatVector.fromArray(S8, panel, w + 8);
+                FloatVector b = FloatVector.broadcast(S8, x[x0 + i]);
+                a00 = w0.fma(b, a00);
+                a01 = w1.fma(b, a01);
+                b = FloatVector.broadcast(S8, x[x1 + i]);
+                a10 = w0.fma(b, a10);
+                a11 = w1.fma(b, a11);
+                b = FloatVector.broadcast(S8, x[x2 + i]);
+                a20 = w0.fma(b, a20);
+                a21 = w1.fma(b, a21);
+                b = FloatVector.broadcast(S8, x[x3 + i]);
+                a30 = w0.fma(b, a30);
+                a31 = w1.fma(b, a31);
+            }
+            store(a00, a01, y, r * ldy + yo, width, tail);
+            store(a10, a11, y, (r + 1) * ldy + yo, width, tail);
+            store(a20, a21, y, (r + 2) * ldy + yo, width, tail);
+            store(a30, a31, y, (r + 3) * ldy + yo, width, tail);
+        }
+        for (; r < rows; r++) {
+            FloatVector a0 = FloatVector.zero(S8), a1 = a0;
+            int x0 = r * in;
+            for (int i = 0; i < in; i++) {
+                int w = po + i * VecOps.PANEL;
+                FloatVector b = FloatVector.broadcast(S8, x[x0 + i]);
+                a0 = FloatVector.fromArray(S8, panel, w).fma(b, a0);
+                a1 = FloatVector.fromArray(S8, panel, w + 8).fma(b, a1);
+            }
+            store(a0, a1, y, r * ldy + yo, width, tail);
+        }
+    }
+
+    private static void store(FloatVector lo, FloatVector hi, float[] y, int at, int width, float[] tail) {
+        if (tail == null) {
+            lo.intoArray(y, at);
+            hi.intoArray(y, at + 8);
+        } else {
+            lo.intoArray(tail, 0);
+            hi.intoArray(tail, 8);
+            System.arraycopy(tail, 0, y, at, width);
+        }
+    }
+
+    /** First index i in [from, to) with v[i] > t, or −1. */
+    public static int firstGreater(float[] v, int from, int to, float t) {
+        int i = from;
+        for (; i + L <= to; i += L) {
+            if (FloatVector.fromArray(S, v, i).compare(VectorOperators.GT, t).anyTrue()) break;
+        }
+        for (; i < to; i++) if (v[i] > t) return i;
+        return -1;
+    }
+}
