@@ -26,6 +26,9 @@ final class CpuDecoder {
         return t;
     });
 
+    /** Multiply-adds below which a product runs on the calling thread (≈ 50 µs of work). */
+    private static final long SPLIT_MACS = 1L << 21;
+
     private final PackedModel m;
     private final int rows;
     private final int capacity;
@@ -212,7 +215,8 @@ final class CpuDecoder {
     /** The product on this thread, or split by panels over {@code threads} threads. */
     private void linear(PackedLinear layer, float[] in, float[] out) {
         int panels = layer.panelCount();
-        if (threads == 1 || panels < 2 * threads) {
+        // Handing work to another thread costs tens of microseconds: only worth it for products far longer.
+        if (threads == 1 || panels < 2 * threads || (long) rows * layer.out() * layer.in() < SPLIT_MACS) {
             layer.apply(in, rows, out);
             return;
         }

@@ -11,6 +11,9 @@ import jdk.incubator.vector.VectorSpecies;
 public final class SimdOps {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final int L = S.length();
+    /** {@link VecOps#PANEL} with the Vector API: two vectors of the preferred shape (one shape in the whole JVM, as
+     * kernels mixing shapes pollute the type profiles C2 needs to keep vectors in registers). */
+    public static final int PANEL = 2 * L;
 
     private SimdOps() {}
 
@@ -36,57 +39,55 @@ public final class SimdOps {
         for (; i < n; i++) y[yo + i] += alpha * x[xo + i];
     }
 
-    private static final VectorSpecies<Float> S8 = FloatVector.SPECIES_256;
-
-    /** {@link VecOps#panelProduct}: four rows × two 8-lane vectors of sums in registers per pass over the panel. */
+    /**
+     * {@link VecOps#panelProduct}: four rows × two vectors of sums in registers per pass over the panel.
+     * The sums go out through {@code tile} with intrinsic stores only: handing a vector to a method that is not
+     * inlined makes C2 box it inside the loop (measured: 6× slower).
+     */
     public static void panelProduct(float[] panel, int po, int in, float[] x, int rows, float[] y, int yo, int ldy, int width) {
-        float[] tail = width < VecOps.PANEL ? new float[VecOps.PANEL] : null;
+        float[] tile = new float[4 * VecOps.PANEL];
         int r = 0;
         for (; r + 4 <= rows; r += 4) {
-            FloatVector a00 = FloatVector.zero(S8), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00, a30 = a00, a31 = a00;
+            FloatVector a00 = FloatVector.zero(S), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00, a30 = a00, a31 = a00;
             int x0 = r * in, x1 = x0 + in, x2 = x1 + in, x3 = x2 + in;
             for (int i = 0; i < in; i++) {
                 int w = po + i * VecOps.PANEL;
-                FloatVector w0 = FloatVector.fromArray(S8, panel, w), w1 = FloatVector.fromArray(S8, panel, w + 8);
-                FloatVector b = FloatVector.broadcast(S8, x[x0 + i]);
+                FloatVector w0 = FloatVector.fromArray(S, panel, w), w1 = FloatVector.fromArray(S, panel, w + L);
+                FloatVector b = FloatVector.broadcast(S, x[x0 + i]);
                 a00 = w0.fma(b, a00);
                 a01 = w1.fma(b, a01);
-                b = FloatVector.broadcast(S8, x[x1 + i]);
+                b = FloatVector.broadcast(S, x[x1 + i]);
                 a10 = w0.fma(b, a10);
                 a11 = w1.fma(b, a11);
-                b = FloatVector.broadcast(S8, x[x2 + i]);
+                b = FloatVector.broadcast(S, x[x2 + i]);
                 a20 = w0.fma(b, a20);
                 a21 = w1.fma(b, a21);
-                b = FloatVector.broadcast(S8, x[x3 + i]);
+                b = FloatVector.broadcast(S, x[x3 + i]);
                 a30 = w0.fma(b, a30);
                 a31 = w1.fma(b, a31);
             }
-            store(a00, a01, y, r * ldy + yo, width, tail);
-            store(a10, a11, y, (r + 1) * ldy + yo, width, tail);
-            store(a20, a21, y, (r + 2) * ldy + yo, width, tail);
-            store(a30, a31, y, (r + 3) * ldy + yo, width, tail);
+            a00.intoArray(tile, 0);
+            a01.intoArray(tile, L);
+            a10.intoArray(tile, 2 * L);
+            a11.intoArray(tile, 3 * L);
+            a20.intoArray(tile, 4 * L);
+            a21.intoArray(tile, 5 * L);
+            a30.intoArray(tile, 6 * L);
+            a31.intoArray(tile, 7 * L);
+            for (int k = 0; k < 4; k++) System.arraycopy(tile, k * VecOps.PANEL, y, (r + k) * ldy + yo, width);
         }
         for (; r < rows; r++) {
-            FloatVector a0 = FloatVector.zero(S8), a1 = a0;
+            FloatVector a0 = FloatVector.zero(S), a1 = a0;
             int x0 = r * in;
             for (int i = 0; i < in; i++) {
                 int w = po + i * VecOps.PANEL;
-                FloatVector b = FloatVector.broadcast(S8, x[x0 + i]);
-                a0 = FloatVector.fromArray(S8, panel, w).fma(b, a0);
-                a1 = FloatVector.fromArray(S8, panel, w + 8).fma(b, a1);
+                FloatVector b = FloatVector.broadcast(S, x[x0 + i]);
+                a0 = FloatVector.fromArray(S, panel, w).fma(b, a0);
+                a1 = FloatVector.fromArray(S, panel, w + L).fma(b, a1);
             }
-            store(a0, a1, y, r * ldy + yo, width, tail);
-        }
-    }
-
-    private static void store(FloatVector lo, FloatVector hi, float[] y, int at, int width, float[] tail) {
-        if (tail == null) {
-            lo.intoArray(y, at);
-            hi.intoArray(y, at + 8);
-        } else {
-            lo.intoArray(tail, 0);
-            hi.intoArray(tail, 8);
-            System.arraycopy(tail, 0, y, at, width);
+            a0.intoArray(tile, 0);
+            a1.intoArray(tile, L);
+            System.arraycopy(tile, 0, y, r * ldy + yo, width);
         }
     }
 

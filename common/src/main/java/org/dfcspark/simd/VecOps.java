@@ -28,8 +28,8 @@ public final class VecOps {
         return -1;
     }
 
-    /** Outputs per panel of {@link #panelProduct}: two AVX2 vectors. */
-    public static final int PANEL = 16;
+    /** Outputs per panel of {@link #panelProduct}: two vectors (16 floats with AVX2, 32 with AVX-512; 16 in scalar). */
+    public static final int PANEL = SIMD ? SimdOps.PANEL : 16;
 
     /**
      * {@code y[r·ldy + yo + j] = Σ_i x[r·in + i]·panel[po + i·PANEL + j]} for rows r < {@code rows} and the

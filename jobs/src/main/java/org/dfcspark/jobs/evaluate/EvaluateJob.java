@@ -60,12 +60,15 @@ public final class EvaluateJob {
                 targets.size(), prompts.size(), o.protocol().id(), o.maxNewTokens(), out);
 
         // 2. ranking: a Spark stage, one task per hook
+        long t0 = System.nanoTime();
         SparkConf conf = spark.sparkContext().getConf();
         int threads = ExecutorRuntime.threadsPerTask(conf.get("spark.master", "local[2]"), conf.getInt("spark.executor.cores", 1),
                 conf.getInt("spark.task.cpus", 1));
         List<FeatureRankingStage.Ranking> rankings = FeatureRankingStage.run(spark, o, targets, tool, generic, threads);
         spark.createDataFrame(FeatureRankingStage.rows(rankings), EvaluationTables.FEATURES).coalesce(1).write().mode(SaveMode.Overwrite)
                 .parquet(out.resolve("features").toString());
+
+        long t1 = System.nanoTime();
 
         // 3. work items
         Configuration hadoop = HadoopFiles.storeConf(spark.sparkContext().hadoopConfiguration());
@@ -87,6 +90,8 @@ public final class EvaluateJob {
         log.printf(Locale.ROOT, "  %d work item(s), %d already done%n", items.size(), items.size() - pending.size());
         if (!pending.isEmpty()) runItems(spark, items, pending, markers, new EvaluateTask(o, out, threads, hadoop), log);
 
+        long t2 = System.nanoTime();
+
         // 4. tables
         List<String> files = new ArrayList<>();
         long forwarded = 0, naive = 0, read = 0;
@@ -107,6 +112,9 @@ public final class EvaluateJob {
                 .parquet(out.resolve("conditions").toString());
         spark.createDataFrame(EvaluationTables.summary(conditions, o.protocol().headline()), EvaluationTables.SUMMARY).coalesce(1).write()
                 .mode(SaveMode.Overwrite).parquet(out.resolve("summary").toString());
+
+        long t3 = System.nanoTime();
+        log.printf(Locale.ROOT, "  wall time: ranking %.1f s, items %.1f s, tables %.1f s%n", (t1 - t0) / 1e9, (t2 - t1) / 1e9, (t3 - t2) / 1e9);
 
         // 5. the cost of prefix reuse
         log.printf(Locale.ROOT, "  %d generations; tokens forwarded: %d with prefix reuse vs %d naively (%.0f%%), plus %d partner tokens read "
