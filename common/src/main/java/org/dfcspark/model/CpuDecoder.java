@@ -38,7 +38,10 @@ final class CpuDecoder {
     private final int hd;
     private final int d;
     private final float scale;
-    /** Per layer (rows, kvHeads, capacity, headDim), the layout of {@link KvCache}. */
+    /**
+     * Per layer (rows, kvHeads, headDim, capacity): {@link KvCache}'s layout with the last two axes swapped, so a
+     * head's scores over all keys and its weighted sum of values run along contiguous columns.
+     */
     private final float[][] keys;
     private final float[][] values;
     // Scratch, reused every step.
@@ -74,9 +77,8 @@ final class CpuDecoder {
         this.keys = new float[c.numHiddenLayers()][];
         this.values = new float[c.numHiddenLayers()][];
         for (int l = 0; l < keys.length; l++) {
-            keys[l] = cache.keysAsFloats(l);
-            values[l] = cache.valuesAsFloats(l);
-            if (keys[l].length != rows * kvH * capacity * hd) throw new IllegalStateException("KV cache of layer " + l + " has the wrong size");
+            keys[l] = transposed(cache.keysAsFloats(l));
+            values[l] = transposed(cache.valuesAsFloats(l));
         }
         this.h = new float[rows * d];
         this.x = new float[rows * d];
@@ -122,11 +124,11 @@ final class CpuDecoder {
         applyRope(q, nH);
         applyRope(k, kvH);
         float[] kc = keys[l], vc = values[l];
-        for (int b = 0; b < rows; b++) {
-            for (int g = 0; g < kvH; g++) {
-                int at = ((b * kvH + g) * capacity + column) * hd;
-                System.arraycopy(k, (b * kvH + g) * hd, kc, at, hd);
-                System.arraycopy(v, (b * kvH + g) * hd, vc, at, hd);
+        for (int bg = 0; bg < rows * kvH; bg++) {
+            int at = bg * hd * capacity + column;
+            for (int i = 0; i < hd; i++) {
+                kc[at + i * capacity] = k[bg * hd + i];
+                vc[at + i * capacity] = v[bg * hd + i];
             }
         }
         int group = nH / kvH;
@@ -150,13 +152,15 @@ final class CpuDecoder {
         for (int i = 0; i < h.length; i++) h[i] += o[i];
     }
 
-    /** Softmax-weighted values over key columns [from, to] for one query head. */
+    /** Softmax-weighted values over key columns [from, to] for one query head; the head's cache block starts at {@code cache}. */
     private void attend(float[] query, int qi, float[] kc, float[] vc, int cache, int from, int to, float[] out, int oi) {
+        int n = to - from + 1;
+        java.util.Arrays.fill(scores, from, to + 1, 0f);
+        for (int i = 0; i < hd; i++) VecOps.axpy(query[qi + i], kc, cache + i * capacity + from, scores, from, n);
         float max = Float.NEGATIVE_INFINITY;
         for (int j = from; j <= to; j++) {
-            float s = VecOps.dot(query, qi, kc, cache + j * hd, hd) * scale;
-            scores[j] = s;
-            max = Math.max(max, s);
+            scores[j] *= scale;
+            max = Math.max(max, scores[j]);
         }
         float sum = 0f;
         for (int j = from; j <= to; j++) {
@@ -164,10 +168,18 @@ final class CpuDecoder {
             scores[j] = e;
             sum += e;
         }
-        java.util.Arrays.fill(out, oi, oi + hd, 0f);
-        for (int j = from; j <= to; j++) {
-            VecOps.axpy(scores[j] / sum, vc, cache + j * hd, out, oi, hd);
+        for (int i = 0; i < hd; i++) out[oi + i] = VecOps.dot(scores, from, vc, cache + i * capacity + from, n) / sum;
+    }
+
+    /** (rows·kvHeads, capacity, headDim) → (rows·kvHeads, headDim, capacity). */
+    private float[] transposed(float[] cache) {
+        if (cache.length != rows * kvH * capacity * hd) throw new IllegalStateException("KV cache has the wrong size");
+        float[] t = new float[cache.length];
+        for (int bg = 0; bg < rows * kvH; bg++) {
+            int base = bg * capacity * hd;
+            for (int j = 0; j < capacity; j++) for (int i = 0; i < hd; i++) t[base + i * capacity + j] = cache[base + j * hd + i];
         }
+        return t;
     }
 
     /** HF Qwen2RMSNorm in float32: x / sqrt(mean(x²) + eps) · weight, per row. */
