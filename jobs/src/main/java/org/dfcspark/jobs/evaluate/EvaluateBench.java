@@ -29,7 +29,9 @@ import org.dfcspark.model.Qwen2Model;
 
 /**
  * {@code bin/dfc bench evaluate}: the evaluation of one steering grid by {@link EvaluateJob} (generations per second,
- * wall time of the whole job: ranking, items, tables), then, with a Python that has torch and transformers, the same
+ * over the wall time of the whole job: ranking, items, tables; and over its work items alone, the generation stage
+ * the references also time), after a small untimed run of the same job (Spark's one-time class loading and code
+ * generation and the JIT's warm-up, as Python's imports and model loading are outside the references' timings), then, with a Python that has torch and transformers, the same
  * generations by HF transformers in the paper's loop and in a batched loop ({@code tools/reference/bench_evaluate_hf.py})
  * on the same prompt ids and the same residual edits: each condition's edit at the last prompt token is computed here
  * ({@link ConditionEdits}, from each model's residual at the hook) and handed to the script as a vector. Prints both
@@ -39,24 +41,32 @@ public final class EvaluateBench {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** What was measured; the HF fields are NaN / -1 without a Python. */
-    public record Result(long generations, double oursSeconds, double hfLoopSeconds, double hfBatchSeconds, int identicalLoop, int identicalBatch,
-                         int compared) {
+    public record Result(long generations, double oursSeconds, double oursItemsSeconds, double hfLoopSeconds, double hfBatchSeconds,
+                         int identicalLoop, int identicalBatch, int compared) {
         public double oursPerSecond() {
             return generations / oursSeconds;
+        }
+
+        public double oursItemsPerSecond() {
+            return generations / oursItemsSeconds;
         }
     }
 
     private EvaluateBench() {}
 
-    public static Result run(SparkSession spark, EvaluateOptions o, Path work, String python, int threads, PrintStream log) throws Exception {
-        Path out = work.resolve("ours");
-        if (Files.exists(out)) org.dfcspark.io.AtomicOutput.deleteTree(out);
+    /** @param warmUp the same evaluation on a few prompts, run first and not timed */
+    public static Result run(SparkSession spark, EvaluateOptions o, EvaluateOptions warmUp, Path work, String python, int threads,
+                             PrintStream log) throws Exception {
+        Path out = work.resolve("ours"), warm = work.resolve("warm-up");
+        for (Path p : List.of(out, warm)) if (Files.exists(p)) org.dfcspark.io.AtomicOutput.deleteTree(p);
+        log.printf(Locale.ROOT, "bench evaluate: warm-up on %d prompts (not timed)%n", warmUp.limit());
+        EvaluateJob.run(spark, warmUp, warm, new PrintStream(PrintStream.nullOutputStream()));
         long t0 = System.nanoTime();
         EvaluateJob.Outcome ours = EvaluateJob.run(spark, o, out, log);
         double oursSeconds = (System.nanoTime() - t0) / 1e9;
         log.printf(Locale.ROOT, "bench evaluate: dfc %d generations in %.1f s = %.2f generations/s (the whole job: ranking, items, tables)%n",
                 ours.generations(), oursSeconds, ours.generations() / oursSeconds);
-        if (python == null) return new Result(ours.generations(), oursSeconds, Double.NaN, Double.NaN, -1, -1, 0);
+        if (python == null) return new Result(ours.generations(), oursSeconds, ours.itemsSeconds(), Double.NaN, Double.NaN, -1, -1, 0);
 
         // The reference's input: every generation's prompt ids (as dfc fed them) and its edit as a vector.
         List<Row> rows = spark.read().parquet(out.resolve("generations").toString()).collectAsList();
@@ -101,8 +111,8 @@ public final class EvaluateBench {
         log.printf(Locale.ROOT, "bench evaluate: HF transformers on the same %d generations (%s) ...%n", items.size(), python);
         JsonNode hf = PythonReference.run(python, "bench_evaluate_hf.py", List.of("--input", input.toString()), PythonReference.Allocator.OURS, 120).get(0);
         int sameLoop = identical(ourIds, hf.get("loop_ids")), sameBatch = identical(ourIds, hf.get("batch_ids"));
-        return new Result(ours.generations(), oursSeconds, hf.get("loop_seconds").asDouble(), hf.get("batch_seconds").asDouble(), sameLoop, sameBatch,
-                ourIds.size());
+        return new Result(ours.generations(), oursSeconds, ours.itemsSeconds(), hf.get("loop_seconds").asDouble(), hf.get("batch_seconds").asDouble(),
+                sameLoop, sameBatch, ourIds.size());
     }
 
     /** The ranking EvaluateJob made: the same code on the same inputs (so the same conditions, by key). */

@@ -40,8 +40,9 @@ public final class EvaluateJob {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** What a run did: items run and skipped, generations written, tokens forwarded with prefix reuse and naively. */
+    /** What a run did; {@code itemsSeconds} is the wall time of its work items (the generation stage). */
     public record Outcome(int itemsRun, int itemsSkipped, long generations, long tokensForwarded, long naiveTokensForwarded,
-                          long partnerTokensRead) {}
+                          long partnerTokensRead, double itemsSeconds) {}
 
     private EvaluateJob() {}
 
@@ -119,7 +120,7 @@ public final class EvaluateJob {
         // 5. the cost of prefix reuse
         log.printf(Locale.ROOT, "  %d generations; tokens forwarded: %d with prefix reuse vs %d naively (%.0f%%), plus %d partner tokens read "
                 + "(layers 0..L only)%n", verdicts.size(), forwarded, naive, naive == 0 ? 0 : 100.0 * forwarded / naive, read);
-        return new Outcome(pending.size(), items.size() - pending.size(), verdicts.size(), forwarded, naive, read);
+        return new Outcome(pending.size(), items.size() - pending.size(), verdicts.size(), forwarded, naive, read, (t2 - t1) / 1e9);
     }
 
     /** An evaluation's done markers: {@code OUT/items/<crosscoder>/<hook>/shard-NNNNN.done.json}. */
