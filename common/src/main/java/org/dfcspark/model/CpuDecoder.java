@@ -60,10 +60,10 @@ final class CpuDecoder {
     private final float[] logits;
 
     /**
-     * @param cache   the libtorch cache the prompt forward filled; its first {@code filled} columns are copied
+     * @param cache   the libtorch cache the prompt forward filled (copied)
      * @param threads threads a product is split over (libtorch's intra-op count, so a Spark task's 1 stays 1)
      */
-    CpuDecoder(PackedModel model, KvCache cache, int rows, int filled, int threads) {
+    CpuDecoder(PackedModel model, KvCache cache, int rows, int threads) {
         this.m = model;
         Qwen2Config c = model.config;
         this.rows = rows;
@@ -144,10 +144,7 @@ final class CpuDecoder {
         rmsNorm(h, w.postNorm(), x);
         linear(w.gate(), x, gate);
         linear(w.up(), x, up);
-        for (int i = 0; i < gate.length; i++) {
-            float a = gate[i];
-            gate[i] = a * (1f / (1f + (float) Math.exp(-a))) * up[i]; // SiLU(gate) * up
-        }
+        VecOps.siluMul(gate, up, gate.length);
         linear(w.down(), gate, o);
         for (int i = 0; i < h.length; i++) h[i] += o[i];
     }
@@ -162,12 +159,7 @@ final class CpuDecoder {
             scores[j] *= scale;
             max = Math.max(max, scores[j]);
         }
-        float sum = 0f;
-        for (int j = from; j <= to; j++) {
-            float e = (float) Math.exp(scores[j] - max);
-            scores[j] = e;
-            sum += e;
-        }
+        float sum = VecOps.expShifted(scores, from, n, max, true);
         for (int i = 0; i < hd; i++) out[oi + i] = VecOps.dot(scores, from, vc, cache + i * capacity + from, n) / sum;
     }
 

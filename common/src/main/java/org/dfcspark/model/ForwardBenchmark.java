@@ -10,11 +10,17 @@ import java.util.SplittableRandom;
  * Throughput of the runtime, measured the way {@code tools/reference/bench_forward_hf.py} measures HF transformers:
  * prefill = one forward over batch × promptLen tokens with logits at every position (HF {@code model(input_ids)}),
  * median of {@code repeats} after a warm-up; decode = greedy steps with the KV cache after a promptLen prompt,
- * new tokens per second over the decode steps only.
+ * new tokens per second over the decode steps only, once with each {@link GenerationConfig.DecodeEngine} (the Java
+ * step and libtorch's), with the weight bytes a step reads per second beside this machine's copy bandwidth.
  */
 public final class ForwardBenchmark {
+    /**
+     * Decode figures are the Java step's ({@link GenerationConfig.DecodeEngine#AUTO} on a CPU float32 model) and, for
+     * comparison, libtorch's; {@code weightGBps} = weight bytes read per step / step time (Java step).
+     */
     public record Result(double prefillTokensPerSecond, double decodeTokensPerSecond, double prefillSeconds,
-                         double decodeSecondsPerStep) {}
+                         double decodeSecondsPerStep, GenerationConfig.DecodeEngine decodeEngine, double libtorchDecodeTokensPerSecond,
+                         double weightGBps) {}
 
     private ForwardBenchmark() {}
 
@@ -34,14 +40,38 @@ public final class ForwardBenchmark {
         }
         // no EOS: every row runs all steps; the first new token comes from the prompt forward
         GenerationConfig greedy = GenerationConfig.greedy(decodeSteps + 1, List.of(), 0);
-        Generator.generate(model, prompts, greedy.withMaxNewTokens(Math.min(3, decodeSteps + 1)), List.of()); // warm-up
-        double[] decode = new double[repeats];
+        double[] java = decode(model, prompts, greedy, repeats);
+        double[] torch = decode(model, prompts, greedy.withEngine(GenerationConfig.DecodeEngine.LIBTORCH), repeats);
+        double p = median(prefill), d = java[0];
+        GenerationConfig.DecodeEngine engine = java[1] == 1 ? GenerationConfig.DecodeEngine.JAVA : GenerationConfig.DecodeEngine.LIBTORCH;
+        return new Result(batch * promptLen / p, batch / d, p, d, engine, batch / torch[0],
+                PackedModel.streamedBytesPerStep(model.config()) / d / 1e9);
+    }
+
+    /** Median seconds per decode step, and 1 when the Java step ran (0 for libtorch). */
+    private static double[] decode(Qwen2Model model, List<int[]> prompts, GenerationConfig greedy, int repeats) {
+        Generator.generate(model, prompts, greedy.withMaxNewTokens(Math.min(8, greedy.maxNewTokens())), List.of()); // warm-up (JIT)
+        double[] perStep = new double[repeats];
+        GenerationConfig.DecodeEngine engine = null;
         for (int r = 0; r < repeats; r++) {
             GenerationResult g = Generator.generate(model, prompts, greedy, List.of());
-            decode[r] = g.decodeSeconds() / Math.max(1, g.decodeSteps());
+            perStep[r] = g.decodeSeconds() / Math.max(1, g.decodeSteps());
+            engine = g.decodeEngine();
         }
-        double p = median(prefill), d = median(decode);
-        return new Result(batch * promptLen / p, batch / d, p, d);
+        return new double[] {median(perStep), engine == GenerationConfig.DecodeEngine.JAVA ? 1 : 0};
+    }
+
+    /** Bytes per second {@code System.arraycopy} copies between two 256 MB arrays on this machine (best of 5). */
+    public static double copyBandwidth() {
+        float[] a = new float[64 << 20], b = new float[64 << 20];
+        Arrays.fill(a, 1f);
+        double best = 0;
+        for (int r = 0; r < 5; r++) {
+            long t = System.nanoTime();
+            System.arraycopy(a, 0, b, 0, a.length);
+            best = Math.max(best, 4.0 * a.length / ((System.nanoTime() - t) / 1e9));
+        }
+        return best;
     }
 
     private static double median(double[] v) {

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
+import org.dfcspark.simd.VecOps;
 
 /**
  * Batched autoregressive generation with a preallocated KV cache: one prompt forward over the left-padded batch,
@@ -176,7 +177,7 @@ public final class Generator {
                 }
                 return null;
             }
-            return new CpuDecoder(packed, cache, rows, width, ai.djl.pytorch.jni.JniUtils.getNumThreads());
+            return new CpuDecoder(packed, cache, rows, ai.djl.pytorch.jni.JniUtils.getNumThreads());
         }
 
         /** The prompt forward's logits (null when no token is wanted) and the token columns it forwarded. */
@@ -270,9 +271,7 @@ public final class Generator {
         for (int b = 0; b < rows; b++) {
             float max = Float.NEGATIVE_INFINITY;
             for (int i = 0; i < vocab; i++) max = Math.max(max, logits[b * vocab + i]);
-            float sum = 0f;
-            for (int i = 0; i < vocab; i++) sum += (float) Math.exp(logits[b * vocab + i] - max);
-            out[b] = (float) Math.log(sum) + max;
+            out[b] = (float) Math.log(VecOps.expShifted(logits, b * vocab, vocab, max, false)) + max;
         }
         return out;
     }

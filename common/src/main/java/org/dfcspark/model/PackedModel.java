@@ -46,10 +46,14 @@ final class PackedModel {
 
     /** Bytes this copy takes on the heap, from the config alone (to decide before building it). */
     static long bytes(Qwen2Config c) {
+        return streamedBytesPerStep(c) + 4L * c.vocabSize() * c.hiddenSize(); // + the embedding
+    }
+
+    /** Weight bytes one decode step reads: every layer's products and the lm_head (the embedding only by row). */
+    static long streamedBytesPerStep(Qwen2Config c) {
         long d = c.hiddenSize(), q = (long) c.numAttentionHeads() * c.headDim(), kv = (long) c.numKeyValueHeads() * c.headDim();
         long perLayer = d * q + 2 * d * kv + q * d + 3 * d * c.intermediateSize();
-        long vocab = (long) c.vocabSize() * d;
-        return 4 * (c.numHiddenLayers() * perLayer + 2 * vocab);
+        return 4 * (c.numHiddenLayers() * perLayer + (long) c.vocabSize() * d);
     }
 
     private static float[] floats(Map<String, NDArray> params, String name) {

@@ -100,8 +100,7 @@ final class StepHooks {
             if (iv instanceof Intervention.Capture) {
                 captures.put(hook, gather(h, sel, width, iv.positions()));
             } else if (iv instanceof Intervention.Add a) {
-                float[] v = new float[a.vector().length];
-                for (int i = 0; i < v.length; i++) v[i] = (float) (a.vector()[i] * a.scale());
+                float[] v = scaled(a);
                 NDArray vec = vector(h.getManager(), v, h.getDataType()).reshape(1, 1, v.length);
                 NDArray mask = everything(sel, width) ? null : mask(h.getManager(), sel, width, h.getDataType());
                 h = h.add(mask == null ? vec : mask.mul(vec));
@@ -131,8 +130,7 @@ final class StepHooks {
         for (Intervention iv : ivs) {
             int[][] sel = iv.positions().select(false, 1, promptLengths);
             if (iv instanceof Intervention.Add a) {
-                float[] vec = new float[d];
-                for (int i = 0; i < d; i++) vec[i] = (float) (a.vector()[i] * a.scale());
+                float[] vec = scaled(a);
                 for (int b = 0; b < rows; b++) {
                     if (sel[b] == null) continue;
                     for (int i = 0; i < d; i++) h[b * d + i] += vec[i];
@@ -160,13 +158,26 @@ final class StepHooks {
             tokens[i] = stepIds[b][0];
             vectors[i++] = java.util.Arrays.copyOfRange(h, b * d, (b + 1) * d);
         }
-        float[][] out = w.rewrite().rewrite(new ResidualRewrite.Site(false, rows, positions, tokens), vectors);
-        if (out == null || out.length != n) throw new IllegalStateException("rewrite at " + w.hook() + " returned "
-                + (out == null ? "null" : out.length + " vectors") + " for " + n + " positions");
-        for (int i = 0; i < n; i++) {
-            if (out[i].length != d) throw new IllegalStateException("rewrite at " + w.hook() + ": vector has " + out[i].length + " values, hidden size is " + d);
-            System.arraycopy(out[i], 0, h, rows[i] * d, d);
+        float[][] out = callRewrite(w, new ResidualRewrite.Site(false, rows, positions, tokens), vectors, d);
+        for (int i = 0; i < n; i++) System.arraycopy(out[i], 0, h, rows[i] * d, d);
+    }
+
+    /** {@code h += scale · vector} as the float32 vector both paths add. */
+    private static float[] scaled(Intervention.Add a) {
+        float[] v = new float[a.vector().length];
+        for (int i = 0; i < v.length; i++) v[i] = (float) (a.vector()[i] * a.scale());
+        return v;
+    }
+
+    /** The rewrite's answer for {@code vectors}, checked: one vector of width d per input. */
+    private float[][] callRewrite(Intervention.Rewrite w, ResidualRewrite.Site site, float[][] vectors, int d) {
+        float[][] out = w.rewrite().rewrite(site, vectors);
+        if (out == null || out.length != vectors.length) throw new IllegalStateException("rewrite at " + w.hook() + " returned "
+                + (out == null ? "null" : out.length + " vectors") + " for " + vectors.length + " positions");
+        for (float[] o : out) {
+            if (o.length != d) throw new IllegalStateException("rewrite at " + w.hook() + ": vector has " + o.length + " values, hidden size is " + d);
         }
+        return out;
     }
 
     /** Hands the selected vectors to the rewrite and writes its answers back with {@code where}. */
@@ -186,13 +197,8 @@ final class StepHooks {
                 vectors[i++] = java.util.Arrays.copyOfRange(flat, (b * width + col) * d, (b * width + col + 1) * d);
             }
         }
-        float[][] out = w.rewrite().rewrite(new ResidualRewrite.Site(promptStep, rows, positions, tokens), vectors);
-        if (out == null || out.length != n) throw new IllegalStateException("rewrite at " + w.hook() + " returned "
-                + (out == null ? "null" : out.length + " vectors") + " for " + n + " positions");
-        for (int i = 0; i < n; i++) {
-            if (out[i].length != d) throw new IllegalStateException("rewrite at " + w.hook() + ": vector has " + out[i].length + " values, hidden size is " + d);
-            System.arraycopy(out[i], 0, flat, (rows[i] * width + positions[i] - columnZeroPosition[rows[i]]) * d, d);
-        }
+        float[][] out = callRewrite(w, new ResidualRewrite.Site(promptStep, rows, positions, tokens), vectors, d);
+        for (int i = 0; i < n; i++) System.arraycopy(out[i], 0, flat, (rows[i] * width + positions[i] - columnZeroPosition[rows[i]]) * d, d);
         NDArray edited = vector(h.getManager(), flat, h.getDataType()).reshape(h.getShape());
         NDArray cond = mask(h.getManager(), sel, width, DataType.BOOLEAN);
         return NDArrays.where(cond.broadcast(h.getShape()), edited, h);

@@ -91,6 +91,35 @@ public final class SimdOps {
         }
     }
 
+    /** {@link VecOps#expShifted}: exp through the JDK's vector math (SVML on x86). */
+    public static float expShifted(float[] a, int from, int n, float shift, boolean store) {
+        FloatVector sv = FloatVector.broadcast(S, shift), acc = FloatVector.zero(S);
+        int i = 0;
+        for (; i + L <= n; i += L) {
+            FloatVector e = FloatVector.fromArray(S, a, from + i).sub(sv).lanewise(VectorOperators.EXP);
+            if (store) e.intoArray(a, from + i);
+            acc = acc.add(e);
+        }
+        float s = acc.reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) {
+            float e = (float) Math.exp(a[from + i] - shift);
+            if (store) a[from + i] = e;
+            s += e;
+        }
+        return s;
+    }
+
+    /** {@link VecOps#siluMul}. */
+    public static void siluMul(float[] gate, float[] up, int n) {
+        FloatVector one = FloatVector.broadcast(S, 1f);
+        int i = 0;
+        for (; i + L <= n; i += L) {
+            FloatVector g = FloatVector.fromArray(S, gate, i);
+            g.div(one.add(g.neg().lanewise(VectorOperators.EXP))).mul(FloatVector.fromArray(S, up, i)).intoArray(gate, i);
+        }
+        for (; i < n; i++) gate[i] = gate[i] / (1f + (float) Math.exp(-gate[i])) * up[i];
+    }
+
     /** First index i in [from, to) with v[i] > t, or −1. */
     public static int firstGreater(float[] v, int from, int to, float t) {
         int i = from;

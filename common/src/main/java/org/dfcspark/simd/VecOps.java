@@ -54,6 +54,31 @@ public final class VecOps {
         }
     }
 
+    /** Σ exp(a[i] − shift) over i in [from, from + n); with {@code store}, each a[i] becomes exp(a[i] − shift). */
+    public static float expShifted(float[] a, int from, int n, float shift, boolean store) {
+        return SIMD ? SimdOps.expShifted(a, from, n, shift, store) : scalarExpShifted(a, from, n, shift, store);
+    }
+
+    public static float scalarExpShifted(float[] a, int from, int n, float shift, boolean store) {
+        float s = 0f;
+        for (int i = from; i < from + n; i++) {
+            float e = (float) Math.exp(a[i] - shift);
+            if (store) a[i] = e;
+            s += e;
+        }
+        return s;
+    }
+
+    /** gate[i] = SiLU(gate[i]) · up[i] = gate[i] / (1 + exp(−gate[i])) · up[i] for i < n (the SwiGLU product). */
+    public static void siluMul(float[] gate, float[] up, int n) {
+        if (SIMD) SimdOps.siluMul(gate, up, n);
+        else scalarSiluMul(gate, up, n);
+    }
+
+    public static void scalarSiluMul(float[] gate, float[] up, int n) {
+        for (int i = 0; i < n; i++) gate[i] = gate[i] / (1f + (float) Math.exp(-gate[i])) * up[i];
+    }
+
     /** Σ a[ao+i]·b[bo+i] for i < n, with eight independent partial sums. */
     public static float scalarDot(float[] a, int ao, float[] b, int bo, int n) {
         float s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;

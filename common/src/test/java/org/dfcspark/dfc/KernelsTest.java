@@ -39,6 +39,17 @@ class KernelsTest {
                 assertEquals(0f, y2[rows * 40 - 1], "nothing written beyond the panel's width");
             }
         }
+        // exp for softmax / log-sum-exp and the SwiGLU product (the JDK's vector exp against Math.exp)
+        for (int n : new int[] {0, 5, 33, 1037}) {
+            float[] e1 = a.clone(), e2 = a.clone();
+            float s1 = VecOps.scalarExpShifted(e1, 3, n, 0.5f, true), s2 = SimdOps.expShifted(e2, 3, n, 0.5f, true);
+            assertEquals(s1, s2, 1e-5 * Math.max(1, Math.abs(s1)), "exp sum n=" + n);
+            for (int i = 0; i < e1.length; i++) assertEquals(e1[i], e2[i], 1e-6f * Math.max(1, Math.abs(e1[i])), "exp n=" + n + " at " + i);
+            float[] g1 = a.clone(), g2 = a.clone();
+            VecOps.scalarSiluMul(g1, b, n);
+            SimdOps.siluMul(g2, b, n);
+            for (int i = 0; i < g1.length; i++) assertEquals(g1[i], g2[i], 1e-5f * Math.max(1, Math.abs(g1[i])), "silu n=" + n + " at " + i);
+        }
         float[] v = new float[300];
         v[217] = 2f;
         v[250] = 3f;

@@ -222,12 +222,13 @@ class EvaluateJobTest {
         assertEquals(sortedRows(table(fixedOut, "conditions")), sortedRows(table(out, "conditions")));
     }
 
-    /** bench evaluate's dfc half (no Python here): the whole job timed, every generation counted. */
+    /** bench evaluate's dfc half (no Python here): a warm-up run, then the whole job and its items timed, every generation counted. */
     @Test
     void theBenchTimesTheWholeEvaluationAndCountsEveryGeneration() throws Exception {
-        EvaluateBench.Result r = EvaluateBench.run(spark, options("limit=2"), dir.resolve("bench"), null, 1, QUIET);
+        EvaluateBench.Result r = EvaluateBench.run(spark, options("limit=2"), options("limit=1"), dir.resolve("bench"), null, 1, QUIET);
         assertEquals(table(dir.resolve("bench/ours"), "generations").size(), r.generations());
-        assertTrue(r.generations() > 0 && r.oursSeconds() > 0 && r.oursPerSecond() > 0, r.toString());
+        assertEquals(table(dir.resolve("bench/warm-up"), "generations").size() * 2, r.generations(), "the warm-up ran on its one prompt");
+        assertTrue(r.generations() > 0 && r.oursSeconds() > r.oursItemsSeconds() && r.oursItemsSeconds() > 0, r.toString());
         assertTrue(Double.isNaN(r.hfLoopSeconds()) && r.compared() == 0, "no reference without a Python");
     }
 

@@ -180,21 +180,12 @@ class ExperimentJobTest {
         Path out = dir.resolve("killed");
         copyTree(first, out);
         for (String gone : List.of("sweep", "evaluation")) org.dfcspark.io.AtomicOutput.deleteTree(out.resolve(gone));
-        // slow steps (an injected fault, part of no setting) so the sweep can be caught midway
+        // slow steps (an injected fault, part of no setting) so the sweep can be caught and killed midway
         List<String> args = List.of("experiment", "--config", config("slow").toString(), "--out", out.toString(), "--until", "evaluate");
-        Process p = DfcProcess.start(dir, Map.of("spark.master", "local[2]", InjectedFaults.PROPERTY, "train.step-delay-ms=150"), args,
-                dir.resolve("killed-first.log"));
-        Path probe = out.resolve("sweep/variants/dfc-k8");
-        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
-        while ((!TrainState.exists(probe) || TrainState.read(probe).step() < 10) && p.isAlive() && System.nanoTime() < deadline) Thread.sleep(100);
-        assertTrue(p.isAlive(), "the first run ended before it could be killed:\n" + Files.readString(dir.resolve("killed-first.log")));
-        p.destroyForcibly().waitFor(); // SIGKILL midway through the sweep stage
+        DfcProcess.killOnceTrainedTo(dir, args, 150, out.resolve("sweep/variants/dfc-k8"), 10, dir.resolve("killed-first.log"));
         assertEquals("running", JSON.readTree(out.resolve("experiment.json").toFile()).at("/stages/sweep/status").asText());
 
-        Process second = DfcProcess.start(dir, Map.of("spark.master", "local[2]"), args, dir.resolve("killed-second.log"));
-        assertTrue(second.waitFor(3, TimeUnit.MINUTES), "the restarted experiment did not finish");
-        String log = Files.readString(dir.resolve("killed-second.log"));
-        assertEquals(0, second.exitValue(), log);
+        String log = DfcProcess.runToSuccess(dir, args, dir.resolve("killed-second.log"));
         assertTrue(log.contains("experiment: harvest: up to date"), log);
         assertTrue(log.contains("experiment: sweep: running (resuming: the last run stopped during this stage)"), log);
         assertTrue(log.contains("experiment: evaluate: running (its output is incomplete)"), log);

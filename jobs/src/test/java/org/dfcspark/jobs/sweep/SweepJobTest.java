@@ -193,19 +193,10 @@ class SweepJobTest {
     void aKilledSweepRestartedEndsWithTheCheckpointsOfAnUninterruptedOne() throws Exception {
         Path out = dir.resolve("killed");
         List<String> flags = new ArrayList<>(List.of("sweep", "--config", gridFile(), "--store", store.toString(), "--out", out.toString()));
-        Process p = DfcProcess.start(dir, Map.of("spark.master", "local[2]", InjectedFaults.PROPERTY, "train.step-delay-ms=40"), flags,
-                dir.resolve("killed-first.log"));
-        Path probe = out.resolve("variants/dfc-k8/blocks.2.hook_resid_post");
-        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
-        while ((!TrainState.exists(probe) || TrainState.read(probe).step() < 20) && p.isAlive() && System.nanoTime() < deadline) Thread.sleep(100);
-        assertTrue(p.isAlive(), "the first run ended before it could be killed:\n" + Files.readString(dir.resolve("killed-first.log")));
-        p.destroyForcibly().waitFor(); // SIGKILL: no shutdown hook, no clean-up
+        DfcProcess.killOnceTrainedTo(dir, flags, 40, out.resolve("variants/dfc-k8/blocks.2.hook_resid_post"), 20, dir.resolve("killed-first.log"));
         assertFalse(Files.exists(out.resolve("summary.parquet")));
 
-        Process second = DfcProcess.start(dir, Map.of("spark.master", "local[2]"), flags, dir.resolve("killed-second.log"));
-        assertTrue(second.waitFor(3, TimeUnit.MINUTES), "the restarted sweep did not finish");
-        String log = Files.readString(dir.resolve("killed-second.log"));
-        assertEquals(0, second.exitValue(), log);
+        String log = DfcProcess.runToSuccess(dir, flags, dir.resolve("killed-second.log"));
         assertTrue(log.contains("sweep: 8 finished, 0 diverged, 0 failed of 8"), log);
         for (Variant v : grid.variants()) {
             Path a = first.resolve("variants").resolve(v.name()).resolve(v.hook()), b = out.resolve("variants").resolve(v.name()).resolve(v.hook());

@@ -232,21 +232,13 @@ class DataParallelTrainingTest {
         Path out = dir.resolve("killed");
         List<String> flags = new ArrayList<>(List.of("train", "--out", out.toString()));
         for (var e : cfg.toMap().entrySet()) if (e.getValue() != null) flags.addAll(List.of("--set", e.getKey() + "=" + e.getValue()));
-        Process first = org.dfcspark.jobs.cluster.DfcProcess.start(dir, Map.of("spark.master", "local[2]", InjectedFaults.PROPERTY, "train.step-delay-ms=40"),
-                flags, dir.resolve("first.log"));
-        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.MINUTES.toNanos(3);
-        while ((!TrainState.exists(out) || TrainState.read(out).step() < 40) && first.isAlive() && System.nanoTime() < deadline) Thread.sleep(100);
-        assertTrue(first.isAlive(), "the first run ended before it could be killed:\n" + Files.readString(dir.resolve("first.log")));
-        first.destroyForcibly().waitFor(); // SIGKILL: no shutdown hook, no clean-up
+        org.dfcspark.jobs.cluster.DfcProcess.killOnceTrainedTo(dir, flags, 40, out, 40, dir.resolve("first.log"));
         long killedAt = TrainState.read(out).step();
         assertTrue(killedAt >= 40 && killedAt < 200, "killed midway, at step " + killedAt);
 
         List<String> resume = new ArrayList<>(flags);
         resume.add("--resume");
-        Process second = org.dfcspark.jobs.cluster.DfcProcess.start(dir, Map.of("spark.master", "local[2]"), resume, dir.resolve("second.log"));
-        assertTrue(second.waitFor(3, java.util.concurrent.TimeUnit.MINUTES), "the resumed run did not finish");
-        String log = Files.readString(dir.resolve("second.log"));
-        assertEquals(0, second.exitValue(), log);
+        String log = org.dfcspark.jobs.cluster.DfcProcess.runToSuccess(dir, resume, dir.resolve("second.log"));
         assertTrue(log.contains("resuming " + out + " at step " + killedAt + "/200"), log);
         assertSameParameters(Checkpoint.load(out), Checkpoint.load(reference), 0);
         Adam resumed = new Adam(Checkpoint.load(out), 1), straight = new Adam(Checkpoint.load(reference), 1);
