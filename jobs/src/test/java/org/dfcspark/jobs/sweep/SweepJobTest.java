@@ -36,7 +36,6 @@ import org.dfcspark.jobs.cluster.StandaloneCluster;
 import org.dfcspark.jobs.harvest.HarvestFixture;
 import org.dfcspark.jobs.harvest.HarvestJob;
 import org.dfcspark.jobs.harvest.HarvestOptions;
-import org.dfcspark.testing.InjectedFaults;
 import org.dfcspark.jobs.WithFaults;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;

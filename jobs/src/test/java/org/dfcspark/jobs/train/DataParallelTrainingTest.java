@@ -24,7 +24,6 @@ import org.dfcspark.dfc.train.TrainConfig;
 import org.dfcspark.dfc.train.TrainState;
 import org.dfcspark.harvest.ActivationRow;
 import org.dfcspark.jobs.harvest.HarvestFixture;
-import org.dfcspark.testing.InjectedFaults;
 import org.dfcspark.jobs.WithFaults;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
