@@ -40,16 +40,17 @@ public final class ForwardBenchmark {
         }
         // no EOS: every row runs all steps; the first new token comes from the prompt forward
         GenerationConfig greedy = GenerationConfig.greedy(decodeSteps + 1, List.of(), 0);
-        double[] java = decode(model, prompts, greedy, repeats);
-        double[] torch = decode(model, prompts, greedy.withEngine(GenerationConfig.DecodeEngine.LIBTORCH), repeats);
-        double p = median(prefill), d = java[0];
-        GenerationConfig.DecodeEngine engine = java[1] == 1 ? GenerationConfig.DecodeEngine.JAVA : GenerationConfig.DecodeEngine.LIBTORCH;
-        return new Result(batch * promptLen / p, batch / d, p, d, engine, batch / torch[0],
+        Decode auto = decode(model, prompts, greedy, repeats);
+        Decode torch = decode(model, prompts, greedy.withEngine(GenerationConfig.DecodeEngine.LIBTORCH), repeats);
+        double p = median(prefill), d = auto.secondsPerStep();
+        return new Result(batch * promptLen / p, batch / d, p, d, auto.engine(), batch / torch.secondsPerStep(),
                 PackedModel.streamedBytesPerStep(model.config()) / d / 1e9);
     }
 
-    /** Median seconds per decode step, and 1 when the Java step ran (0 for libtorch). */
-    private static double[] decode(Qwen2Model model, List<int[]> prompts, GenerationConfig greedy, int repeats) {
+    /** The median seconds per decode step and the engine that ran them. */
+    private record Decode(double secondsPerStep, GenerationConfig.DecodeEngine engine) {}
+
+    private static Decode decode(Qwen2Model model, List<int[]> prompts, GenerationConfig greedy, int repeats) {
         Generator.generate(model, prompts, greedy.withMaxNewTokens(Math.min(8, greedy.maxNewTokens())), List.of()); // warm-up (JIT)
         double[] perStep = new double[repeats];
         GenerationConfig.DecodeEngine engine = null;
@@ -58,7 +59,7 @@ public final class ForwardBenchmark {
             perStep[r] = g.decodeSeconds() / Math.max(1, g.decodeSteps());
             engine = g.decodeEngine();
         }
-        return new double[] {median(perStep), engine == GenerationConfig.DecodeEngine.JAVA ? 1 : 0};
+        return new Decode(median(perStep), engine);
     }
 
     /** Bytes per second {@code System.arraycopy} copies between two 256 MB arrays on this machine (best of 5). */

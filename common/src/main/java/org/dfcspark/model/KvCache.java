@@ -54,20 +54,13 @@ final class KvCache {
         values[layer].set(cols, v);
     }
 
-    /** A copy of a layer's keys (B, kvH, capacity, hd) as floats, for {@link CpuDecoder}. */
+    /** A copy of a layer's keys (B, kvH, capacity, hd), for {@link CpuDecoder} (float32 models only). */
     float[] keysAsFloats(int layer) {
-        return floats(keys[layer]);
+        return keys[layer].toFloatArray();
     }
 
     float[] valuesAsFloats(int layer) {
-        return floats(values[layer]);
-    }
-
-    private static float[] floats(NDArray a) {
-        if (a.getDataType() == DataType.FLOAT32) return a.toFloatArray();
-        try (NDArray f = a.toType(DataType.FLOAT32, false)) {
-            return f.toFloatArray();
-        }
+        return values[layer].toFloatArray();
     }
 
     /** View of the first {@code length} key columns, registered in {@code m}. */

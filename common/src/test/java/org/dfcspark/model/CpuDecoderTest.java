@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
 /**
  * The Java decode step ({@link CpuDecoder}, {@link PackedLinear}) against libtorch: the packed product against
  * libtorch's {@code linear} on odd shapes, and whole generations (left padding, every kind of edit, sampling,
- * split over threads) against the libtorch decode loop token for token. HF parity of the Java path itself is
+ * products split over threads) against the libtorch decode loop token for token. HF parity of the Java path itself is
  * {@link GenerationTest} (which runs it by default).
  */
 class CpuDecoderTest {
@@ -81,16 +81,44 @@ class CpuDecoderTest {
                     assertArrayEquals(torch.logProbs(b), java.logProbs(b), 1e-4f);
                 }
             }
-            // seeded sampling draws the same tokens, and a product split over 2 threads gives the same steps
+            // seeded sampling draws the same tokens
             GenerationConfig sampling = greedy.withSampling(0.9, 0.95, 42);
             GenerationResult torch = Generator.generate(model, prompts, sampling.withEngine(DecodeEngine.LIBTORCH), edits);
+            GenerationResult java = Generator.generate(model, prompts, sampling.withEngine(DecodeEngine.JAVA), edits);
+            for (int b = 0; b < prompts.size(); b++) assertArrayEquals(torch.generated(b), java.generated(b), "sampled row " + b);
+        }
+    }
+
+    @Test
+    void productsSplitOverTwoThreadsGiveTheSameSteps() {
+        // 4 rows x 2048 x 256 = 2^21 multiply-adds in each MLP product: at CpuDecoder's threshold, so those products
+        // (and the lm_head's, 4 x 4096 x 256) are split by panels over the two threads. The prompt forward (libtorch)
+        // may round differently with 2 threads, so the steps are compared to 1e-4, not bit for bit; a panel computed
+        // wrongly or skipped by the split would be far off.
+        Qwen2Config cfg = Qwen2Config.builder().hiddenSize(256).numHiddenLayers(2).numAttentionHeads(4).numKeyValueHeads(2)
+                .headDim(64).intermediateSize(2048).vocabSize(4096).eosTokenId(5).build();
+        try (Qwen2Model model = Qwen2Model.random(cfg, Device.cpu(), DataType.FLOAT32, 13, 0.1)) {
+            SplittableRandom rng = new SplittableRandom(4);
+            List<int[]> prompts = new ArrayList<>();
+            for (int len : new int[] {7, 3, 11, 5}) prompts.add(rng.ints(len, 6, cfg.vocabSize()).toArray());
+            GenerationConfig greedy = GenerationConfig.greedy(6, List.of(5), 0).withStepLogits(true).withEngine(DecodeEngine.JAVA);
             int before = JniUtils.getNumThreads();
-            JniUtils.setNumThreads(2);
+            GenerationResult one, two;
             try {
-                GenerationResult java = Generator.generate(model, prompts, sampling.withEngine(DecodeEngine.JAVA), edits);
-                for (int b = 0; b < prompts.size(); b++) assertArrayEquals(torch.generated(b), java.generated(b), "sampled row " + b);
+                JniUtils.setNumThreads(1);
+                one = Generator.generate(model, prompts, greedy, List.of());
+                JniUtils.setNumThreads(2);
+                two = Generator.generate(model, prompts, greedy, List.of());
             } finally {
                 JniUtils.setNumThreads(before);
+            }
+            GenerationResult torch = Generator.generate(model, prompts, greedy.withEngine(DecodeEngine.LIBTORCH), List.of());
+            for (int b = 0; b < prompts.size(); b++) {
+                assertArrayEquals(one.generated(b), two.generated(b), "row " + b);
+                assertArrayEquals(torch.generated(b), two.generated(b), "row " + b + " against libtorch");
+                for (int k = 1; k < one.stepLogits(b).length; k++) {
+                    assertArrayEquals(one.stepLogits(b)[k], two.stepLogits(b)[k], 1e-4f, "row " + b + " step " + k);
+                }
             }
         }
     }
