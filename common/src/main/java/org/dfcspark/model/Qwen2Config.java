@@ -228,6 +228,12 @@ public final class Qwen2Config {
         return new Builder();
     }
 
+    /** Qwen2.5-0.5B's shape (d 896, 24 layers, 14 heads / 2 KV heads, MLP 4864, vocab 151936, tied), for random models. */
+    public static Builder qwen25HalfBillionShape() {
+        return builder().hiddenSize(896).numHiddenLayers(24).numAttentionHeads(14).numKeyValueHeads(2).intermediateSize(4864)
+                .vocabSize(151936).tieWordEmbeddings(true);
+    }
+
     /** For random models (training from scratch, benchmarks): fields named as the getters. */
     public static final class Builder {
         private int hiddenSize, numHiddenLayers, numAttentionHeads, numKeyValueHeads, headDim, intermediateSize, vocabSize;

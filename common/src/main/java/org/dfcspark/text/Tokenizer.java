@@ -134,16 +134,19 @@ public final class Tokenizer implements AutoCloseable {
         return decode(ids, false);
     }
 
-    /** Text of the ids; with {@code skipSpecial}, tokens marked special in tokenizer.json are dropped. */
+    /**
+     * Text of the ids; with {@code skipSpecial}, tokens marked special in tokenizer.json are dropped. Ids at or above
+     * the tokenizer's vocabulary decode to nothing, as in transformers: a model's embedding may have more rows than its
+     * tokenizer has tokens (Qwen2.5: 151936 rows, 151665 tokens), and a model can generate those ids.
+     */
     public String decode(int[] ids, boolean skipSpecial) {
         long[] l = new long[ids.length];
-        for (int i = 0; i < ids.length; i++) {
-            if (ids[i] < 0 || ids[i] >= vocabSize) {
-                throw new IllegalArgumentException("token id " + ids[i] + " outside the vocabulary [0, " + vocabSize + ")");
-            }
-            l[i] = ids[i];
+        int n = 0;
+        for (int id : ids) {
+            if (id < 0) throw new IllegalArgumentException("token id " + id + " is negative");
+            if (id < vocabSize) l[n++] = id;
         }
-        return hf.decode(l, skipSpecial);
+        return hf.decode(n == l.length ? l : java.util.Arrays.copyOf(l, n), skipSpecial);
     }
 
     /** Id of a token string as stored in the vocabulary (e.g. "&lt;|im_end|&gt;", "Ġworld"), or -1. */

@@ -7,6 +7,7 @@ import java.util.Locale;
 import java.util.Set;
 import org.dfcspark.data.ProjectPaths;
 import org.dfcspark.jobs.SparkSessions;
+import org.dfcspark.jobs.evaluate.BenchPair;
 import org.dfcspark.jobs.evaluate.EvaluateBench;
 import org.dfcspark.jobs.evaluate.EvaluateOptions;
 import org.dfcspark.jobs.options.Args;
@@ -30,8 +31,8 @@ public final class BenchEvaluateCommand implements Command {
     @Override
     public String usage() {
         return """
-                usage: bin/dfc bench evaluate [--crosscoder DIR] [--hook NAME] [--prompts 40] [--max-new-tokens 48]
-                                              [--organism DIR] [--model-a NAME] [--python PATH] [--work DIR]
+                usage: bin/dfc bench evaluate [--pair organism|qwen0.5b] [--crosscoder DIR] [--hook NAME] [--prompts 40]
+                                              [--max-new-tokens 48] [--organism DIR] [--model-a NAME] [--python PATH] [--work DIR]
 
                 The steering grid of issue 11 (B steered with the top A-exclusive feature, add, beta 1 and 4; A steered with the
                 top 1, 2, 5, 10 A-exclusive features, scale, alpha 1, 6, 16, 32, 64; the random-direction control of B's
@@ -40,8 +41,12 @@ public final class BenchEvaluateCommand implements Command {
                 exists) by tools/reference/bench_evaluate_hf.py: the paper's loop (one generate per prompt x condition, a forward
                 hook at the last prompt token) and a batched loop (one generate per prompt and model), on the same prompt ids
                 and the same residual edits. Prints generations/s, the ratios and how many generations are token-identical.
-                  --crosscoder  a checkpoint (default: out/demo/sweep/variants/dfc-k16 of bin/dfc demo)
-                  --hook        the hook it was trained at (default blocks.2.hook_resid_post)
+                  --pair        organism (default): the organism's A and B with --crosscoder; qwen0.5b: two random models of
+                                Qwen2.5-0.5B's shape (d 896, 24 layers, vocab 151936) with the organism's tokenizer and an
+                                untrained DFC (D 2048, k 16, 3% exclusive) at blocks.12, made once under WORK/pair-qwen0.5b
+                                (4 GB); a random model never stops early, so each generation runs to --max-new-tokens
+                  --crosscoder  a checkpoint (organism; default: out/demo/sweep/variants/dfc-k16 of bin/dfc demo)
+                  --hook        the hook it was trained at (organism; default blocks.2.hook_resid_post)
                   --model-a     the organism's A: rl-mid (default) or rl; B is base
                   --work        where dfc's evaluation and the reference's input go (default target/bench-evaluate)
                 """;
@@ -49,7 +54,7 @@ public final class BenchEvaluateCommand implements Command {
 
     @Override
     public Set<String> valuedFlags() {
-        return Set.of("crosscoder", "hook", "prompts", "max-new-tokens", "organism", "model-a", "python", "work", "threads");
+        return Set.of("pair", "crosscoder", "hook", "prompts", "max-new-tokens", "organism", "model-a", "python", "work", "threads");
     }
 
     @Override
@@ -61,10 +66,24 @@ public final class BenchEvaluateCommand implements Command {
     public int run(Args args) throws Exception {
         Path root = ProjectPaths.root();
         Path organism = Path.of(args.get("organism", ProjectPaths.data("organism").toString())).toAbsolutePath();
-        Path crosscoder = Path.of(args.get("crosscoder", root.resolve("out/demo/sweep/variants/dfc-k16").toString())).toAbsolutePath();
-        if (!Files.isDirectory(crosscoder)) {
-            throw new UsageException("no crosscoder at " + crosscoder + ": pass --crosscoder DIR, or run bin/dfc demo first (it trains out/demo's)");
-        }
+        Path work = Path.of(args.get("work", root.resolve("target/bench-evaluate").toString())).toAbsolutePath();
+        Files.createDirectories(work);
+        BenchPair pair = switch (args.get("pair", "organism")) {
+            case "organism" -> {
+                Path crosscoder = Path.of(args.get("crosscoder", root.resolve("out/demo/sweep/variants/dfc-k16").toString())).toAbsolutePath();
+                if (!Files.isDirectory(crosscoder)) {
+                    throw new UsageException("no crosscoder at " + crosscoder + ": pass --crosscoder DIR, or run bin/dfc demo first (it trains out/demo's)");
+                }
+                yield BenchPair.organism(organism, args.get("model-a", "rl-mid"), crosscoder, args.get("hook", "blocks.2.hook_resid_post"));
+            }
+            case "qwen0.5b" -> {
+                for (String f : List.of("crosscoder", "hook", "model-a")) {
+                    if (args.get(f) != null) throw new UsageException("--" + f + " is for --pair organism; the random pair brings its own");
+                }
+                yield BenchPair.randomQwen05b(work.resolve("pair-qwen0.5b"), organism, System.out::println);
+            }
+            default -> throw new UsageException("--pair must be organism or qwen0.5b, got " + args.get("pair"));
+        };
         int prompts = args.getInt("prompts", 40), maxNew = args.getInt("max-new-tokens", 48);
         if (prompts < 2 || maxNew < 1) throw new UsageException("--prompts must be >= 2 and --max-new-tokens >= 1");
         String python = args.get("python");
@@ -77,23 +96,22 @@ public final class BenchEvaluateCommand implements Command {
                 model_b = "%s"
                 prompts = "%s"
                 limit = %d
-                ranking_prompts { tool = "%s", generic = "%s", limit = 48 }
+                ranking_prompts { tool = "%s", generic = "%s", limit = %d }
                 crosscoders = ["%s"]
                 hooks = ["%s"]
                 protocol = fixed
                 max_new_tokens = %d
                 shard_size = %d
-                """, organism.resolve(args.get("model-a", "rl-mid")), organism.resolve("base"), organism.resolve("prompts/tool-test.parquet"), prompts,
-                organism.resolve("prompts/tool-train.parquet"), organism.resolve("prompts/generic-train.parquet"), crosscoder,
-                args.get("hook", "blocks.2.hook_resid_post"), maxNew, (prompts + 1) / 2) + GRID;
+                """, pair.modelA(), pair.modelB(), organism.resolve("prompts/tool-test.parquet"), prompts,
+                organism.resolve("prompts/tool-train.parquet"), organism.resolve("prompts/generic-train.parquet"), pair.rankingLimit(),
+                pair.crosscoder(), pair.hook(), maxNew, (prompts + 1) / 2) + GRID;
         EvaluateOptions o;
         try {
             o = EvaluateOptions.fromString(hocon, List.of());
         } catch (IllegalArgumentException e) {
             throw new UsageException(e.getMessage());
         }
-        Path work = Path.of(args.get("work", root.resolve("target/bench-evaluate").toString()));
-        Files.createDirectories(work);
+        System.out.printf(Locale.ROOT, "bench evaluate: %s, %s at %s%n", pair.name(), pair.crosscoder(), pair.hook());
         EvaluateOptions warmUp = EvaluateOptions.fromString(hocon, List.of("limit=4", "shard_size=2"));
         EvaluateBench.Result r = EvaluateBench.run(SparkSessions.get("dfc bench evaluate"), o, warmUp, work, python, threads, System.out);
         System.out.printf(Locale.ROOT, "%ndfc evaluate, whole job:  %d generations in %7.1f s = %7.2f generations/s%n", r.generations(),

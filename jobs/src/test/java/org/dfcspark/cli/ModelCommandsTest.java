@@ -289,4 +289,14 @@ class ModelCommandsTest {
         assertEquals(0, run("bench", "forward", "--help").code());
     }
 
+    @Test
+    void benchEvaluateRefusesBadPairsBeforeAnyWork() {
+        CliRun unknown = run("bench", "evaluate", "--pair", "qwen7b", "--no-python");
+        assertEquals(2, unknown.code());
+        assertTrue(unknown.err().contains("--pair must be organism or qwen0.5b, got qwen7b"), unknown.err());
+        CliRun mixed = run("bench", "evaluate", "--pair", "qwen0.5b", "--crosscoder", "x", "--no-python");
+        assertEquals(2, mixed.code());
+        assertTrue(mixed.err().contains("--crosscoder is for --pair organism; the random pair brings its own"), mixed.err());
+    }
+
 }

@@ -56,8 +56,7 @@ public final class HarvestBench {
     static Qwen2Config preset(String name) throws IOException {
         return switch (name) {
             case "tiny" -> Qwen2Config.load(ProjectPaths.data("models/qwen2-tiny"));
-            case "qwen0.5b" -> Qwen2Config.builder().hiddenSize(896).numHiddenLayers(24).numAttentionHeads(14)
-                    .numKeyValueHeads(2).intermediateSize(4864).vocabSize(151936).tieWordEmbeddings(true).build();
+            case "qwen0.5b" -> Qwen2Config.qwen25HalfBillionShape().build();
             default -> throw new IllegalArgumentException("unknown preset '" + name + "' (tiny or qwen0.5b)");
         };
     }
