@@ -39,23 +39,24 @@ public final class EvaluateJob {
     private static final double PROGRESS_SECONDS = 30;
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    /** What a run did: items run and skipped, generations written, tokens forwarded with prefix reuse and naively. */
-    /** What a run did; {@code itemsSeconds} is the wall time of its work items (the generation stage). */
+    /**
+     * What a run did: items run and skipped, generations written, tokens forwarded with prefix reuse and naively;
+     * {@code itemsSeconds} is the wall time of its work items (the generation stage).
+     */
     public record Outcome(int itemsRun, int itemsSkipped, long generations, long tokensForwarded, long naiveTokensForwarded,
                           long partnerTokensRead, double itemsSeconds) {}
 
     private EvaluateJob() {}
 
     public static Outcome run(SparkSession spark, EvaluateOptions o, Path out, PrintStream log) throws IOException {
-        // 1. everything checked before any work
+        // 1. everything checked before any work; the prompts tokenized once
+        long start = System.nanoTime();
         Preflight.checkModels(o);
         List<EvaluationTarget> targets = Preflight.targets(o);
         List<PromptRecord> prompts = nonEmpty(PromptsTable.readLocal(spark, o.prompts(), o.limit()), o.prompts());
         List<PromptRecord> tool = nonEmpty(PromptsTable.readLocal(spark, o.rankingTool(), o.rankingLimit()), o.rankingTool());
         List<PromptRecord> generic = nonEmpty(PromptsTable.readLocal(spark, o.rankingGeneric(), o.rankingLimit()), o.rankingGeneric());
-        Preflight.checkLengths(o, prompts, o.maxNewTokens(), "evaluation");
-        Preflight.checkLengths(o, tool, 0, "ranking");
-        Preflight.checkLengths(o, generic, 0, "ranking");
+        EncodedPrompts encoded = Preflight.encode(o, prompts, tool, generic);
         claimOutput(out, o);
         log.printf(Locale.ROOT, "evaluate: %d crosscoder x hook target(s), %d prompts, protocol %s, up to %d new tokens -> %s%n",
                 targets.size(), prompts.size(), o.protocol().id(), o.maxNewTokens(), out);
@@ -65,7 +66,7 @@ public final class EvaluateJob {
         SparkConf conf = spark.sparkContext().getConf();
         int threads = ExecutorRuntime.threadsPerTask(conf.get("spark.master", "local[2]"), conf.getInt("spark.executor.cores", 1),
                 conf.getInt("spark.task.cpus", 1));
-        List<FeatureRankingStage.Ranking> rankings = FeatureRankingStage.run(spark, o, targets, tool, generic, threads);
+        List<FeatureRankingStage.Ranking> rankings = FeatureRankingStage.run(spark, o, targets, encoded, threads);
         spark.createDataFrame(FeatureRankingStage.rows(rankings), EvaluationTables.FEATURES).coalesce(1).write().mode(SaveMode.Overwrite)
                 .parquet(out.resolve("features").toString());
 
@@ -83,8 +84,9 @@ public final class EvaluateJob {
                     line -> log.println("  " + t.crosscoder() + " @ " + t.hook() + ": " + line));
             meanF.put(t.crosscoder() + "\t" + t.hook(), r.toolMean());
             for (int from = 0, shard = 0; from < prompts.size(); from += o.shardSize(), shard++) {
-                List<PromptRecord> part = List.copyOf(prompts.subList(from, Math.min(prompts.size(), from + o.shardSize())));
-                items.add(new EvaluationItem(t, shard, from, part, conditions, r.toolMean()));
+                int to = Math.min(prompts.size(), from + o.shardSize());
+                items.add(new EvaluationItem(t, shard, from, List.copyOf(prompts.subList(from, to)), List.copyOf(encoded.evaluation().subList(from, to)),
+                        conditions, r.toolMean()));
             }
         }
         List<EvaluationItem> pending = WorkQueue.pending(items, markers);
@@ -115,7 +117,8 @@ public final class EvaluateJob {
                 .mode(SaveMode.Overwrite).parquet(out.resolve("summary").toString());
 
         long t3 = System.nanoTime();
-        log.printf(Locale.ROOT, "  wall time: ranking %.1f s, items %.1f s, tables %.1f s%n", (t1 - t0) / 1e9, (t2 - t1) / 1e9, (t3 - t2) / 1e9);
+        log.printf(Locale.ROOT, "  wall time: preflight %.1f s, ranking %.1f s, items %.1f s, tables %.1f s%n", (t0 - start) / 1e9, (t1 - t0) / 1e9,
+                (t2 - t1) / 1e9, (t3 - t2) / 1e9);
 
         // 5. the cost of prefix reuse
         log.printf(Locale.ROOT, "  %d generations; tokens forwarded: %d with prefix reuse vs %d naively (%.0f%%), plus %d partner tokens read "

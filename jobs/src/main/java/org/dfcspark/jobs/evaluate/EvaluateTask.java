@@ -81,7 +81,7 @@ public final class EvaluateTask implements ItemTask<EvaluationItem> {
                 Writer w = new BufferedWriter(new OutputStreamWriter(stream, StandardCharsets.UTF_8));
                 for (int i = 0; i < item.prompts().size(); i++) {
                     PromptRecord r = item.prompts().get(i);
-                    ConditionGenerator.PromptGenerations pg = gen.generate(enc.encode(r), conditions);
+                    ConditionGenerator.PromptGenerations pg = gen.generate(item.promptIds().get(i), conditions);
                     tokens[0] += pg.tokensForwarded();
                     tokens[1] += pg.naiveTokensForwarded();
                     tokens[2] += pg.partnerTokensRead();

@@ -11,9 +11,11 @@ import org.dfcspark.jobs.work.WorkItem;
  * so a retried or rerun item rewrites the same file and a finished one is skipped.
  *
  * @param firstPrompt the shard's first prompt's position in the evaluation list (the {@code prompt_index} column)
+ * @param promptIds   the shard's prompts' ids, as the protocol renders them ({@link Preflight#encode})
  * @param toolMean    every feature's mean activation on the ranking's tool prompts (add-mode steering)
  */
-public record EvaluationItem(EvaluationTarget target, int shard, int firstPrompt, List<PromptRecord> prompts, List<PlannedCondition> conditions,
+public record EvaluationItem(EvaluationTarget target, int shard, int firstPrompt, List<PromptRecord> prompts, List<int[]> promptIds,
+                             List<PlannedCondition> conditions,
                              double[] toolMean) implements WorkItem {
 
     /** {@code <crosscoder>/<hook>/shard-NNNNN}: the item's files are {@code OUT/items/<id>.jsonl} and {@code .done.json}. */

@@ -15,7 +15,6 @@ import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
-import org.dfcspark.data.PromptRecord;
 import org.dfcspark.dfc.ArrayActivations;
 import org.dfcspark.dfc.Crosscoder;
 import org.dfcspark.eval.FeatureGroup;
@@ -44,8 +43,7 @@ public final class FeatureRankingStage {
     private FeatureRankingStage() {}
 
     /** The rankings of {@code targets}, in their order. */
-    public static List<Ranking> run(SparkSession spark, EvaluateOptions o, List<EvaluationTarget> targets, List<PromptRecord> tool,
-                                    List<PromptRecord> generic, int threads) {
+    public static List<Ranking> run(SparkSession spark, EvaluateOptions o, List<EvaluationTarget> targets, EncodedPrompts prompts, int threads) {
         Map<String, List<EvaluationTarget>> byHook = new LinkedHashMap<>();
         for (EvaluationTarget t : targets) byHook.computeIfAbsent(t.hook(), h -> new ArrayList<>()).add(t);
         List<List<EvaluationTarget>> groups = new ArrayList<>(byHook.values());
@@ -53,7 +51,7 @@ public final class FeatureRankingStage {
         jsc.setJobDescription("evaluate: rank features at " + groups.size() + " hook(s)");
         List<Ranking> ranked;
         try {
-            ranked = jsc.parallelize(groups, groups.size()).flatMap(g -> rankAtOneHook(o, g, tool, generic, threads).iterator()).collect();
+            ranked = jsc.parallelize(groups, groups.size()).flatMap(g -> rankAtOneHook(o, g, prompts, threads).iterator()).collect();
         } finally {
             jsc.setJobDescription(null);
         }
@@ -65,20 +63,13 @@ public final class FeatureRankingStage {
     }
 
     /** Inside a task: the crosscoders of one hook, on one read of the ranking prompts' residuals there. */
-    static List<Ranking> rankAtOneHook(EvaluateOptions o, List<EvaluationTarget> targets, List<PromptRecord> tool, List<PromptRecord> generic,
-                                       int threads) throws IOException {
+    static List<Ranking> rankAtOneHook(EvaluateOptions o, List<EvaluationTarget> targets, EncodedPrompts prompts, int threads) throws IOException {
         Device device = ExecutorRuntime.device(TaskContext.get());
         Qwen2Model a = ModelCache.get(Path.of(o.modelA()), device), b = ModelCache.get(Path.of(o.modelB()), device);
         ExecutorRuntime.configure(device, threads);
-        List<int[]> toolIds = new ArrayList<>(), genericIds = new ArrayList<>();
-        int pad;
-        try (PromptEncoder enc = new PromptEncoder(Path.of(o.modelB()), o.protocol())) {
-            for (PromptRecord r : tool) toolIds.add(enc.encode(r));
-            for (PromptRecord r : generic) genericIds.add(enc.encode(r));
-            pad = enc.padTokenId();
-        }
         HookPoint hook = HookPoint.parse(targets.get(0).hook());
-        ArrayActivations onToolPrompts = pairs(a, b, toolIds, hook, pad, "tool prompts"), onGenericPrompts = pairs(a, b, genericIds, hook, pad, "generic prompts");
+        ArrayActivations onToolPrompts = pairs(a, b, prompts.tool(), hook, prompts.padId(), "tool prompts");
+        ArrayActivations onGenericPrompts = pairs(a, b, prompts.generic(), hook, prompts.padId(), "generic prompts");
         List<Ranking> out = new ArrayList<>();
         for (EvaluationTarget t : targets) {
             Crosscoder cc = CrosscoderCache.get(t.dir(), o.protocol());

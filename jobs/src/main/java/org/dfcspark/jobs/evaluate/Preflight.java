@@ -66,20 +66,31 @@ public final class Preflight {
     }
 
     /**
-     * Every prompt, rendered as the protocol says, fits the models' context with room for {@code extra} new tokens
-     * (the position embeddings end there; a longer prompt would run but mean nothing).
+     * The evaluation and ranking prompts' ids, rendered as the protocol says and tokenized once for the whole job
+     * (the ranking stage and the work items take these ids). Each must fit the models' context, the evaluation
+     * prompts with room for {@code max_new_tokens} (the position embeddings end there; a longer prompt would run but
+     * mean nothing).
      */
-    public static void checkLengths(EvaluateOptions o, List<PromptRecord> records, int extra, String what) throws IOException {
+    public static EncodedPrompts encode(EvaluateOptions o, List<PromptRecord> prompts, List<PromptRecord> tool, List<PromptRecord> generic)
+            throws IOException {
         int context = Qwen2Config.load(Path.of(o.modelA())).maxPositionEmbeddings();
         try (PromptEncoder enc = new PromptEncoder(Path.of(o.modelB()), o.protocol())) {
-            for (PromptRecord r : records) {
-                int n = enc.encode(r).length;
-                if (n + extra > context) {
-                    throw new IllegalArgumentException(what + " prompt " + r.id() + " is " + n + " tokens in the " + o.protocol().id()
-                            + " protocol's rendering" + (extra > 0 ? " + " + extra + " new tokens" : "") + ", beyond the models' context of " + context);
-                }
-            }
+            return new EncodedPrompts(fitting(o, enc, context, prompts, o.maxNewTokens(), "evaluation"), fitting(o, enc, context, tool, 0, "ranking"),
+                    fitting(o, enc, context, generic, 0, "ranking"), enc.padTokenId());
         }
+    }
+
+    private static List<int[]> fitting(EvaluateOptions o, PromptEncoder enc, int context, List<PromptRecord> records, int extra, String what) {
+        List<int[]> out = new ArrayList<>(records.size());
+        for (PromptRecord r : records) {
+            int[] ids = enc.encode(r);
+            if (ids.length + extra > context) {
+                throw new IllegalArgumentException(what + " prompt " + r.id() + " is " + ids.length + " tokens in the " + o.protocol().id()
+                        + " protocol's rendering" + (extra > 0 ? " + " + extra + " new tokens" : "") + ", beyond the models' context of " + context);
+            }
+            out.add(ids);
+        }
+        return out;
     }
 
     /** A checkpoint directory, or the checkpoint directories inside one (a sweep's variants/), sorted by name. */
