@@ -59,6 +59,15 @@ public final class PairedHarvester {
      * with no planned position are skipped without a forward; all are counted in {@code counts.prompts}.
      */
     public void harvest(List<PreparedSequence> batch, RowSink out, HarvestCounts counts) throws IOException {
+        forward(batch, counts).emit(out, counts);
+    }
+
+    /**
+     * The first half of {@link #harvest}: both models' forwards, their residuals copied to the JVM. It counts
+     * prompts, tokens, truncated and empty sequences; {@link Forwarded#emit} counts the rest, so the two halves may run
+     * on two threads (the harvest writes one batch while the next is forwarded).
+     */
+    public Forwarded forward(List<PreparedSequence> batch, HarvestCounts counts) {
         List<PreparedSequence> work = new ArrayList<>();
         for (PreparedSequence s : batch) {
             counts.prompts++;
@@ -66,18 +75,35 @@ public final class PairedHarvester {
             if (s.positions().length == 0) counts.empty++;
             else work.add(s);
         }
-        if (work.isEmpty()) return;
+        if (work.isEmpty()) return new Forwarded(work, null, null, 0);
         List<int[]> ids = new ArrayList<>();
         for (PreparedSequence s : work) {
             ids.add(s.ids());
             counts.tokens += s.length();
         }
         TokenBatch tokens = TokenBatch.leftPadded(ids, padId);
-        float[][] a = residuals(modelA, tokens);
-        float[][] b = residuals(modelB, tokens);
-        for (int li = 0; li < layers.size(); li++) {
-            for (int row = 0; row < work.size(); row++) {
-                emit(work.get(row), layers.get(li), a[li], b[li], row, tokens.width(), out, counts);
+        return new Forwarded(work, residuals(modelA, tokens), residuals(modelB, tokens), tokens.width());
+    }
+
+    /** A forwarded batch: per layer, both models' (B, T, d) residuals, waiting to be cut into rows. */
+    public final class Forwarded {
+        private final List<PreparedSequence> work;
+        private final float[][] a, b;
+        private final int width;
+
+        private Forwarded(List<PreparedSequence> work, float[][] a, float[][] b, int width) {
+            this.work = work;
+            this.a = a;
+            this.b = b;
+            this.width = width;
+        }
+
+        /** The batch's rows, layer by layer and sequence by sequence; counts rows, sinks, NaN/Inf and overflow. */
+        public void emit(RowSink out, HarvestCounts counts) throws IOException {
+            for (int li = 0; li < layers.size(); li++) {
+                for (int row = 0; row < work.size(); row++) {
+                    PairedHarvester.this.emit(work.get(row), layers.get(li), a[li], b[li], row, width, out, counts);
+                }
             }
         }
     }

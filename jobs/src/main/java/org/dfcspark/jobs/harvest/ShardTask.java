@@ -9,6 +9,10 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.TaskContext;
 import org.apache.spark.util.SerializableConfiguration;
@@ -74,19 +78,33 @@ final class ShardTask implements ItemTask<HarvestShard> {
         seqs.sort(Comparator.comparingInt(PreparedSequence::length).thenComparingLong(PreparedSequence::ordinal));
         HarvestCounts counts = new HarvestCounts();
         Map<Integer, ActivationFileWriter> writers = new LinkedHashMap<>();
+        ExecutorService writer = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "harvest-writer-shard-" + shard);
+            t.setDaemon(true);
+            return t;
+        });
         try {
             for (int layer : options.layers()) {
                 writers.put(layer, new ActivationFileWriter(layout.shardFile(layer, shard), tag, options.dtype(),
                         a.config().hiddenSize(), layer, hadoop));
             }
+            // One batch is cut into rows, encoded and written (on the writer thread) while the next is forwarded; the
+            // rows reach the files in batch order, as when done one after the other.
+            Future<?> writing = null;
             for (int from = 0; from < seqs.size(); from += options.batchSize()) {
                 List<PreparedSequence> batch = seqs.subList(from, Math.min(seqs.size(), from + options.batchSize()));
                 long prompts = counts.prompts, tokens = counts.tokens;
-                harvester.harvest(batch, row -> writers.get(row.layer()).write(row), counts);
+                PairedHarvester.Forwarded forwarded = harvester.forward(batch, counts);
+                if (faults.harvestBatchDelayMs() > 0) Thread.sleep(faults.harvestBatchDelayMs()); // test hook: a slow model
+                finish(writing);
+                writing = writer.submit(() -> {
+                    forwarded.emit(row -> writers.get(row.layer()).write(row), counts);
+                    return null;
+                });
                 progress.add("prompts", counts.prompts - prompts);
                 progress.add("tokens", counts.tokens - tokens);
-                if (faults.harvestBatchDelayMs() > 0) Thread.sleep(faults.harvestBatchDelayMs()); // test hook: a slow model
             }
+            finish(writing);
             boolean first = true;
             for (ActivationFileWriter w : writers.values()) {
                 w.commit();
@@ -97,8 +115,23 @@ final class ShardTask implements ItemTask<HarvestShard> {
                 first = false;
             }
         } finally {
+            writer.shutdownNow();
             for (ActivationFileWriter w : writers.values()) w.close();
         }
         return new ShardSummary(shard, counts, device.toString(), attempt, (System.nanoTime() - start) / 1_000_000);
+    }
+
+    /** Waits for a batch's writing (none: {@code null}); its failure is rethrown as it was thrown. */
+    private static void finish(Future<?> writing) throws IOException, InterruptedException {
+        if (writing == null) return;
+        try {
+            writing.get();
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof IOException io) throw io;
+            if (cause instanceof RuntimeException re) throw re;
+            if (cause instanceof Error err) throw err;
+            throw new IOException(cause);
+        }
     }
 }
