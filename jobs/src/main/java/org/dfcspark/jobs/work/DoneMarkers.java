@@ -1,5 +1,6 @@
 package org.dfcspark.jobs.work;
 
+import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.Serializable;
 import java.util.Set;
@@ -59,8 +60,21 @@ public final class DoneMarkers implements Serializable {
         return HadoopFiles.exists(m, conf.value()) ? HadoopFiles.read(m, conf.value()) : null;
     }
 
-    /** The ids of every item done, from one recursive listing (no marker is read). */
+    /**
+     * The ids of every item done, from one recursive listing (no marker is read). A listing that meets a file renamed
+     * away under it (a temporary marker being published) is taken again.
+     */
     public Set<String> doneIds() throws IOException {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return listDoneIds();
+            } catch (FileNotFoundException vanished) {
+                if (attempt == 5) throw vanished;
+            }
+        }
+    }
+
+    private Set<String> listDoneIds() throws IOException {
         Set<String> ids = new TreeSet<>();
         FileSystem fs = HadoopFiles.fs(root(), conf.value());
         if (!fs.exists(root())) return ids;
