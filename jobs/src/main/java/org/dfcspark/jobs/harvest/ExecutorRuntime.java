@@ -26,7 +26,7 @@ public final class ExecutorRuntime {
     /** Sets libtorch's intra-op threads (a process-wide setting) and logs the choice once per JVM. */
     public static synchronized void configure(Device device, int threads) {
         if (JniUtils.getNumThreads() != threads) JniUtils.setNumThreads(threads);
-        String line = "harvest: tasks in this JVM run on " + device
+        String line = "dfc: tasks in this JVM run on " + device
                 + (device.isGpu() ? " (the task's gpu resource)" : " (no gpu resource assigned)")
                 + " with " + threads + " libtorch thread(s) each";
         if (!line.equals(reported)) {

@@ -39,8 +39,16 @@ final class ReportTables {
 
     private ReportTables() {}
 
+    /**
+     * Writes the four tables. Rows are handed to Spark in chunks of at most {@link #CHUNK_ROWS} (appended to the
+     * table), so the driver never holds a whole sweep's rows: at 384 crosscoders × 2 × 1000 ranking prompts per shown
+     * feature, one list of Spark rows for the activations table filled an 8 GB heap.
+     */
     static void write(SparkSession spark, List<TargetEvidence> evidence, Path dir) {
-        List<Row> acts = new ArrayList<>(), contexts = new ArrayList<>(), decoder = new ArrayList<>(), decomposition = new ArrayList<>();
+        TableWriter acts = new TableWriter(spark, ACTIVATIONS, dir.resolve("feature_activations"));
+        TableWriter contexts = new TableWriter(spark, CONTEXTS, dir.resolve("feature_contexts"));
+        TableWriter decoder = new TableWriter(spark, DECODER, dir.resolve("decoder"));
+        TableWriter decomposition = new TableWriter(spark, DECOMPOSITION, dir.resolve("decomposition"));
         java.util.Set<String> decoderDone = new java.util.HashSet<>();
         for (TargetEvidence e : evidence) {
             String cc = e.target().crosscoder(), hook = e.target().hook();
@@ -63,13 +71,43 @@ final class ReportTables {
                 decomposition.add(RowFactory.create(e.evaluation().name(), e.protocol(), cc, hook, p, m.norm(p), m.carried(p), m.dataNorm() == 0 ? null : m.carried(p) / m.dataNorm(), m.rows()));
             }
         }
-        save(spark, acts, ACTIVATIONS, dir.resolve("feature_activations"));
-        save(spark, contexts, CONTEXTS, dir.resolve("feature_contexts"));
-        save(spark, decoder, DECODER, dir.resolve("decoder"));
-        save(spark, decomposition, DECOMPOSITION, dir.resolve("decomposition"));
+        for (TableWriter w : List.of(acts, contexts, decoder, decomposition)) w.finish();
     }
 
-    private static void addActivations(List<Row> rows, TargetEvidence e, ShownFeature f, String set, Map<Integer, double[]> values) {
+    static final int CHUNK_ROWS = 200_000;
+
+    /** One table, written chunk by chunk: the first chunk replaces what was there, the others are appended. */
+    private static final class TableWriter {
+        private final SparkSession spark;
+        private final StructType schema;
+        private final Path dir;
+        private List<Row> rows = new ArrayList<>();
+        private boolean written;
+
+        TableWriter(SparkSession spark, StructType schema, Path dir) {
+            this.spark = spark;
+            this.schema = schema;
+            this.dir = dir;
+        }
+
+        void add(Row row) {
+            rows.add(row);
+            if (rows.size() >= CHUNK_ROWS) flush();
+        }
+
+        /** The last chunk; a table with no rows is still written (empty, with its schema). */
+        void finish() {
+            if (!rows.isEmpty() || !written) flush();
+        }
+
+        private void flush() {
+            spark.createDataFrame(rows, schema).coalesce(1).write().mode(written ? SaveMode.Append : SaveMode.Overwrite).parquet(dir.toString());
+            written = true;
+            rows = new ArrayList<>();
+        }
+    }
+
+    private static void addActivations(TableWriter rows, TargetEvidence e, ShownFeature f, String set, Map<Integer, double[]> values) {
         double[] v = values.get(f.feature());
         for (int i = 0; i < v.length; i++) {
             rows.add(RowFactory.create(e.evaluation().name(), e.protocol(), e.target().crosscoder(), e.target().hook(), f.feature(), f.partition(), set, i, v[i]));
@@ -78,10 +116,6 @@ final class ReportTables {
 
     private static Double nullIfNaN(double v) {
         return Double.isNaN(v) ? null : v;
-    }
-
-    private static void save(SparkSession spark, List<Row> rows, StructType schema, Path dir) {
-        spark.createDataFrame(rows, schema).coalesce(1).write().mode(SaveMode.Overwrite).parquet(dir.toString());
     }
 
     private static StructType schema(Object... nameType) {
