@@ -17,6 +17,7 @@ import scala.jdk.javaapi.CollectionConverters;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.TreeMap;
 import java.util.Map;
@@ -79,40 +80,49 @@ public final class PromptsTable {
      * {@code limit} row problems are listed. Empty when the table is valid.
      */
     public static List<String> validate(Dataset<Row> table, int limit) {
-        List<String> problems = new ArrayList<>();
-        List<String> names = Arrays.asList(table.schema().fieldNames());
-        if (!names.equals(Arrays.asList(SCHEMA.fieldNames()))) {
-            problems.add("columns " + names + ", expected " + Arrays.asList(SCHEMA.fieldNames()));
-            return problems;
-        }
-        for (StructField f : SCHEMA.fields()) {
-            StructField got = table.schema().apply(f.name());
-            if (!sameType(got, f)) problems.add("column " + f.name() + " has type " + got.dataType().simpleString()
-                    + ", expected " + f.dataType().simpleString());
-        }
+        List<String> problems = schemaProblems(table.schema());
         if (!problems.isEmpty()) return problems;
-        JavaRDD<String> rowProblems = table.javaRDD().flatMap(row -> {
-            List<String> p = new ArrayList<>();
-            String id = row.isNullAt(0) ? "<null id>" : row.getString(0);
-            for (StructField f : SCHEMA.fields()) {
-                if (!f.nullable() && row.isNullAt(row.fieldIndex(f.name()))) p.add("row " + id + ": null " + f.name());
-            }
-            if (p.isEmpty()) {
-                for (String s : fromRow(row).problems()) p.add("row " + id + ": " + s);
-            }
-            return p.iterator();
-        });
-        problems.addAll(rowProblems.take(limit));
+        problems.addAll(table.javaRDD().flatMap(row -> rowProblems(row).iterator()).take(limit));
         for (Row dup : table.groupBy("id").agg(count("*").as("n")).where(col("n").gt(1)).limit(limit).collectAsList()) {
             problems.add("id " + dup.getString(0) + " appears " + dup.getLong(1) + " times");
         }
         return problems;
     }
 
+    private static List<String> schemaProblems(StructType schema) {
+        List<String> problems = new ArrayList<>();
+        List<String> names = Arrays.asList(schema.fieldNames());
+        if (!names.equals(Arrays.asList(SCHEMA.fieldNames()))) {
+            problems.add("columns " + names + ", expected " + Arrays.asList(SCHEMA.fieldNames()));
+            return problems;
+        }
+        for (StructField f : SCHEMA.fields()) {
+            StructField got = schema.apply(f.name());
+            if (!sameType(got, f)) problems.add("column " + f.name() + " has type " + got.dataType().simpleString()
+                    + ", expected " + f.dataType().simpleString());
+        }
+        return problems;
+    }
+
+    /** What is wrong with one row of a table with the right schema (empty when nothing). */
+    private static List<String> rowProblems(Row row) {
+        List<String> p = new ArrayList<>();
+        String id = row.isNullAt(0) ? "<null id>" : row.getString(0);
+        for (StructField f : SCHEMA.fields()) {
+            if (!f.nullable() && row.isNullAt(row.fieldIndex(f.name()))) p.add("row " + id + ": null " + f.name());
+        }
+        if (p.isEmpty()) {
+            for (String s : fromRow(row).problems()) p.add("row " + id + ": " + s);
+        }
+        return p;
+    }
+
     /**
      * The first {@code limit} records (all when limit < 0) of a prompts table on the driver, in file order: a Parquet
-     * table (file or directory; validated as {@link #validate} does) or its JSON Lines form ({@code .jsonl},
-     * {@link PromptTableJson}). For prompt sets that fit in memory (evaluation sets, a demo's training prompts).
+     * table (file or directory; the whole table checked as {@link #validate} does) or its JSON Lines form ({@code .jsonl},
+     * {@link PromptTableJson}). For prompt sets that fit in memory (evaluation sets, a demo's training prompts). The
+     * Parquet table is read once (one Spark job) and checked on the driver: {@link #validate}'s three Spark jobs per
+     * table were most of an evaluation's preflight.
      */
     public static List<PromptRecord> readLocal(SparkSession spark, String path, int limit) throws java.io.IOException {
         if (path.endsWith(".jsonl")) return PromptTableJson.read(java.nio.file.Path.of(path), limit);
@@ -120,15 +130,28 @@ public final class PromptsTable {
             throw new IllegalArgumentException("prompts table not found: " + path);
         }
         Dataset<Row> table = spark.read().parquet(path);
-        List<String> problems = validate(table, 3);
+        List<String> problems = schemaProblems(table.schema());
+        List<Row> rows = problems.isEmpty() ? table.collectAsList() : List.of();
+        Map<String, Integer> perId = new LinkedHashMap<>();
+        for (Row r : rows) {
+            if (problems.size() < REPORTED) problems.addAll(rowProblems(r).stream().limit(REPORTED - problems.size()).toList());
+            if (!r.isNullAt(0)) perId.merge(r.getString(0), 1, Integer::sum);
+        }
+        int duplicates = 0;
+        for (Map.Entry<String, Integer> e : perId.entrySet()) {
+            if (e.getValue() > 1 && duplicates++ < REPORTED) problems.add("id " + e.getKey() + " appears " + e.getValue() + " times");
+        }
         if (!problems.isEmpty()) throw new IllegalArgumentException(path + ": not a valid prompts table: " + String.join("; ", problems));
         List<PromptRecord> out = new ArrayList<>();
-        for (Row r : table.collectAsList()) {
+        for (Row r : rows) {
             if (limit >= 0 && out.size() >= limit) break;
             out.add(fromRow(r));
         }
         return out;
     }
+
+    /** Problems of each kind a refusal names. */
+    private static final int REPORTED = 3;
 
     /** Types equal up to nullability (Parquet reads every column back as nullable). */
     private static boolean sameType(StructField got, StructField expected) {

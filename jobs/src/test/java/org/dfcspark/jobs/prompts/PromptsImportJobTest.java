@@ -157,4 +157,20 @@ class PromptsImportJobTest {
         assertEquals(List.of("row b: unknown gold_kind 'maybe'", "row c: tool 0: no \"name\" string",
                 "row c: gold: a call has no \"arguments\" object", "id a appears 2 times"), problems);
     }
+
+    @Test
+    void readLocalChecksTheWholeTableOnTheDriverAsTheValidatorDoes(@TempDir Path dir) throws Exception {
+        PromptRecord a = new PromptRecord("a", "text", "train", "web", List.of(new PromptRecord.Message("user", "t")), List.of(), null, "none", Map.of());
+        PromptRecord b = new PromptRecord("b", "text", "train", "web", List.of(new PromptRecord.Message("user", "u")), List.of(), null, "none", Map.of());
+        PromptRecord badKind = new PromptRecord("z", "text", "train", "web", List.of(new PromptRecord.Message("user", "t")), List.of(), null, "maybe", Map.of());
+        Path good = dir.resolve("good.parquet"), bad = dir.resolve("bad.parquet");
+        spark.createDataFrame(List.of(PromptsTable.toRow(a), PromptsTable.toRow(b)), PromptsTable.SCHEMA).coalesce(1).write().parquet(good.toString());
+        assertEquals(List.of(a), PromptsTable.readLocal(spark, good.toString(), 1));
+        assertEquals(List.of(a, b), PromptsTable.readLocal(spark, good.toString(), -1));
+        // the bad rows come after the first: a limit of 1 still refuses the table
+        spark.createDataFrame(List.of(PromptsTable.toRow(a), PromptsTable.toRow(badKind), PromptsTable.toRow(a)), PromptsTable.SCHEMA).coalesce(1)
+                .write().parquet(bad.toString());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> PromptsTable.readLocal(spark, bad.toString(), 1));
+        assertEquals(bad + ": not a valid prompts table: row z: unknown gold_kind 'maybe'; id a appears 2 times", e.getMessage());
+    }
 }
