@@ -43,7 +43,7 @@ public final class BenchEvaluateCommand implements Command {
                 and the same residual edits. Prints generations/s, the ratios and how many generations are token-identical.
                   --pair        organism (default): the organism's A and B with --crosscoder; qwen0.5b: two random models of
                                 Qwen2.5-0.5B's shape (d 896, 24 layers, vocab 151936) with the organism's tokenizer and an
-                                untrained DFC (D 2048, k 16, 3% exclusive) at blocks.12, made once under WORK/pair-qwen0.5b
+                                untrained DFC (D 2048, k 128, 3% exclusive) at blocks.12, made once under WORK/pair-qwen0.5b
                                 (4 GB); a random model never stops early, so each generation runs to --max-new-tokens
                   --crosscoder  a checkpoint (organism; default: out/demo/sweep/variants/dfc-k16 of bin/dfc demo)
                   --hook        the hook it was trained at (organism; default blocks.2.hook_resid_post)

@@ -7,11 +7,12 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.Map;
+import java.util.SplittableRandom;
 import java.util.function.Consumer;
 import org.dfcspark.dfc.Checkpoint;
 import org.dfcspark.dfc.Crosscoder;
 import org.dfcspark.dfc.CrosscoderConfig;
-import org.dfcspark.dfc.Init;
+import org.dfcspark.dfc.Partition;
 import org.dfcspark.model.HookPoint;
 import org.dfcspark.model.Qwen2Config;
 import org.dfcspark.model.Qwen2Model;
@@ -31,8 +32,11 @@ import org.dfcspark.model.Qwen2Model;
  * @param rankingLimit ranking prompts per set (tool, generic)
  */
 public record BenchPair(String name, Path modelA, Path modelB, Path crosscoder, String hook, int rankingLimit) {
-    /** The random pair's crosscoder: D 2048, k 16, 3% of the dictionary exclusive to each model (the paper's excl3). */
-    static final int RANDOM_DICT = 2048, RANDOM_K = 16, RANDOM_EXCLUSIVE = 61;
+    /**
+     * The random pair's crosscoder: D 2048, 3% of the dictionary exclusive to each model (the paper's excl3), k 128: an
+     * untrained code must fire each exclusive feature on a few ranking prompts for the ranking to find tool-signed ones.
+     */
+    static final int RANDOM_DICT = 2048, RANDOM_K = 128, RANDOM_EXCLUSIVE = 61;
 
     public static BenchPair organism(Path organism, String modelA, Path crosscoder, String hook) {
         return new BenchPair("organism (A = " + modelA + ")", organism.resolve(modelA), organism.resolve("base"), crosscoder, hook, 48);
@@ -44,15 +48,39 @@ public record BenchPair(String name, Path modelA, Path modelB, Path crosscoder, 
         String hook = HookPoint.residPost(cfg.numHiddenLayers() / 2).name();
         Path a = model(dir.resolve("model-a"), cfg, 1, organism.resolve("base"), log);
         Path b = model(dir.resolve("model-b"), cfg, 2, organism.resolve("base"), log);
-        Path cc = dir.resolve("dfc-D2k-excl3-k16");
+        Path cc = dir.resolve("dfc-D2k-excl3-k128");
         if (!Files.exists(cc.resolve("config.json"))) {
             CrosscoderConfig c = CrosscoderConfig.paper(cfg.hiddenSize(), RANDOM_DICT, RANDOM_K, RANDOM_EXCLUSIVE, RANDOM_EXCLUSIVE)
                     .withProvenance(Map.of("hook", hook, "note", "initialised as the paper does, not trained (bench evaluate's random pair)"));
-            Crosscoder x = new Crosscoder(c);
-            Init.weights(x, Init.Weights.PAPER, 3);
-            Checkpoint.save(x, cc, List.of());
+            Checkpoint.save(untrained(c, 3), cc, List.of());
         }
-        return new BenchPair("random Qwen2.5-0.5B shape", a, b, cc, hook, 16);
+        return new BenchPair("random Qwen2.5-0.5B shape", a, b, cc, hook, 32);
+    }
+
+    /**
+     * The paper's initialisation (W_enc ~ N(0,1)/√d, W_dec ~ N(0,1)/√D, biases 0), each exclusive feature's encoder row
+     * scaled by √2: it reads one model's half where a shared feature reads both, and would otherwise lose the top k to
+     * them on every input.
+     */
+    static Crosscoder untrained(CrosscoderConfig c, long seed) {
+        int d = c.activationDim(), dict = c.dictSize();
+        Partition p = c.partition();
+        SplittableRandom rng = new SplittableRandom(seed);
+        float[] wEnc = new float[2 * d * dict], wDec = new float[dict * 2 * d];
+        for (int m = 0; m < 2; m++) {
+            for (int i = 0; i < d; i++) {
+                for (int j = 0; j < dict; j++) {
+                    double scale = (p.isShared(j) ? 1 : Math.sqrt(2)) / Math.sqrt(d);
+                    if (p.allowed(m, j)) wEnc[(m * d + i) * dict + j] = (float) (rng.nextGaussian() * scale);
+                }
+            }
+        }
+        for (int j = 0; j < dict; j++) {
+            for (int m = 0; m < 2; m++) {
+                for (int i = 0; i < d; i++) if (p.allowed(m, j)) wDec[(j * 2 + m) * d + i] = (float) (rng.nextGaussian() / Math.sqrt(dict));
+            }
+        }
+        return Crosscoder.fromPaperTensors(c, wEnc, new float[dict], wDec, new float[2 * d]);
     }
 
     /** A random model of {@code cfg}'s shape with {@code tokenizerFrom}'s tokenizer files, made once per seed. */

@@ -70,7 +70,7 @@ public final class EvaluateBench {
 
         // The reference's input: every generation's prompt ids (as dfc fed them) and its edit as a vector.
         List<Row> rows = spark.read().parquet(out.resolve("generations").toString()).collectAsList();
-        FeatureRankingStage.Ranking ranking = rankings(spark, o, threads).get(0);
+        FeatureRankingStage.Ranking ranking = rankings(spark, o).get(0);
         Map<String, PlannedCondition> byKey = new HashMap<>();
         for (PlannedCondition pc : ConditionPlan.expand(o.experiments(), ranking.byPartition(), o.seed(), line -> {})) byKey.put(pc.condition().key(), pc);
         EvaluationTarget target = Preflight.targets(o).get(0);
@@ -116,10 +116,10 @@ public final class EvaluateBench {
     }
 
     /** The ranking EvaluateJob made: the same code on the same inputs (so the same conditions, by key). */
-    private static List<FeatureRankingStage.Ranking> rankings(SparkSession spark, EvaluateOptions o, int threads) throws IOException {
+    private static List<FeatureRankingStage.Ranking> rankings(SparkSession spark, EvaluateOptions o) throws IOException {
         List<PromptRecord> tool = PromptsTable.readLocal(spark, o.rankingTool(), o.rankingLimit());
         List<PromptRecord> generic = PromptsTable.readLocal(spark, o.rankingGeneric(), o.rankingLimit());
-        return FeatureRankingStage.run(spark, o, Preflight.targets(o), Preflight.encode(o, List.of(), tool, generic), threads);
+        return FeatureRankingStage.run(spark, o, Preflight.targets(o), Preflight.encode(o, List.of(), tool, generic));
     }
 
     private static int identical(List<List<Integer>> ours, JsonNode theirs) {

@@ -66,7 +66,7 @@ public final class EvaluateJob {
         SparkConf conf = spark.sparkContext().getConf();
         int threads = ExecutorRuntime.threadsPerTask(conf.get("spark.master", "local[2]"), conf.getInt("spark.executor.cores", 1),
                 conf.getInt("spark.task.cpus", 1));
-        List<FeatureRankingStage.Ranking> rankings = FeatureRankingStage.run(spark, o, targets, encoded, threads);
+        List<FeatureRankingStage.Ranking> rankings = FeatureRankingStage.run(spark, o, targets, encoded);
         spark.createDataFrame(FeatureRankingStage.rows(rankings), EvaluationTables.FEATURES).coalesce(1).write().mode(SaveMode.Overwrite)
                 .parquet(out.resolve("features").toString());
 

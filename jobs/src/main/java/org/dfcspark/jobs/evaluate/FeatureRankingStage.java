@@ -43,10 +43,11 @@ public final class FeatureRankingStage {
     private FeatureRankingStage() {}
 
     /** The rankings of {@code targets}, in their order. */
-    public static List<Ranking> run(SparkSession spark, EvaluateOptions o, List<EvaluationTarget> targets, EncodedPrompts prompts, int threads) {
+    public static List<Ranking> run(SparkSession spark, EvaluateOptions o, List<EvaluationTarget> targets, EncodedPrompts prompts) {
         Map<String, List<EvaluationTarget>> byHook = new LinkedHashMap<>();
         for (EvaluationTarget t : targets) byHook.computeIfAbsent(t.hook(), h -> new ArrayList<>()).add(t);
         List<List<EvaluationTarget>> groups = new ArrayList<>(byHook.values());
+        int threads = ExecutorRuntime.threadsPerTask(spark.sparkContext().getConf(), groups.size());
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         jsc.setJobDescription("evaluate: rank features at " + groups.size() + " hook(s)");
         List<Ranking> ranked;

@@ -49,6 +49,21 @@ public final class ExecutorRuntime {
         return Math.max(1, executorCores / slots);
     }
 
+    /**
+     * Threads per task for a stage of {@code tasks} tasks (the feature ranking and the report's evidence: one task per
+     * hook). In local mode a stage with fewer tasks than slots gives each task the idle slots' cores too: one task on
+     * local[2] would leave a core idle. On a cluster the driver cannot know which executors the tasks land on, so it
+     * is {@link #threadsPerTask(String, int, int)}.
+     */
+    public static int threadsPerTask(org.apache.spark.SparkConf conf, int tasks) {
+        String master = conf.get("spark.master", "local[2]");
+        if (master.startsWith("local")) {
+            int cores = Runtime.getRuntime().availableProcessors();
+            return Math.max(1, cores / Math.max(1, Math.min(localSlots(master, cores), tasks)));
+        }
+        return threadsPerTask(master, conf.getInt("spark.executor.cores", 1), conf.getInt("spark.task.cpus", 1));
+    }
+
     /** N of local[N], local[N,F]; local[*] and local mean all cores, one for plain "local". */
     static int localSlots(String master, int cores) {
         if (master.equals("local")) return 1;

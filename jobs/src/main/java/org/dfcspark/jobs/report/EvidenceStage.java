@@ -56,12 +56,11 @@ final class EvidenceStage {
     record Shown(EvaluationTarget target, int[] features) implements Serializable {}
 
     private final SparkSession spark;
-    private final int contextPrompts, threads;
+    private final int contextPrompts;
 
-    EvidenceStage(SparkSession spark, int contextPrompts, int threads) {
+    EvidenceStage(SparkSession spark, int contextPrompts) {
         this.spark = spark;
         this.contextPrompts = contextPrompts;
-        this.threads = threads;
     }
 
     List<TargetEvidence> run(Evaluation e) throws IOException {
@@ -77,7 +76,7 @@ final class EvidenceStage {
                     .add(new Shown(t, features.stream().mapToInt(ShownFeature::feature).distinct().toArray()));
         }
         List<List<Shown>> groups = new ArrayList<>(byHook.values());
-        int contexts = contextPrompts, taskThreads = threads;
+        int contexts = contextPrompts, taskThreads = ExecutorRuntime.threadsPerTask(spark.sparkContext().getConf(), groups.size());
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         jsc.setJobDescription("report: feature evidence at " + groups.size() + " hook(s)");
         Map<EvaluationTarget, Computed> computed = new HashMap<>();

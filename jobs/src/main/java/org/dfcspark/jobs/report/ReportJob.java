@@ -38,10 +38,8 @@ public final class ReportJob {
         log.printf(Locale.ROOT, "report: %d evaluation(s)%s under %s%n", evaluations.size(), sweep == null ? ", no sweep" : ", a sweep of " + sweep.size(),
                 layout.root());
 
-        org.apache.spark.SparkConf conf = spark.sparkContext().getConf(); // the evidence runs in Spark tasks: their share of the cores
-        int threads = ExecutorRuntime.threadsPerTask(conf.get("spark.master", "local[2]"), conf.getInt("spark.executor.cores", 1),
-                conf.getInt("spark.task.cpus", 1));
-        EvidenceStage stage = new EvidenceStage(spark, contextPrompts, threads);
+        EvidenceStage stage = new EvidenceStage(spark, contextPrompts); // in Spark tasks, one per hook
+
         List<TargetEvidence> evidence = new ArrayList<>();
         for (Evaluation e : evaluations) evidence.addAll(stage.run(e));
         Path tables = html.toAbsolutePath().getParent().resolve("tables");
