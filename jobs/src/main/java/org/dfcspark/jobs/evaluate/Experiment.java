@@ -96,11 +96,16 @@ public sealed interface Experiment extends Serializable {
         if (mode != SteeringMode.ADD && side != model) {
             throw new IllegalArgumentException(where + ": " + mode.id() + " acts on the model's own decoder; side " + side + " differs from model " + model);
         }
+        FeatureGroup partition = FeatureGroup.parse(c.getString("partition"));
+        if ((partition == FeatureGroup.A_EXCLUSIVE && side == Side.B) || (partition == FeatureGroup.B_EXCLUSIVE && side == Side.A)) {
+            throw new IllegalArgumentException(where + ": " + partition.id() + " features have no decoder for model " + side
+                    + (mode == SteeringMode.ADD ? "; set side to the features' own model" : " (" + mode.id() + " uses the steered model's own decoder; add mode can name the other side)"));
+        }
         List<Integer> sizes = c.getIntList("sizes");
         for (int s : sizes) if (s < 1) throw new IllegalArgumentException(where + ": sizes must be >= 1, got " + s);
         List<Double> coef = c.getDoubleList(coefficients);
         if (coef.isEmpty() || sizes.isEmpty()) throw new IllegalArgumentException(where + ": " + coefficients + " and sizes must not be empty");
-        return new Steering(model, FeatureGroup.parse(c.getString("partition")), mode, side, List.copyOf(coef), List.copyOf(sizes), positions(c));
+        return new Steering(model, partition, mode, side, List.copyOf(coef), List.copyOf(sizes), positions(c));
     }
 
     private static void allowed(Config c, String where, Set<String> keys) {

@@ -276,6 +276,13 @@ class EvaluateJobTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> options("experiments=[{type=clean, models=[A], colour=red}]"));
         assertTrue(e.getMessage().contains("unknown key 'colour'"), e.getMessage());
+        // a B-exclusive feature has no decoder for A: refused when the config is read, not in a task mid-job
+        e = assertThrows(IllegalArgumentException.class,
+                () -> options("experiments=[{type=steering, model=A, partition=b_exclusive, mode=scale, alphas=[6], sizes=[1]}]"));
+        assertTrue(e.getMessage().contains("b_exclusive features have no decoder for model A"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> options("experiments=[{type=steering, model=B, partition=a_exclusive, mode=add, side=B, betas=[1], sizes=[1]}]"));
+        assertTrue(e.getMessage().contains("a_exclusive features have no decoder for model B; set side"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> options("max_tokens=3"));
         assertTrue(e.getMessage().startsWith("unknown key 'max_tokens'"), e.getMessage());
         assertFalse(Files.exists(out), "nothing was written");
