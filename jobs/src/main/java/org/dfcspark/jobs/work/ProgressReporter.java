@@ -49,6 +49,7 @@ public final class ProgressReporter implements AutoCloseable {
     private final int itemsTotal;
     private final long[] totals;
     private final Function<Progress, String> format;
+    private volatile boolean closed;
     private final Consumer<String> out;
     private final Map<String, long[]> seen = new HashMap<>(); // marker id -> its counts
     private final long startNanos = System.nanoTime();
@@ -97,7 +98,8 @@ public final class ProgressReporter implements AutoCloseable {
         try {
             out.accept(line());
         } catch (IOException | RuntimeException e) {
-            out.accept(inFlight.job() + ": progress unavailable: " + e.getMessage());
+            // close() interrupts a listing in progress: that is the end of the job, not a problem to report
+            if (!closed) out.accept(inFlight.job() + ": progress unavailable: " + e.getMessage());
         }
     }
 
@@ -124,6 +126,7 @@ public final class ProgressReporter implements AutoCloseable {
 
     @Override
     public void close() {
+        closed = true;
         timer.shutdownNow();
     }
 }
