@@ -121,6 +121,14 @@ def matmul_gflops(n=2048, reps=3):
     return 2.0 * n ** 3 / best / 1e9
 
 
+def encoder_gflops(args, reps=5):
+    """The step's one dense product at its own shape, (B x 2d) @ (D x 2d)^T + b_enc, best of reps."""
+    x, w, b = torch.randn(args.batch, 2 * args.d), torch.randn(args.dict_size, 2 * args.d), torch.randn(args.dict_size)
+    torch.addmm(b, x, w.t())
+    best = min(timed(lambda: torch.addmm(b, x, w.t())) for _ in range(reps))
+    return 2.0 * args.batch * 2 * args.d * args.dict_size / best / 1e9
+
+
 def timed(fn):
     t0 = time.perf_counter()
     fn()
@@ -143,15 +151,17 @@ def main():
     torch.set_num_interop_threads(1)
     results = [bench(v, args) for v in args.variants.split(",")]
     mm = matmul_gflops()
+    enc = encoder_gflops(args)
     for r in results:
         r["matmul_gflops"] = mm
+        r["encoder_matmul_gflops"] = enc
         r["torch"] = torch.__version__
         if args.json:
             print(json.dumps(r))
         else:
             print(f"{r['variant']:45s} {r['rows_per_s']:8.0f} rows/s {r['ms_per_step']:8.1f} ms/step {r['gflops']:6.1f} GFLOP/s")
     if not args.json:
-        print(f"torch {torch.__version__} matmul 2048^3: {mm:.1f} GFLOP/s")
+        print(f"torch {torch.__version__} matmul 2048^3: {mm:.1f} GFLOP/s, encoder product alone: {enc:.1f} GFLOP/s")
 
 
 if __name__ == "__main__":

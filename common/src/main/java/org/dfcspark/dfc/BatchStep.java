@@ -131,7 +131,7 @@ public final class BatchStep {
         int n = rows;
         timer.start();
         matmul.linear(x, n, w, cc.encT, cc.version(), dict, cc.bEnc, pre);
-        timer.stop("encoder matmul (libtorch)");
+        timer.stop(CrosscoderBenchmark.ENCODER_PHASE);
         CrosscoderConfig cfg = cc.config();
         SparsityRule rule = cfg.sparsityRule();
         codeNorm = rule.needsCodeNorms() || cfg.lossRule().needsCodeNorms() ? cc.codeNorms() : null;

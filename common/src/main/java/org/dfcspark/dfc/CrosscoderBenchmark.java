@@ -16,6 +16,9 @@ public final class CrosscoderBenchmark {
     public record Result(Settings settings, double rowsPerSecond, double stepMillis, double achievedGflops,
                          double matmulGflops, Map<String, Double> phaseMillis) {}
 
+    /** The phase name of the encoder product (libtorch) in {@link BatchStep}'s timer. */
+    public static final String ENCODER_PHASE = "encoder matmul (libtorch)";
+
     private CrosscoderBenchmark() {}
 
     /** Dense FLOPs of one training step. */

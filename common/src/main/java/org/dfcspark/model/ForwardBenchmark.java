@@ -9,6 +9,7 @@ import java.util.SplittableRandom;
 /**
  * Throughput of the runtime, measured the way {@code tools/reference/bench_forward_hf.py} measures HF transformers:
  * prefill = one forward over batch × promptLen tokens with logits at every position (HF {@code model(input_ids)}),
+ * and again with logits at the last position only (HF {@code logits_to_keep=1}; what harvest and generation use),
  * median of {@code repeats} after a warm-up; decode = greedy steps with the KV cache after a promptLen prompt,
  * new tokens per second over the decode steps only, once with each {@link GenerationConfig.DecodeEngine} (the Java
  * step and libtorch's), with the weight bytes a step reads per second beside this machine's copy bandwidth.
@@ -20,7 +21,7 @@ public final class ForwardBenchmark {
      */
     public record Result(double prefillTokensPerSecond, double decodeTokensPerSecond, double prefillSeconds,
                          double decodeSecondsPerStep, GenerationConfig.DecodeEngine decodeEngine, double libtorchDecodeTokensPerSecond,
-                         double weightGBps) {}
+                         double weightGBps, double lastLogitsPrefillTokensPerSecond) {}
 
     private ForwardBenchmark() {}
 
@@ -30,21 +31,28 @@ public final class ForwardBenchmark {
         for (int b = 0; b < batch; b++) prompts.add(rng.ints(promptLen, 0, model.config().vocabSize()).toArray());
         TokenBatch tokens = TokenBatch.leftPadded(prompts, 0);
 
-        double[] prefill = new double[repeats];
-        for (int r = -1; r < repeats; r++) { // r = -1: warm-up
-            try (NDManager scope = NDManager.newBaseManager(model.device())) {
-                long t = System.nanoTime();
-                model.forward(scope, tokens, List.of(), Qwen2Model.Logits.ALL);
-                if (r >= 0) prefill[r] = (System.nanoTime() - t) / 1e9;
-            }
-        }
+        double p = prefillSeconds(model, tokens, Qwen2Model.Logits.ALL, repeats);
+        double pLast = prefillSeconds(model, tokens, Qwen2Model.Logits.LAST, repeats);
         // no EOS: every row runs all steps; the first new token comes from the prompt forward
         GenerationConfig greedy = GenerationConfig.greedy(decodeSteps + 1, List.of(), 0);
         Decode auto = decode(model, prompts, greedy, repeats);
         Decode torch = decode(model, prompts, greedy.withEngine(GenerationConfig.DecodeEngine.LIBTORCH), repeats);
-        double p = median(prefill), d = auto.secondsPerStep();
+        double d = auto.secondsPerStep();
         return new Result(batch * promptLen / p, batch / d, p, d, auto.engine(), batch / torch.secondsPerStep(),
-                PackedModel.streamedBytesPerStep(model.config()) / d / 1e9);
+                PackedModel.streamedBytesPerStep(model.config()) / d / 1e9, batch * promptLen / pLast);
+    }
+
+    /** Median seconds of one prompt forward with the given logits, after a warm-up. */
+    private static double prefillSeconds(Qwen2Model model, TokenBatch tokens, Qwen2Model.Logits logits, int repeats) {
+        double[] seconds = new double[repeats];
+        for (int r = -1; r < repeats; r++) { // r = -1: warm-up
+            try (NDManager scope = NDManager.newBaseManager(model.device())) {
+                long t = System.nanoTime();
+                model.forward(scope, tokens, List.of(), logits);
+                if (r >= 0) seconds[r] = (System.nanoTime() - t) / 1e9;
+            }
+        }
+        return median(seconds);
     }
 
     /** The median seconds per decode step and the engine that ran them. */

@@ -24,7 +24,7 @@ import org.dfcspark.data.ProjectPaths;
  */
 public final class PythonReference {
     /** The glibc allocator variables {@code bin/dfc} sets. */
-    public static final List<String> ALLOCATOR_VARIABLES = List.of("MALLOC_MMAP_MAX_", "MALLOC_TRIM_THRESHOLD_");
+    public static final List<String> ALLOCATOR_VARIABLES = List.of("MALLOC_MMAP_MAX_", "MALLOC_TRIM_THRESHOLD_", "MALLOC_ARENA_MAX");
     private static final ObjectMapper JSON = new ObjectMapper();
 
     public enum Allocator {

@@ -24,7 +24,7 @@ import java.util.function.Function;
  * </ul>
  */
 public final class ClusterDefaults {
-    static final List<String> FORWARDED_ENV = List.of("OMP_WAIT_POLICY", "MALLOC_MMAP_MAX_", "MALLOC_TRIM_THRESHOLD_", "OPT_OUT_TRACKING");
+    static final List<String> FORWARDED_ENV = List.of("OMP_WAIT_POLICY", "MALLOC_MMAP_MAX_", "MALLOC_TRIM_THRESHOLD_", "MALLOC_ARENA_MAX", "OPT_OUT_TRACKING");
 
     private ClusterDefaults() {}
 
