@@ -74,9 +74,9 @@ public final class TrainCommand implements Command {
             return 1;
         }
         if (!o.alreadyDone()) {
-            System.out.printf(Locale.ROOT, "trained %d steps%s in %.1f s (%.0f rows/s, all-reduce %.1f ms and %.1f MB per step, %d attempt(s)); checkpoint %s%n",
+            System.out.printf(Locale.ROOT, "trained %d steps%s in %.1f s (%.0f rows/s, all-reduce %.1f ms and %.1f MB per step after %.1f ms waiting for the slowest replica, %d attempt(s)); checkpoint %s%n",
                     o.steps(), o.resumedFrom() > 0 ? " (resumed at " + o.resumedFrom() + ")" : "", o.seconds(), o.rowsPerSecond(),
-                    o.allReduceMsPerStep(), o.bytesPerStep() / 1e6, o.attempts(), o.out());
+                    o.allReduceMsPerStep(), o.bytesPerStep() / 1e6, o.waitMsPerStep(), o.attempts(), o.out());
         }
         return 0;
     }

@@ -13,6 +13,14 @@ public interface AllReduce {
     /** In place: v ← Σ_replicas v. */
     void sum(float[] v);
 
+    /**
+     * In place, each array: v ← Σ_replicas v, as {@link #sum(float[])} on each in turn; a transport may send them as one
+     * message (a step's gradients: one round trip instead of one per array).
+     */
+    default void sum(float[][] arrays) {
+        for (float[] v : arrays) sum(v);
+    }
+
     /** In place: v ← max over replicas, element-wise. */
     void max(float[] v);
 

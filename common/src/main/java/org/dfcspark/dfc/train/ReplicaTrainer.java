@@ -59,8 +59,12 @@ public final class ReplicaTrainer {
      * How a learner's run ended; {@code stopped} is null when it took all its steps, {@code failed} is true when it
      * threw (in lockstep; alone it propagates the exception).
      */
+    /**
+     * {@code waitMsPerStep}: time spent waiting for the slowest replica to reach the gradient all-reduce (skew);
+     * {@code allReduceMsPerStep}: the all-reduces themselves once every replica is there.
+     */
     public record Result(long steps, long badRows, double rowsPerSecond, double allReduceMsPerStep, double bytesPerStep,
-                         String stopped, long resumedFrom, boolean failed) {}
+                         String stopped, long resumedFrom, boolean failed, double waitMsPerStep) {}
 
     private final TrainConfig data;
     private final UnitSource source;
@@ -72,6 +76,7 @@ public final class ReplicaTrainer {
     private final List<Integer> ownedIndex = new ArrayList<>();
     private final List<Learner> learners = new ArrayList<>();
     private long commNanos;
+    private long waitNanos;
     private Runnable stepListener = () -> {};
     private long stepDelayMs;
 
@@ -181,7 +186,7 @@ public final class ReplicaTrainer {
             long steps = l.trainer.stepsTaken() - l.startStep;
             results.add(new Result(l.trainer.stepsTaken(), l.badRows(false), steps * (double) l.cfg.batch() / sec,
                     steps == 0 ? 0 : commNanos / 1e6 / steps, steps == 0 ? 0 : (comm.bytesReduced() - bytesAtStart) / (double) steps,
-                    l.stopped, l.resumedFrom, l.failed));
+                    l.stopped, l.resumedFrom, l.failed, steps == 0 ? 0 : waitNanos / 1e6 / steps));
         }
         return results;
     }
@@ -324,7 +329,8 @@ public final class ReplicaTrainer {
             Step s;
             if (cfg.sync().exact()) {
                 // every replica's micro-batches, one update for all: gradients and statistics summed across replicas
-                for (float[] g : sum.buffers()) reduce(g, Op.SUM);
+                awaitReplicas();
+                sumAll(sum.buffers());
                 sum.scale(1f / streams);
                 stats.reduce();
                 s = finish(streams, cfg.batch());
@@ -478,6 +484,24 @@ public final class ReplicaTrainer {
     // ---- replicas agree ----
 
     private enum Op { SUM, MAX, MIN }
+
+    /**
+     * A one-value all-reduce before the gradients': every replica leaves it together, so the time measured here is
+     * the wait for the slowest replica and the gradient all-reduce's time is its transfer alone.
+     */
+    private void awaitReplicas() {
+        if (comm.size() == 1) return;
+        long t0 = System.nanoTime();
+        comm.sum(new float[1]);
+        waitNanos += System.nanoTime() - t0;
+    }
+
+    private void sumAll(float[][] arrays) {
+        if (comm.size() == 1) return;
+        long t0 = System.nanoTime();
+        comm.sum(arrays);
+        commNanos += System.nanoTime() - t0;
+    }
 
     private void reduce(float[] v, Op op) {
         if (comm.size() == 1) return;

@@ -104,7 +104,7 @@ public final class ReplicaTask<T> extends AbstractFunction1<Iterator<T>, Iterato
             ReplicaTrainer.Result r = trainer.run();
             CrosscoderSnapshot trained = outDir == null && comm.rank() == 0 ? CrosscoderSnapshot.of(trainer.crosscoder()) : null;
             return new Result(JSON.writeValueAsString(Map.of("rank", comm.rank(), "steps", r.steps(), "bad_rows", r.badRows(),
-                    "rows_per_s", r.rowsPerSecond(), "allreduce_ms_per_step", r.allReduceMsPerStep(), "bytes_per_step", r.bytesPerStep(),
+                    "rows_per_s", r.rowsPerSecond(), "allreduce_ms_per_step", r.allReduceMsPerStep(), "wait_ms_per_step", r.waitMsPerStep(), "bytes_per_step", r.bytesPerStep(),
                     "stopped", r.stopped() == null ? "" : r.stopped(), "resumed_from", r.resumedFrom())), trained);
         } finally {
             // Clean-up after a failure must not hide it: a tracker whose peer died reports an error of its own.

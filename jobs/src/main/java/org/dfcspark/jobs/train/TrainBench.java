@@ -46,9 +46,9 @@ public final class TrainBench {
         for (int workers = 1; workers <= 2; workers++) {
             Result r = trainOnCluster(s, store, hook, workers);
             rate[workers] = r.rowsPerSecond();
-            out.printf(Locale.ROOT, "%d worker(s) x 1 core: %.0f rows/s (%.0f per replica), %.0f ms/step, all-reduce %.0f ms and %.1f MB per step%n",
+            out.printf(Locale.ROOT, "%d worker(s) x 1 core: %.0f rows/s (%.0f per replica), %.0f ms/step, all-reduce %.0f ms and %.1f MB per step, after waiting %.0f ms for the slower replica%n",
                     workers, r.rowsPerSecond(), r.rowsPerSecond() / workers, 1e3 * s.rowsPerReplica() * workers / r.rowsPerSecond(),
-                    r.allReduceMs(), r.bytesPerStep() / 1e6);
+                    r.allReduceMs(), r.bytesPerStep() / 1e6, r.waitMs());
         }
         double efficiency = rate[2] / (2 * rate[1]);
         out.printf(Locale.ROOT, "scaling efficiency (rows/s with 2 / 2 x rows/s with 1): %.2f%n", efficiency);
@@ -58,7 +58,7 @@ public final class TrainBench {
                 4.0 * (2L * 32768 * 2 * s.d() + 32768 + 2L * s.d()) / 1e6, s.d());
     }
 
-    private record Result(double rowsPerSecond, double allReduceMs, double bytesPerStep) {}
+    private record Result(double rowsPerSecond, double allReduceMs, double bytesPerStep, double waitMs) {}
 
     static double ourReaderRowsPerSecond(String store, String hook) throws IOException {
         StoreLayerIndex index = StoreLayerIndex.open(store, hook);
@@ -123,7 +123,7 @@ public final class TrainBench {
                 TrainJob.Outcome o = TrainJob.run(spark, cfg, out, false, new PrintStream(PrintStream.nullOutputStream()));
                 List<String> metrics = Files.readAllLines(out.resolve("metrics.jsonl"));
                 double steady = new com.fasterxml.jackson.databind.ObjectMapper().readTree(metrics.get(metrics.size() - 1)).path("rows_per_s").asDouble();
-                return new Result(steady, o.allReduceMsPerStep(), o.bytesPerStep());
+                return new Result(steady, o.allReduceMsPerStep(), o.bytesPerStep(), o.waitMsPerStep());
             } finally {
                 spark.stop();
             }

@@ -35,7 +35,7 @@ public final class TrainJob {
 
     /** What a run did. {@code stopped} is empty when it completed; {@code alreadyDone}: {@code out} held the finished run. */
     public record Outcome(Path out, long steps, boolean alreadyDone, String stopped, double rowsPerSecond, double allReduceMsPerStep,
-                          double bytesPerStep, long resumedFrom, int attempts, double seconds) {}
+                          double bytesPerStep, long resumedFrom, int attempts, double seconds, double waitMsPerStep) {}
 
     private TrainJob() {}
 
@@ -54,7 +54,7 @@ public final class TrainJob {
         TrainState existing = checkOut(out, cfg, data, resume);
         if (existing != null && existing.finished()) {
             log.println(out + " already holds this run, finished at step " + existing.step() + "; nothing to do");
-            return new Outcome(out, existing.step(), true, "", 0, 0, 0, existing.step(), 0, 0);
+            return new Outcome(out, existing.step(), true, "", 0, 0, 0, existing.step(), 0, 0, 0);
         }
         Normalization norm = data.normalization(cfg);
         Map<String, Object> prov = new LinkedHashMap<>();
@@ -179,7 +179,7 @@ public final class TrainJob {
         if (r0 == null) throw new IllegalStateException("no result from replica 0");
         return new Outcome(out, r0.path("steps").asLong(), false, r0.path("stopped").asText(), r0.path("rows_per_s").asDouble(),
                 r0.path("allreduce_ms_per_step").asDouble(), r0.path("bytes_per_step").asDouble(), r0.path("resumed_from").asLong(),
-                attempts, (System.nanoTime() - started) / 1e9);
+                attempts, (System.nanoTime() - started) / 1e9, r0.path("wait_ms_per_step").asDouble());
     }
 
     static String describe(CrosscoderConfig c) {
