@@ -57,11 +57,9 @@ public final class ReplicaTrainer {
 
     /**
      * How a learner's run ended; {@code stopped} is null when it took all its steps, {@code failed} is true when it
-     * threw (in lockstep; alone it propagates the exception).
-     */
-    /**
-     * {@code waitMsPerStep}: time spent waiting for the slowest replica to reach the gradient all-reduce (skew);
-     * {@code allReduceMsPerStep}: the all-reduces themselves once every replica is there.
+     * threw (in lockstep; alone it propagates the exception). {@code waitMsPerStep}: time spent waiting for the slowest
+     * replica to reach the gradient all-reduce (skew); {@code allReduceMsPerStep}: the all-reduces themselves once every
+     * replica is there.
      */
     public record Result(long steps, long badRows, double rowsPerSecond, double allReduceMsPerStep, double bytesPerStep,
                          String stopped, long resumedFrom, boolean failed, double waitMsPerStep) {}

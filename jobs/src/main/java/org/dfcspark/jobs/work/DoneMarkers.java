@@ -7,9 +7,8 @@ import java.util.Set;
 import java.util.TreeSet;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
-import org.apache.hadoop.fs.LocatedFileStatus;
+import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.Path;
-import org.apache.hadoop.fs.RemoteIterator;
 import org.apache.spark.util.SerializableConfiguration;
 
 /**
@@ -79,15 +78,27 @@ public final class DoneMarkers implements Serializable {
         FileSystem fs = HadoopFiles.fs(root(), conf.value());
         if (!fs.exists(root())) return ids;
         String prefix = fs.makeQualified(root()).toUri().getPath() + "/";
-        RemoteIterator<LocatedFileStatus> files = fs.listFiles(root(), true);
-        while (files.hasNext()) {
-            Path p = files.next().getPath();
+        collect(fs, root(), prefix, ids);
+        return ids;
+    }
+
+    /**
+     * A walk with {@code listStatus} that reads names only. Not {@code listFiles}: its {@code LocatedFileStatus} copies
+     * each file's permissions, which the local file system reads by running {@code ls} per file, so every progress
+     * poll started one process per file and failed whenever a temporary file was renamed away meanwhile.
+     */
+    private void collect(FileSystem fs, Path dir, String prefix, Set<String> ids) throws IOException {
+        for (FileStatus st : fs.listStatus(dir)) {
+            Path p = st.getPath();
             String name = p.getName();
+            if (st.isDirectory()) {
+                collect(fs, p, prefix, ids);
+                continue;
+            }
             String path = p.toUri().getPath();
             if (name.startsWith(".") || !name.endsWith(suffix) || !path.startsWith(prefix)) continue;
             ids.add(path.substring(prefix.length(), path.length() - suffix.length()));
         }
-        return ids;
     }
 
     /** Deletes the temporary files that killed attempts left under the root (markers', and outputs' kept there). */
