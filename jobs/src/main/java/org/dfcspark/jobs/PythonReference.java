@@ -23,8 +23,8 @@ import org.dfcspark.data.ProjectPaths;
  * runs (the comparison with the scripts people use today). Benchmarks report the ratio to both.
  */
 public final class PythonReference {
-    /** The glibc allocator variables {@code bin/dfc} sets. */
-    public static final List<String> ALLOCATOR_VARIABLES = List.of("MALLOC_MMAP_MAX_", "MALLOC_TRIM_THRESHOLD_", "MALLOC_ARENA_MAX");
+    /** The allocator variables {@code bin/dfc} sets: glibc's, and libtorch's huge-page switch. */
+    public static final List<String> ALLOCATOR_VARIABLES = List.of("MALLOC_MMAP_MAX_", "MALLOC_TRIM_THRESHOLD_", "MALLOC_ARENA_MAX", "THP_MEM_ALLOC_ENABLE");
     private static final ObjectMapper JSON = new ObjectMapper();
 
     public enum Allocator {

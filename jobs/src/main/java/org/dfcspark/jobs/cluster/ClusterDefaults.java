@@ -24,7 +24,7 @@ import java.util.function.Function;
  * </ul>
  */
 public final class ClusterDefaults {
-    static final List<String> FORWARDED_ENV = List.of("OMP_WAIT_POLICY", "MALLOC_MMAP_MAX_", "MALLOC_TRIM_THRESHOLD_", "MALLOC_ARENA_MAX", "OPT_OUT_TRACKING");
+    static final List<String> FORWARDED_ENV = List.of("OMP_WAIT_POLICY", "MALLOC_MMAP_MAX_", "MALLOC_TRIM_THRESHOLD_", "MALLOC_ARENA_MAX", "THP_MEM_ALLOC_ENABLE", "OPT_OUT_TRACKING");
 
     private ClusterDefaults() {}
 
@@ -47,7 +47,7 @@ public final class ClusterDefaults {
             List<String> flags = new ArrayList<>();
             for (String a : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
                 if (a.startsWith("--add-") || a.startsWith("-Dai.djl.") || a.startsWith("-Djdk.reflect.") || a.startsWith("-Dio.netty.")
-                        || a.startsWith("-XX:+IgnoreUnrecognizedVMOptions")) flags.add(a);
+                        || a.startsWith("-XX:+IgnoreUnrecognizedVMOptions") || a.equals("-XX:+UseTransparentHugePages")) flags.add(a);
             }
             if (!flags.isEmpty()) add.put("spark.executor.extraJavaOptions", String.join(" ", flags));
         }

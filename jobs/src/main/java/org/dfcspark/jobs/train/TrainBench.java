@@ -105,9 +105,10 @@ public final class TrainBench {
                     .config("spark.executor.cores", "1").config("spark.cores.max", Integer.toString(workers))
                     .config("spark.executor.memory", s.workerMemory()).config("spark.executor.extraClassPath", classes)
                     .config(org.dfcspark.jobs.cluster.ClusterPaths.SHARED_FS, "true") // one machine: every node sees the store
-                    .config("spark.executor.extraJavaOptions", "-Dai.djl.offline=true -Dai.djl.pytorch.num_interop_threads=1")
+                    .config("spark.executor.extraJavaOptions", "-Dai.djl.offline=true -Dai.djl.pytorch.num_interop_threads=1 -XX:+UseTransparentHugePages")
                     .config("spark.executorEnv.OMP_WAIT_POLICY", "PASSIVE").config("spark.executorEnv.MALLOC_MMAP_MAX_", "0")
                     .config("spark.executorEnv.MALLOC_TRIM_THRESHOLD_", "68719476736").config("spark.executorEnv.MALLOC_ARENA_MAX", "1")
+                    .config("spark.executorEnv.THP_MEM_ALLOC_ENABLE", "1")
                     .config("spark.executorEnv.DJL_CACHE_DIR", System.getenv().getOrDefault("DJL_CACHE_DIR", root.resolve(".djl-cache").toString()))
                     .getOrCreate();
             try {
