@@ -119,7 +119,7 @@ public final class EvaluateBench {
     private static List<FeatureRankingStage.Ranking> rankings(SparkSession spark, EvaluateOptions o) throws IOException {
         List<PromptRecord> tool = PromptsTable.readLocal(spark, o.rankingTool(), o.rankingLimit());
         List<PromptRecord> generic = PromptsTable.readLocal(spark, o.rankingGeneric(), o.rankingLimit());
-        return FeatureRankingStage.run(spark, o, Preflight.targets(o), Preflight.encode(o, List.of(), tool, generic));
+        return FeatureRankingStage.run(spark, o, Preflight.targets(o), Preflight.encode(o, List.of(), tool, generic, System.out));
     }
 
     private static int identical(List<List<Integer>> ours, JsonNode theirs) {

@@ -56,7 +56,7 @@ public final class EvaluateJob {
         List<PromptRecord> prompts = nonEmpty(PromptsTable.readLocal(spark, o.prompts(), o.limit()), o.prompts());
         List<PromptRecord> tool = nonEmpty(PromptsTable.readLocal(spark, o.rankingTool(), o.rankingLimit()), o.rankingTool());
         List<PromptRecord> generic = nonEmpty(PromptsTable.readLocal(spark, o.rankingGeneric(), o.rankingLimit()), o.rankingGeneric());
-        EncodedPrompts encoded = Preflight.encode(o, prompts, tool, generic);
+        EncodedPrompts encoded = Preflight.encode(o, prompts, tool, generic, log);
         claimOutput(out, o);
         log.printf(Locale.ROOT, "evaluate: %d crosscoder x hook target(s), %d prompts, protocol %s, up to %d new tokens -> %s%n",
                 targets.size(), prompts.size(), o.protocol().id(), o.maxNewTokens(), out);

@@ -22,14 +22,16 @@ import java.util.TreeSet;
  * @param limit          first N evaluation prompts, -1 = all
  * @param rankingLimit   first N prompts of each ranking table, -1 = all
  * @param maxNewTokens   default 200 (the paper's)
+ * @param beyondContext  {@code beyond_context = run}: prompts longer than the models' {@code max_position_embeddings}
+ *                       are evaluated anyway (RoPE has no table to run off; HF runs them too), instead of refused
  * @param canonical      the resolved config as JSON: a rerun into the same output must have the same one
  */
 public record EvaluateOptions(String modelA, String modelB, String prompts, int limit, String rankingTool, String rankingGeneric,
                               int rankingLimit, List<String> crosscoders, List<String> hooks, Protocol protocol, int maxNewTokens,
-                              List<Experiment> experiments, long seed, int shardSize, String canonical) implements Serializable {
+                              List<Experiment> experiments, long seed, int shardSize, boolean beyondContext, String canonical) implements Serializable {
 
     static final Set<String> KEYS = Set.of("model_a", "model_b", "prompts", "limit", "ranking_prompts", "crosscoders", "hooks",
-            "protocol", "max_new_tokens", "experiments", "seed", "shard_size");
+            "protocol", "max_new_tokens", "experiments", "seed", "shard_size", "beyond_context");
     static final Set<String> RANKING_KEYS = Set.of("tool", "generic", "limit");
 
     public static EvaluateOptions fromFile(String path, List<String> sets) {
@@ -69,10 +71,14 @@ public record EvaluateOptions(String modelA, String modelB, String prompts, int 
             int shard = c.hasPath("shard_size") ? c.getInt("shard_size") : 16;
             if (maxNew < 1) throw new IllegalArgumentException("max_new_tokens must be >= 1, got " + maxNew);
             if (shard < 1) throw new IllegalArgumentException("shard_size must be >= 1, got " + shard);
+            String beyond = c.hasPath("beyond_context") ? c.getString("beyond_context") : "refuse";
+            if (!beyond.equals("refuse") && !beyond.equals("run")) {
+                throw new IllegalArgumentException("beyond_context must be refuse or run, got '" + beyond + "'");
+            }
             return new EvaluateOptions(c.getString("model_a"), c.getString("model_b"), c.getString("prompts"),
                     c.hasPath("limit") ? c.getInt("limit") : -1, rank.getString("tool"), rank.getString("generic"),
                     rank.hasPath("limit") ? rank.getInt("limit") : -1, List.copyOf(ccs), List.copyOf(hooks), protocol, maxNew,
-                    List.copyOf(experiments), c.hasPath("seed") ? c.getLong("seed") : 42, shard,
+                    List.copyOf(experiments), c.hasPath("seed") ? c.getLong("seed") : 42, shard, beyond.equals("run"),
                     c.root().render(ConfigRenderOptions.concise().setFormatted(true)));
         } catch (ConfigException e) {
             throw new IllegalArgumentException(e.getMessage().replaceFirst("^[^:]*: ", ""));

@@ -1,12 +1,14 @@
 package org.dfcspark.jobs.evaluate;
 
 import java.io.IOException;
+import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.dfcspark.data.PromptRecord;
@@ -68,25 +70,47 @@ public final class Preflight {
     /**
      * The evaluation and ranking prompts' ids, rendered as the protocol says and tokenized once for the whole job
      * (the ranking stage and the work items take these ids). Each must fit the models' context, the evaluation
-     * prompts with room for {@code max_new_tokens} (the position embeddings end there; a longer prompt would run but
-     * mean nothing).
+     * prompts with room for {@code max_new_tokens}: beyond {@code max_position_embeddings} a model runs (RoPE is
+     * computed for any position, as HF does) but outside anything it was trained on. With {@code beyond_context =
+     * run} such prompts are evaluated anyway and {@code log} says how many (the paper protocol on a small model is
+     * the case: the contrast with the fixed protocol is the finding); otherwise the first is refused.
      */
-    public static EncodedPrompts encode(EvaluateOptions o, List<PromptRecord> prompts, List<PromptRecord> tool, List<PromptRecord> generic)
-            throws IOException {
+    public static EncodedPrompts encode(EvaluateOptions o, List<PromptRecord> prompts, List<PromptRecord> tool, List<PromptRecord> generic,
+                                        PrintStream log) throws IOException {
         int context = Qwen2Config.load(Path.of(o.modelA())).maxPositionEmbeddings();
         try (PromptEncoder enc = new PromptEncoder(Path.of(o.modelB()), o.protocol())) {
-            return new EncodedPrompts(fitting(o, enc, context, prompts, o.maxNewTokens(), "evaluation"), fitting(o, enc, context, tool, 0, "ranking"),
-                    fitting(o, enc, context, generic, 0, "ranking"), enc.padTokenId());
+            EncodedPrompts e = new EncodedPrompts(fitting(o, enc, context, prompts, o.maxNewTokens(), "evaluation"),
+                    fitting(o, enc, context, tool, 0, "ranking"), fitting(o, enc, context, generic, 0, "ranking"), enc.padTokenId());
+            if (o.beyondContext()) {
+                long eval = beyond(e.evaluation(), o.maxNewTokens(), context), rank = beyond(e.tool(), 0, context) + beyond(e.generic(), 0, context);
+                if (eval + rank > 0) {
+                    log.printf(Locale.ROOT, "evaluate: beyond_context = run: %d of %d evaluation prompts (+ %d new tokens) and %d of %d ranking prompts "
+                                    + "are longer than the models' context of %d positions; run anyway (longest: %d tokens)%n",
+                            eval, e.evaluation().size(), o.maxNewTokens(), rank, e.tool().size() + e.generic().size(), context, longest(e));
+                }
+            }
+            return e;
         }
+    }
+
+    private static long beyond(List<int[]> ids, int extra, int context) {
+        return ids.stream().filter(p -> p.length + extra > context).count();
+    }
+
+    private static int longest(EncodedPrompts e) {
+        int n = 0;
+        for (List<int[]> l : List.of(e.evaluation(), e.tool(), e.generic())) for (int[] p : l) n = Math.max(n, p.length);
+        return n;
     }
 
     private static List<int[]> fitting(EvaluateOptions o, PromptEncoder enc, int context, List<PromptRecord> records, int extra, String what) {
         List<int[]> out = new ArrayList<>(records.size());
         for (PromptRecord r : records) {
             int[] ids = enc.encode(r);
-            if (ids.length + extra > context) {
+            if (ids.length + extra > context && !o.beyondContext()) {
                 throw new IllegalArgumentException(what + " prompt " + r.id() + " is " + ids.length + " tokens in the " + o.protocol().id()
-                        + " protocol's rendering" + (extra > 0 ? " + " + extra + " new tokens" : "") + ", beyond the models' context of " + context);
+                        + " protocol's rendering" + (extra > 0 ? " + " + extra + " new tokens" : "") + ", beyond the models' context of " + context
+                        + " (set beyond_context = run to evaluate it anyway)");
             }
             out.add(ids);
         }

@@ -264,6 +264,34 @@ class EvaluateJobTest {
         assertNotNull(CrosscoderCache.get(cc, Protocol.FIXED).config().normalization(), "fixed: the crosscoder's normalisation");
     }
 
+    /**
+     * The issue's "run it anyway": with {@code beyond_context = run} the paper protocol renders ToolRL's raw system
+     * prompt (over 1700 tokens) for the organism's 512-position context, and the job evaluates it and says so.
+     */
+    @Test
+    void beyondContextRunsThePaperProtocolOnPromptsLongerThanTheContext() throws IOException {
+        Path out = dir.resolve("eval-paper-beyond");
+        java.io.ByteArrayOutputStream logged = new java.io.ByteArrayOutputStream();
+        EvaluateJob.Outcome paper = EvaluateJob.run(spark, options("protocol=paper", "beyond_context=run", "limit=1", "max_new_tokens=4",
+                "ranking_prompts.limit=4", "experiments=[{type=clean, models=[A, B]}, {type=reconstruction, models=[A], keep_error=[false, true]}]"),
+                out, new PrintStream(logged, true));
+        assertEquals(4, paper.generations());
+        String log = logged.toString();
+        assertTrue(log.contains("1 of 1 evaluation prompts (+ 4 new tokens)") && log.contains("context of 512 positions; run anyway"), log);
+        List<Row> gens = table(out, "generations");
+        for (Row r : gens) assertTrue(r.getList(r.fieldIndex("prompt_ids")).size() > 512, "the raw rendering is beyond the context");
+        Object clean = null, errorKept = null;
+        for (Row r : gens) {
+            if (!"A".equals(r.getAs("model"))) continue;
+            if ("clean".equals(r.getAs("experiment"))) clean = r.getList(r.fieldIndex("generated_ids"));
+            if (Boolean.TRUE.equals(r.getAs("keep_error"))) errorKept = r.getList(r.fieldIndex("generated_ids"));
+        }
+        assertNotNull(clean);
+        assertEquals(clean, errorKept, "the error-kept patch equals clean beyond the context too");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> options("beyond_context=maybe"));
+        assertTrue(e.getMessage().contains("beyond_context must be refuse or run"), e.getMessage());
+    }
+
     @Test
     void badInputsAreRefusedBeforeAnyWork() throws IOException {
         Path wrongD = dir.resolve("wrong-d/cc-d64");
