@@ -368,10 +368,15 @@ public final class Qwen2Model implements AutoCloseable {
         long b = h.getShape().get(0), t = h.getShape().get(1);
         int nH = config.numAttentionHeads(), kvH = config.numKeyValueHeads(), hd = config.headDim(), g = nH / kvH;
 
+        // Each intermediate is closed as soon as the next op has consumed it (the layer's scope would only free them at
+        // its end), so the allocator hands the same memory to the next op of the layer, as Python's reference counts do
+        // for HF: a layer's peak is a few activations instead of all of them. Autograd keeps its own references to
+        // what it saved for backward, so training is unaffected.
         NDArray x = rmsNorm(h, w.inputNorm);
         NDArray q = applyRope(Linear.linear(x, w.qW, w.qB).singletonOrThrow().reshape(b, t, nH, hd), cos, sin);
         NDArray k = applyRope(Linear.linear(x, w.kW, w.kB).singletonOrThrow().reshape(b, t, kvH, hd), cos, sin);
         NDArray v = Linear.linear(x, w.vW, w.vB).singletonOrThrow().reshape(b, t, kvH, hd);
+        x.close();
         k = k.transpose(0, 2, 1, 3); // (B, kvH, T, hd)
         v = v.transpose(0, 2, 1, 3);
         if (cache != null) {
@@ -382,20 +387,52 @@ public final class Qwen2Model implements AutoCloseable {
         long s = k.getShape().get(2);
         // GQA without repeating K/V: the g query heads sharing a KV head (h // g) form one (g*T)-row block.
         NDArray qg = q.reshape(b, t, kvH, g, hd).transpose(0, 2, 3, 1, 4).reshape(b, kvH, g * t, hd);
+        // (A view shares its base's memory, which is freed once every handle on it is closed: hence the named views.)
+        NDArray kT = k.transpose(0, 1, 3, 2);
+        NDArray raw = qg.matMul(kT);
+        closeAll(qg, kT);
         // Not mul(float): DJL wraps the number in a 0-d array over Java memory and closes it right after the op, but
         // autograd keeps it for the backward pass, which then reads freed memory (garbage gradients, seen as
         // occasional infinite gradient norms in training). A model-owned constant lives as long as any graph.
-        NDArray scores = qg.matMul(k.transpose(0, 1, 3, 2)).mul(attentionScale);
-        scores = scores.reshape(b, kvH, g, t, s).add(mask);
-        NDArray probs = softmaxF32(scores).reshape(b, kvH, g * t, s);
-        NDArray attn = probs.matMul(v).reshape(b, kvH, g, t, hd).transpose(0, 3, 1, 2, 4).reshape(b, t, nH * hd);
-        h = h.add(Linear.linear(attn, w.oW).singletonOrThrow());
+        NDArray scores = raw.mul(attentionScale);
+        raw.close();
+        NDArray byGroup = scores.reshape(b, kvH, g, t, s);
+        NDArray masked = byGroup.add(mask);
+        closeAll(byGroup, scores);
+        NDArray softmax = softmaxF32(masked);
+        masked.close();
+        NDArray probs = softmax.reshape(b, kvH, g * t, s);
+        NDArray heads = probs.matMul(v);
+        closeAll(probs, softmax);
+        NDArray split = heads.reshape(b, kvH, g, t, hd), perm = split.transpose(0, 3, 1, 2, 4);
+        NDArray attn = perm.reshape(b, t, nH * hd);
+        closeAll(perm, split, heads);
+        NDArray o = Linear.linear(attn, w.oW).singletonOrThrow();
+        attn.close();
+        h = h.add(o);
+        o.close();
 
         NDArray y = rmsNorm(h, w.postNorm);
         NDArray gate = Linear.linear(y, w.gateW).singletonOrThrow();
         NDArray up = Linear.linear(y, w.upW).singletonOrThrow();
-        NDArray act = gate.mul(gate.getNDArrayInternal().sigmoid()).mul(up); // SiLU(gate) * up
-        return h.add(Linear.linear(act, w.downW).singletonOrThrow());
+        y.close();
+        NDArray sig = gate.getNDArrayInternal().sigmoid();
+        NDArray silu = gate.mul(sig); // SiLU(gate)
+        gate.close();
+        sig.close();
+        NDArray act = silu.mul(up);
+        silu.close();
+        up.close();
+        NDArray down = Linear.linear(act, w.downW).singletonOrThrow();
+        act.close();
+        NDArray out = h.add(down);
+        down.close();
+        h.close(); // the residual after attention (the layer's input h is the caller's)
+        return out;
+    }
+
+    private static void closeAll(NDArray... arrays) {
+        for (NDArray a : arrays) a.close();
     }
 
     /** HF Qwen2RMSNorm: computed in float32, cast back, then scaled by the weight. */
