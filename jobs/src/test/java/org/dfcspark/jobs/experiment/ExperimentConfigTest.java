@@ -1,6 +1,7 @@
 package org.dfcspark.jobs.experiment;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -48,6 +49,20 @@ class ExperimentConfigTest {
         assertEquals(96 * 4, g.variants().size());
         assertEquals(Path.of("/runs/x/sweep/variants/cc-D1k-k8/blocks.0.hook_resid_post"), e.variantDirs(OUT).get(0));
         assertEquals(List.of("fixed"), e.protocols());
+    }
+
+    @Test
+    void theOrganismPaperProtocolRunsAreTheReconstructionRunsBeyondTheContext() {
+        for (String name : List.of("organism-reconstruction-paper.conf", "organism-reconstruction-rl-paper.conf")) {
+            ExperimentConfig e = shipped(name);
+            assertEquals(List.of("paper"), e.protocols(), name);
+            assertEquals(48, e.grid(OUT).variants().size(), name);
+            EvaluateOptions o = e.evaluateOptions("paper", List.of("c"));
+            assertTrue(o.beyondContext(), name + ": the raw rendering is beyond the organism's context, evaluated anyway");
+            assertEquals(32, o.rankingLimit(), name);
+            assertEquals(name.contains("-rl-") ? "data/organism/rl" : "data/organism/rl-mid", o.modelA(), name);
+        }
+        assertFalse(shipped("organism-reconstruction.conf").evaluateOptions("fixed", List.of("c")).beyondContext(), "refuse by default");
     }
 
     @Test
