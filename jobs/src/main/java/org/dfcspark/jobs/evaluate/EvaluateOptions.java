@@ -17,7 +17,8 @@ import java.util.TreeSet;
  * What {@code bin/dfc evaluate} runs, read from a HOCON file with {@code --set key=value} overrides (the value is
  * HOCON too: {@code --set limit=4}, {@code --set hooks=[blocks.1.hook_resid_post]}). Keys are those of the issue's
  * config; {@code seed} (random-direction controls and bootstrap intervals), {@code shard_size} (prompts per Spark
- * task) and {@code beyond_context} are optional additions. An unknown key is refused with one line. Serialisable: shipped to the executors.
+ * task) and {@code beyond_context} are optional additions. An unknown key is refused with one line. Serialisable:
+ * shipped to the executors.
  *
  * @param limit          first N evaluation prompts, -1 = all
  * @param rankingLimit   first N prompts of each ranking table, -1 = all
