@@ -12,16 +12,16 @@ import java.util.Locale;
 import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.SparkConf;
-import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
 import org.dfcspark.data.PromptRecord;
+import org.dfcspark.jobs.ConcurrentJobs;
 import org.dfcspark.jobs.prompts.PromptsTable;
 import org.dfcspark.jobs.harvest.ExecutorRuntime;
 import org.dfcspark.jobs.work.DoneMarkers;
 import org.dfcspark.jobs.work.HadoopFiles;
 import org.dfcspark.jobs.work.InFlightProgress;
+import org.dfcspark.jobs.work.ParquetRows;
 import org.dfcspark.jobs.work.ProgressReporter;
 import org.dfcspark.jobs.work.WorkQueue;
 
@@ -29,9 +29,9 @@ import org.dfcspark.jobs.work.WorkQueue;
  * {@code bin/dfc evaluate}: reconstruction, spillover and steering for every crosscoder × hook of a config, on Spark.
  * The driver checks every input ({@link Preflight}), ranks features in a Spark stage of one task per hook
  * ({@link FeatureRankingStage}, written to {@code OUT/features/}), expands the experiments into conditions per crosscoder ({@link ConditionPlan}) and cuts
- * work items of {@code shard_size} prompts; one Spark task per pending item ({@link EvaluateTask}) generates and
- * scores. From the items' files it writes {@code OUT/generations/}, {@code OUT/conditions/} and {@code OUT/summary/}
- * (data-schemas/evaluation.md). Resumable: a rerun into the same OUT with the same config skips finished items; a
+ * work items of {@code shard_size} prompts; one Spark task per pending item ({@link EvaluateTask}) generates, scores
+ * and writes its rows as one file of {@code OUT/generations/}. From their verdicts the driver writes
+ * {@code OUT/conditions/} and {@code OUT/summary/} (data-schemas/evaluation.md). Resumable: a rerun into the same OUT with the same config skips finished items; a
  * rerun with another config is refused.
  */
 public final class EvaluateJob {
@@ -53,9 +53,11 @@ public final class EvaluateJob {
         long start = System.nanoTime();
         Preflight.checkModels(o);
         List<EvaluationTarget> targets = Preflight.targets(o);
-        List<PromptRecord> prompts = nonEmpty(PromptsTable.readLocal(spark, o.prompts(), o.limit()), o.prompts());
-        List<PromptRecord> tool = nonEmpty(PromptsTable.readLocal(spark, o.rankingTool(), o.rankingLimit()), o.rankingTool());
-        List<PromptRecord> generic = nonEmpty(PromptsTable.readLocal(spark, o.rankingGeneric(), o.rankingLimit()), o.rankingGeneric());
+        List<List<PromptRecord>> tables = ConcurrentJobs.all(
+                () -> nonEmpty(PromptsTable.readLocal(spark, o.prompts(), o.limit()), o.prompts()),
+                () -> nonEmpty(PromptsTable.readLocal(spark, o.rankingTool(), o.rankingLimit()), o.rankingTool()),
+                () -> nonEmpty(PromptsTable.readLocal(spark, o.rankingGeneric(), o.rankingLimit()), o.rankingGeneric()));
+        List<PromptRecord> prompts = tables.get(0), tool = tables.get(1), generic = tables.get(2);
         EncodedPrompts encoded = Preflight.encode(o, prompts, tool, generic, log);
         claimOutput(out, o);
         log.printf(Locale.ROOT, "evaluate: %d crosscoder x hook target(s), %d prompts, protocol %s, up to %d new tokens -> %s%n",
@@ -63,19 +65,19 @@ public final class EvaluateJob {
 
         // 2. ranking: a Spark stage, one task per hook
         long t0 = System.nanoTime();
+        Configuration hadoop = HadoopFiles.storeConf(spark.sparkContext().hadoopConfiguration());
         SparkConf conf = spark.sparkContext().getConf();
         int threads = ExecutorRuntime.threadsPerTask(conf.get("spark.master", "local[2]"), conf.getInt("spark.executor.cores", 1),
                 conf.getInt("spark.task.cpus", 1));
         List<FeatureRankingStage.Ranking> rankings = FeatureRankingStage.run(spark, o, targets, encoded);
-        spark.createDataFrame(FeatureRankingStage.rows(rankings), EvaluationTables.FEATURES).coalesce(1).write().mode(SaveMode.Overwrite)
-                .parquet(out.resolve("features").toString());
+        ParquetRows.writeTable(hadoopPath(out.resolve("features")), EvaluationTables.FEATURES, FeatureRankingStage.rows(rankings), hadoop);
 
         long t1 = System.nanoTime();
 
         // 3. work items
-        Configuration hadoop = HadoopFiles.storeConf(spark.sparkContext().hadoopConfiguration());
         DoneMarkers markers = markers(out, hadoop);
         markers.deleteTemporaries(); // what killed attempts left
+        HadoopFiles.deleteTemporaries(hadoopPath(EvaluationItem.generations(out)), hadoop);
         List<EvaluationItem> items = new ArrayList<>();
         Map<String, double[]> meanF = new HashMap<>();
         for (FeatureRankingStage.Ranking r : rankings) {
@@ -89,17 +91,23 @@ public final class EvaluateJob {
                         conditions, r.toolMean()));
             }
         }
+        for (EvaluationItem item : items) { // a marker whose rows are gone (deleted by hand, or an older layout): the item is redone
+            if (markers.isDone(item.id()) && !HadoopFiles.exists(hadoopPath(item.file(out)), hadoop)) {
+                log.println("  " + item.describe() + ": done marker without its rows " + item.file(out) + "; computing it again");
+                HadoopFiles.fs(markers.marker(item.id()), hadoop).delete(markers.marker(item.id()), false);
+            }
+        }
         List<EvaluationItem> pending = WorkQueue.pending(items, markers);
         log.printf(Locale.ROOT, "  %d work item(s), %d already done%n", items.size(), items.size() - pending.size());
         if (!pending.isEmpty()) runItems(spark, items, pending, markers, new EvaluateTask(o, out, threads, hadoop), log);
 
         long t2 = System.nanoTime();
 
-        // 4. tables
-        List<String> files = new ArrayList<>();
+        // 4. tables: the items wrote the generations table; the others are small and written here, without Spark jobs
+        List<org.apache.hadoop.fs.Path> files = new ArrayList<>();
         long forwarded = 0, naive = 0, read = 0;
         for (EvaluationItem item : items) {
-            files.add(item.file(out).toString());
+            files.add(hadoopPath(item.file(out)));
             String marker = markers.read(item.id());
             if (marker == null) throw new IllegalStateException(item.describe() + " has no done marker " + markers.marker(item.id()));
             EvaluateTask.Tokens t = EvaluateTask.tokens(marker);
@@ -107,14 +115,11 @@ public final class EvaluateJob {
             naive += t.naive();
             read += t.partnerRead();
         }
-        Dataset<Row> generations = spark.read().schema(EvaluationTables.GENERATIONS).json(files.toArray(new String[0]));
-        generations.write().mode(SaveMode.Overwrite).parquet(out.resolve("generations").toString());
-        List<Row> verdicts = spark.read().parquet(out.resolve("generations").toString()).drop("text", "prompt_ids", "generated_ids").collectAsList();
+        List<Row> verdicts = ParquetRows.read(files, EvaluationTables.VERDICTS, hadoop);
         List<Row> conditions = EvaluationTables.conditions(verdicts, meanF, o.protocol().headline(), o.seed());
-        spark.createDataFrame(conditions, EvaluationTables.CONDITIONS).coalesce(1).write().mode(SaveMode.Overwrite)
-                .parquet(out.resolve("conditions").toString());
-        spark.createDataFrame(EvaluationTables.summary(conditions, o.protocol().headline()), EvaluationTables.SUMMARY).coalesce(1).write()
-                .mode(SaveMode.Overwrite).parquet(out.resolve("summary").toString());
+        ParquetRows.writeTable(hadoopPath(out.resolve("conditions")), EvaluationTables.CONDITIONS, conditions, hadoop);
+        ParquetRows.writeTable(hadoopPath(out.resolve("summary")), EvaluationTables.SUMMARY, EvaluationTables.summary(conditions, o.protocol().headline()),
+                hadoop);
 
         long t3 = System.nanoTime();
         log.printf(Locale.ROOT, "  wall time: preflight %.1f s, ranking %.1f s, items %.1f s, tables %.1f s%n", (t0 - start) / 1e9, (t1 - t0) / 1e9,
@@ -124,6 +129,10 @@ public final class EvaluateJob {
         log.printf(Locale.ROOT, "  %d generations; tokens forwarded: %d with prefix reuse vs %d naively (%.0f%%), plus %d partner tokens read "
                 + "(layers 0..L only)%n", verdicts.size(), forwarded, naive, naive == 0 ? 0 : 100.0 * forwarded / naive, read);
         return new Outcome(pending.size(), items.size() - pending.size(), verdicts.size(), forwarded, naive, read, (t2 - t1) / 1e9);
+    }
+
+    private static org.apache.hadoop.fs.Path hadoopPath(Path p) {
+        return new org.apache.hadoop.fs.Path(p.toUri());
     }
 
     /** An evaluation's done markers: {@code OUT/items/<crosscoder>/<hook>/shard-NNNNN.done.json}. */

@@ -4,11 +4,7 @@ import ai.djl.Device;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.io.BufferedWriter;
 import java.io.IOException;
-import java.io.OutputStreamWriter;
-import java.io.Writer;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -22,8 +18,8 @@ import org.dfcspark.eval.ConditionEdits;
 import org.dfcspark.eval.ConditionGenerator;
 import org.dfcspark.eval.GenerationScores;
 import org.dfcspark.jobs.harvest.ExecutorRuntime;
-import org.dfcspark.jobs.work.HadoopFiles;
 import org.dfcspark.jobs.work.ItemTask;
+import org.dfcspark.jobs.work.ParquetRows;
 import org.dfcspark.jobs.work.TaskProgress;
 import org.dfcspark.jobs.work.WorkQueue;
 import org.dfcspark.model.GenerationConfig;
@@ -36,7 +32,8 @@ import org.dfcspark.testing.InjectedFaults;
  * Runs one {@link EvaluationItem} inside a Spark task of its own ({@link WorkQueue}): models from {@link ModelCache}
  * (once per executor), the crosscoder from {@link CrosscoderCache}, every prompt through
  * {@link ConditionGenerator#generate} (prefix reuse), every generation scored by all four scorers. Exactly once like
- * the harvest: the rows go to a hidden temporary file that is renamed to the item's final name, and only then does
+ * the harvest: the rows go to a hidden temporary Parquet file ({@link ParquetRows}) that is renamed to the item's final
+ * name, one file of the generations table ({@link EvaluationItem#file}), and only then does
  * the queue write the done marker this returns (the token counts); an item with a marker is never redone, a killed
  * attempt leaves at most a temporary file (deleted before the next run) or a complete file without marker
  * (rewritten with the same rows).
@@ -77,8 +74,7 @@ public final class EvaluateTask implements ItemTask<EvaluationItem> {
             GenerationConfig cfg = GenerationConfig.forModel(Path.of(o.modelB()), o.maxNewTokens());
             ConditionEdits edits = new ConditionEdits(cc, a.config().hiddenSize(), item.toolMean(), threads);
             ConditionGenerator gen = new ConditionGenerator(a, b, HookPoint.parse(item.target().hook()), edits, cfg, enc::decode);
-            HadoopFiles.writeAtomically(file, true, conf.value(), stream -> {
-                Writer w = new BufferedWriter(new OutputStreamWriter(stream, StandardCharsets.UTF_8));
+            ParquetRows.write(file, EvaluationTables.GENERATIONS, conf.value(), w -> {
                 for (int i = 0; i < item.prompts().size(); i++) {
                     PromptRecord r = item.prompts().get(i);
                     ConditionGenerator.PromptGenerations pg = gen.generate(item.promptIds().get(i), conditions);
@@ -87,16 +83,13 @@ public final class EvaluateTask implements ItemTask<EvaluationItem> {
                     tokens[2] += pg.partnerTokensRead();
                     for (int c = 0; c < conditions.size(); c++) {
                         ConditionGenerator.Generation g = pg.generations().get(c);
-                        w.write(JSON.writeValueAsString(row(item, o, item.conditions().get(c), r, item.firstPrompt() + i, g)));
-                        w.write('\n');
+                        w.write(ParquetRows.fromJson(row(item, o, item.conditions().get(c), r, item.firstPrompt() + i, g), EvaluationTables.GENERATIONS));
                     }
                     progress.add("prompts", 1);
                     if (injectFailure) { // test hook: die with part of the rows written, before the file is published
-                        w.flush();
                         throw new IllegalStateException("injected failure in evaluation item " + item.id() + " (first attempt, after one prompt)");
                     }
                 }
-                w.flush();
             });
         }
         return JSON.writeValueAsString(JSON.createObjectNode().put("prompts", item.prompts().size()).put("tokens_forwarded", tokens[0])

@@ -18,7 +18,7 @@ public record EvaluationItem(EvaluationTarget target, int shard, int firstPrompt
                              List<PlannedCondition> conditions,
                              double[] toolMean) implements WorkItem {
 
-    /** {@code <crosscoder>/<hook>/shard-NNNNN}: the item's files are {@code OUT/items/<id>.jsonl} and {@code .done.json}. */
+    /** {@code <crosscoder>/<hook>/shard-NNNNN}: the item's done marker is {@code OUT/items/<id>.done.json}. */
     @Override
     public String id() {
         return target.crosscoder() + "/" + target.hook() + "/" + String.format("shard-%05d", shard);
@@ -34,8 +34,16 @@ public record EvaluationItem(EvaluationTarget target, int shard, int firstPrompt
         return out.resolve("items");
     }
 
-    /** The item's rows, one JSON object per generation. */
+    /** {@code OUT/generations/}: the generations table, whose files the items write. */
+    public static Path generations(Path out) {
+        return out.resolve("generations");
+    }
+
+    /**
+     * The item's rows: {@code OUT/generations/<crosscoder>@<hook>@shard-NNNNN.parquet}, one file of the generations
+     * table (flat: a directory per crosscoder would read as a partition column to Spark when its name has a '=').
+     */
     public Path file(Path out) {
-        return root(out).resolve(id() + ".jsonl");
+        return generations(out).resolve(id().replace('/', '@') + ".parquet");
     }
 }

@@ -46,6 +46,10 @@ public final class EvaluationTables {
                     f("toolrl_score", DoubleType), f("toolrl_format", DoubleType), f("toolrl_correctness", DoubleType),
                     f("toolrl_correct", BooleanType), f("bfcl_valid", BooleanType), f("bfcl_error_type", StringType))));
 
+    /** The generations' columns the per-condition statistics read: all but the texts and token ids. */
+    static final StructType VERDICTS = schema(java.util.Arrays.stream(GENERATIONS.fields())
+            .filter(x -> !List.of("text", "prompt_ids", "generated_ids").contains(x.name())).toList());
+
     public static final StructType CONDITIONS = schema(concat(List.of(f("crosscoder", StringType), f("hook", StringType), f("protocol", StringType)),
             CONDITION, List.of(f("mean_f", createArrayType(DoubleType)), f("headline", StringType), f("n", IntegerType)), perScorer(
                     "n", IntegerType, "rate", DoubleType, "rate_lower", DoubleType, "rate_upper", DoubleType,

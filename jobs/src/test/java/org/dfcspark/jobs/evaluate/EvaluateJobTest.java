@@ -185,14 +185,19 @@ class EvaluateJobTest {
         EvaluateJob.Outcome again = EvaluateJob.run(spark, options(), fixedOut, QUIET);
         assertEquals(0, again.itemsRun());
         assertEquals(2, again.itemsSkipped());
-        Path items = fixedOut.resolve("items/dfc-organism/" + HOOK);
+        Path items = fixedOut.resolve("items/dfc-organism/" + HOOK), generations = fixedOut.resolve("generations");
         Files.delete(items.resolve("shard-00001.done.json"));
-        Files.delete(items.resolve("shard-00001.jsonl"));
-        Path leftover = items.resolve(".shard-00001.jsonl.tmp-999");
+        Files.delete(generations.resolve("dfc-organism@" + HOOK + "@shard-00001.parquet"));
+        Path leftover = generations.resolve(".dfc-organism@" + HOOK + "@shard-00001.parquet.w.12345678.tmp");
         Files.writeString(leftover, "a killed attempt's partial rows");
         EvaluateJob.Outcome redo = EvaluateJob.run(spark, options(), fixedOut, QUIET);
         assertEquals(1, redo.itemsRun());
         assertFalse(Files.exists(leftover), "a killed attempt's temporary file is deleted");
+        assertEquals(before, sortedRows(table(fixedOut, "generations")));
+        // rows deleted but the marker kept (by hand, or an evaluation of an older layout): the item is redone, not trusted
+        Files.delete(generations.resolve("dfc-organism@" + HOOK + "@shard-00000.parquet"));
+        EvaluateJob.Outcome rowsGone = EvaluateJob.run(spark, options(), fixedOut, QUIET);
+        assertEquals(1, rowsGone.itemsRun());
         assertEquals(before, sortedRows(table(fixedOut, "generations")));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> EvaluateJob.run(spark, options("limit=3"), fixedOut, QUIET));
         assertTrue(e.getMessage().contains("another config"), e.getMessage());
@@ -209,11 +214,12 @@ class EvaluateJobTest {
         Path out = dir.resolve("eval-injected");
         Exception e = assertThrows(Exception.class, () -> WithFaults.run("evaluate.fail-shard=1", () -> EvaluateJob.run(spark, options(), out, QUIET)));
         assertTrue(causes(e).contains("injected failure in evaluation item"), causes(e));
-        Path items = out.resolve("items/dfc-organism/" + HOOK);
+        Path items = out.resolve("items/dfc-organism/" + HOOK), generations = out.resolve("generations");
         assertFalse(Files.exists(items.resolve("shard-00001.done.json")));
-        assertFalse(Files.exists(items.resolve("shard-00001.jsonl")));
-        try (var files = Files.list(items)) {
-            assertEquals(List.of(), files.filter(f -> f.getFileName().toString().startsWith(".shard-00001")).toList(), "its temporary file is deleted");
+        assertFalse(Files.exists(generations.resolve("dfc-organism@" + HOOK + "@shard-00001.parquet")));
+        try (var files = Files.list(generations)) {
+            assertEquals(List.of(), files.filter(f -> f.getFileName().toString().startsWith(".dfc-organism@" + HOOK + "@shard-00001")).toList(),
+                    "its temporary file is deleted");
         }
         EvaluateJob.Outcome rerun = EvaluateJob.run(spark, options(), out, QUIET);
         assertEquals(2, rerun.itemsRun() + rerun.itemsSkipped());
