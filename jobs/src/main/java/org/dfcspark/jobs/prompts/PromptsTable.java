@@ -12,6 +12,8 @@ import org.dfcspark.data.PromptRecord;
 import org.dfcspark.data.PromptRecord.Message;
 import org.dfcspark.data.PromptTableJson;
 import org.dfcspark.data.QuarantinedRow;
+import org.dfcspark.jobs.work.HadoopFiles;
+import org.dfcspark.jobs.work.ParquetRows;
 
 import scala.jdk.javaapi.CollectionConverters;
 
@@ -121,17 +123,20 @@ public final class PromptsTable {
      * The first {@code limit} records (all when limit < 0) of a prompts table on the driver, in file order: a Parquet
      * table (file or directory; the whole table checked as {@link #validate} does) or its JSON Lines form ({@code .jsonl},
      * {@link PromptTableJson}). For prompt sets that fit in memory (evaluation sets, a demo's training prompts). The
-     * Parquet table is read once (one Spark job) and checked on the driver: {@link #validate}'s three Spark jobs per
-     * table were most of an evaluation's preflight.
+     * Parquet table is read once and checked on the driver: {@link #validate}'s three Spark jobs per table were most of
+     * an evaluation's preflight. A table of one file that Spark wrote (every shipped one) is read without a Spark job
+     * ({@link ParquetRows#readSparkTable}: a job costs 0.1–0.2 s for a few hundred rows); any other with one job.
      */
     public static List<PromptRecord> readLocal(SparkSession spark, String path, int limit) throws java.io.IOException {
         if (path.endsWith(".jsonl")) return PromptTableJson.read(java.nio.file.Path.of(path), limit);
         if (!path.contains("://") && !java.nio.file.Files.exists(java.nio.file.Path.of(path))) {
             throw new IllegalArgumentException("prompts table not found: " + path);
         }
-        Dataset<Row> table = spark.read().parquet(path);
-        List<String> problems = schemaProblems(table.schema());
-        List<Row> rows = problems.isEmpty() ? table.collectAsList() : List.of();
+        ParquetRows.Table onDriver = ParquetRows.readSparkTable(new org.apache.hadoop.fs.Path(path),
+                HadoopFiles.storeConf(spark.sparkContext().hadoopConfiguration()));
+        Dataset<Row> table = onDriver != null ? null : spark.read().parquet(path);
+        List<String> problems = schemaProblems(onDriver != null ? onDriver.schema() : table.schema());
+        List<Row> rows = !problems.isEmpty() ? List.of() : onDriver != null ? onDriver.rows() : table.collectAsList();
         Map<String, Integer> perId = new LinkedHashMap<>();
         for (Row r : rows) {
             if (problems.size() < REPORTED) problems.addAll(rowProblems(r).stream().limit(REPORTED - problems.size()).toList());

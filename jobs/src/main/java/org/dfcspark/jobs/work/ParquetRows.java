@@ -11,6 +11,7 @@ import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.parquet.example.data.Group;
 import org.apache.parquet.example.data.simple.SimpleGroupFactory;
+import org.apache.parquet.hadoop.ParquetFileReader;
 import org.apache.parquet.hadoop.ParquetFileWriter;
 import org.apache.parquet.hadoop.ParquetReader;
 import org.apache.parquet.hadoop.ParquetWriter;
@@ -29,6 +30,7 @@ import org.apache.spark.sql.catalyst.expressions.GenericRowWithSchema;
 import org.apache.spark.sql.types.ArrayType;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.MapType;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 import scala.jdk.javaapi.CollectionConverters;
@@ -120,6 +122,86 @@ public final class ParquetRows {
             }
         }
         return out;
+    }
+
+    /** A table read whole on the driver: its Spark schema and its rows. */
+    public record Table(StructType schema, List<Row> rows) {}
+
+    /**
+     * The whole table at {@code path} on the driver, when it is one Parquet file (or a directory holding one) that
+     * Spark wrote: its footer carries the Spark schema, and its nested columns (structs, arrays, maps, at any depth) are
+     * in Spark's standard layout. Null otherwise (several files, whose order Spark's reader decides by size; another
+     * writer; Spark's legacy layout): the caller reads it with Spark. Rows in file order, nested values as Spark
+     * collects them: structs as rows, arrays as Scala sequences, maps as Scala maps.
+     */
+    public static Table readSparkTable(Path path, Configuration conf) throws IOException {
+        FileSystem fs = HadoopFiles.fs(path, conf);
+        List<Path> files = fs.getFileStatus(path).isDirectory() ? HadoopFiles.list(path, conf) : List.of(path);
+        if (files.size() != 1) return null;
+        Path file = files.get(0);
+        StructType schema;
+        try (ParquetFileReader footer = ParquetFileReader.open(HadoopInputFile.fromPath(file, conf))) {
+            String json = footer.getFooter().getFileMetaData().getKeyValueMetaData().get(SPARK_SCHEMA);
+            if (json == null || !(DataType.fromJson(json) instanceof StructType st)) return null;
+            schema = st;
+        } catch (RuntimeException e) {
+            throw new IOException(file + ": not a Parquet file: " + e.getMessage(), e);
+        }
+        List<Row> rows = new ArrayList<>();
+        try (ParquetReader<Group> r = ParquetReader.builder(new GroupReadSupport(), file).withConf(conf).build()) {
+            for (Group g = r.read(); g != null; g = r.read()) rows.add(struct(g, schema));
+        } catch (UnsupportedLayout e) {
+            return null;
+        }
+        return new Table(schema, rows);
+    }
+
+    /** A column laid out otherwise than Spark's standard writer lays it out. */
+    private static final class UnsupportedLayout extends RuntimeException {
+        UnsupportedLayout(String what) {
+            super(what, null, false, false);
+        }
+    }
+
+    private static Row struct(Group g, StructType st) {
+        Object[] v = new Object[st.size()];
+        for (int i = 0; i < v.length; i++) {
+            StructField f = st.fields()[i];
+            if (!g.getType().containsField(f.name())) throw new UnsupportedLayout("no field " + f.name());
+            if (g.getFieldRepetitionCount(f.name()) > 0) v[i] = nested(g, f.name(), f.dataType());
+        }
+        return new GenericRowWithSchema(v, st);
+    }
+
+    /** The value of {@code g}'s field {@code name} (present) as Spark collects a value of type {@code t}. */
+    private static Object nested(Group g, String name, DataType t) {
+        if (t instanceof StructType st) return struct(g.getGroup(name, 0), st);
+        if (t instanceof ArrayType a) {
+            Group list = g.getGroup(name, 0);
+            if (!list.getType().containsField("list")) throw new UnsupportedLayout(name + ": not a three-level list");
+            int n = list.getFieldRepetitionCount("list");
+            List<Object> items = new ArrayList<>(n);
+            for (int k = 0; k < n; k++) {
+                Group element = list.getGroup("list", k);
+                items.add(element.getFieldRepetitionCount("element") == 0 ? null : nested(element, "element", a.elementType()));
+            }
+            return CollectionConverters.asScala(items).toSeq();
+        }
+        if (t instanceof MapType m) {
+            Group map = g.getGroup(name, 0);
+            if (!map.getType().containsField("key_value")) throw new UnsupportedLayout(name + ": not a key_value map");
+            java.util.LinkedHashMap<Object, Object> out = new java.util.LinkedHashMap<>();
+            for (int k = 0; k < map.getFieldRepetitionCount("key_value"); k++) {
+                Group kv = map.getGroup("key_value", k);
+                out.put(nested(kv, "key", m.keyType()), kv.getFieldRepetitionCount("value") == 0 ? null : nested(kv, "value", m.valueType()));
+            }
+            return CollectionConverters.asScala(out);
+        }
+        try {
+            return value(g, name, t);
+        } catch (IllegalArgumentException e) {
+            throw new UnsupportedLayout(e.getMessage());
+        }
     }
 
     /** A JSON object's fields as a row of {@code schema}, read as Spark's JSON reader reads them with that schema. */

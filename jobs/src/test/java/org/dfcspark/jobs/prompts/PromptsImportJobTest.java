@@ -1,5 +1,9 @@
 package org.dfcspark.jobs.prompts;
 
+import org.dfcspark.jobs.work.ParquetRows;
+import org.apache.hadoop.conf.Configuration;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
@@ -172,5 +176,26 @@ class PromptsImportJobTest {
                 .write().parquet(bad.toString());
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> PromptsTable.readLocal(spark, bad.toString(), 1));
         assertEquals(bad + ": not a valid prompts table: row z: unknown gold_kind 'maybe'; id a appears 2 times", e.getMessage());
+        // two files: Spark's reader decides their order, so Spark reads them
+        Path twoFiles = dir.resolve("two.parquet");
+        spark.createDataFrame(List.of(PromptsTable.toRow(a), PromptsTable.toRow(b)), PromptsTable.SCHEMA).repartition(2).write().parquet(twoFiles.toString());
+        assertNull(ParquetRows.readSparkTable(new org.apache.hadoop.fs.Path(twoFiles.toString()), new Configuration()));
+        assertEquals(spark.read().parquet(twoFiles.toString()).collectAsList().stream().map(PromptsTable::fromRow).toList(),
+                PromptsTable.readLocal(spark, twoFiles.toString(), -1));
+    }
+
+    /** Every shipped prompts table is one file Spark wrote: read on the driver, without a job, to the same records as Spark's reader. */
+    @Test
+    void theDriverReadsEveryShippedPromptsTableAsSparkDoes() throws Exception {
+        try (var tables = Files.list(ProjectPaths.data("organism").resolve("prompts"))) {
+            for (Path t : tables.filter(f -> f.toString().endsWith(".parquet")).sorted().toList()) {
+                ParquetRows.Table onDriver = ParquetRows.readSparkTable(new org.apache.hadoop.fs.Path(t.toString()), new Configuration());
+                assertNotNull(onDriver, t + " is read on the driver");
+                assertEquals(PromptsTable.SCHEMA.fieldNames().length, onDriver.schema().size());
+                List<PromptRecord> bySpark = spark.read().parquet(t.toString()).collectAsList().stream().map(PromptsTable::fromRow).toList();
+                assertEquals(bySpark, onDriver.rows().stream().map(PromptsTable::fromRow).toList(), t.toString());
+                assertEquals(bySpark, PromptsTable.readLocal(spark, t.toString(), -1));
+            }
+        }
     }
 }
