@@ -4,17 +4,16 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
 /**
- * Independent Spark actions of the driver (reading a small table, writing one) run at once. Each such action is a job
- * of one small task whose cost is mostly scheduling and committing (≈ 0.2 s in local mode); run one after another
- * they queue behind each other's latency, run together they overlap on the free cores. Spark's scheduler is
- * thread-safe: jobs submitted from several driver threads run side by side.
+ * Independent Spark actions of the driver (reading small tables) run at once. Each such action is a job of one small
+ * task whose cost is mostly scheduling (0.1–0.2 s in local mode); run one after another they queue behind each
+ * other's latency, run together they overlap on the free cores. Spark's scheduler is thread-safe: jobs submitted from
+ * several driver threads run side by side.
  */
 public final class ConcurrentJobs {
     private ConcurrentJobs() {}
@@ -34,23 +33,8 @@ public final class ConcurrentJobs {
         }
     }
 
-    /** Starts an action in the background; {@link #join} waits for it and rethrows its failure. */
-    public static CompletableFuture<Void> start(String name, Callable<?> action) {
-        CompletableFuture<Void> done = new CompletableFuture<>();
-        Thread t = daemon(name).newThread(() -> {
-            try {
-                action.call();
-                done.complete(null);
-            } catch (Throwable e) {
-                done.completeExceptionally(e);
-            }
-        });
-        t.start();
-        return done;
-    }
-
     /** The action's result; its failure rethrown unwrapped (IOException, RuntimeException, Error). */
-    public static <T> T join(Future<T> f) throws IOException {
+    private static <T> T join(Future<T> f) throws IOException {
         try {
             return f.get();
         } catch (InterruptedException e) {
@@ -62,17 +46,6 @@ public final class ConcurrentJobs {
             if (c instanceof RuntimeException r) throw r;
             if (c instanceof Error err) throw err;
             throw new IllegalStateException(c);
-        }
-    }
-
-    /** Waits for the action to end, whatever its outcome (for use while another failure is on its way up). */
-    public static void await(Future<?> f) {
-        try {
-            f.get();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } catch (ExecutionException ignored) {
-            // the caller is already failing with its own error
         }
     }
 
