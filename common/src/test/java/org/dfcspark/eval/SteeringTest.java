@@ -98,6 +98,17 @@ class SteeringTest {
         assertThrows(IllegalArgumentException.class, () -> Steering.reconstruct(cc, a, new float[][] {b[0]}, 1, 1));
     }
 
+    /** Batched by length, the residuals come back in the prompts' order, each its own prompt's (as one at a time). */
+    @Test
+    void residualsBatchedByLengthComeBackInThePromptsOrder() {
+        List<int[]> prompts = List.of(new int[] {5, 17, 300, 42, 9, 11, 12}, new int[] {7, 8}, new int[] {1, 2, 3, 4, 5}, new int[] {9},
+                new int[] {4, 4, 4, 4, 4, 4}, new int[] {2, 3, 5});
+        float[][] alone = Steering.lastPromptResiduals(model, prompts, HOOK, 0, 1);
+        float[][] batched = Steering.lastPromptResiduals(model, prompts, HOOK, 0, 4);
+        for (int r = 0; r < prompts.size(); r++) assertArrayEquals(alone[r], batched[r], 1e-5f, "prompt " + r);
+        assertThrows(AssertionError.class, () -> assertArrayEquals(alone[0], batched[1], 1e-5f), "different prompts differ");
+    }
+
     @Test
     void interventionsEditOnlyTheLastPromptToken() {
         float[][] clean = Steering.lastPromptResiduals(model, PROMPTS, HOOK, 0, 1);
