@@ -384,6 +384,62 @@ public final class Qwen2Model implements AutoCloseable {
             k = cache.keys(l, h.getManager(), cacheStart + (int) t);
             v = cache.values(l, h.getManager(), cacheStart + (int) t);
         }
+        NDArray attn = attention(q, k, v, mask, b, t);
+        NDArray o = Linear.linear(attn, w.oW).singletonOrThrow();
+        attn.close();
+        h = h.add(o);
+        o.close();
+
+        NDArray y = rmsNorm(h, w.postNorm);
+        NDArray gate = Linear.linear(y, w.gateW).singletonOrThrow();
+        NDArray up = Linear.linear(y, w.upW).singletonOrThrow();
+        y.close();
+        NDArray sig = gate.getNDArrayInternal().sigmoid();
+        NDArray silu = gate.mul(sig); // SiLU(gate)
+        gate.close();
+        sig.close();
+        NDArray act = silu.mul(up);
+        silu.close();
+        up.close();
+        NDArray down = Linear.linear(act, w.downW).singletonOrThrow();
+        act.close();
+        NDArray out = h.add(down);
+        down.close();
+        h.close(); // the residual after attention (the layer's input h is the caller's)
+        return out;
+    }
+
+    /**
+     * Eager attention of q (B, T, nH, hd) over k, v (B, kvH, S, hd) with the additive mask (B, 1, 1, T, S), as (B, T,
+     * nH·hd). The score tensor is B·nH·T·S floats: a 1736-token prompt in a batch of 32 through a 16-head model would
+     * hold 6.2 GB of it (and as much again for the softmax). Above {@link #attentionScoreBudget} bytes the queries are
+     * taken in blocks whose scores fit it and the blocks' outputs concatenated: the same arithmetic per query row (up to
+     * the last bits of the products' blocking), memory bounded by the budget. Short prompts take the one-block path.
+     */
+    private NDArray attention(NDArray q, NDArray k, NDArray v, NDArray mask, long b, long t) {
+        long s = k.getShape().get(2);
+        long bytesPerQuery = b * config.numAttentionHeads() * s * 4L;
+        long block = Math.max(1, Math.min(t, attentionScoreBudget / bytesPerQuery));
+        if (block >= t) return attentionBlock(q, k, v, mask, b, t);
+        NDList parts = new NDList();
+        for (long from = 0; from < t; from += block) {
+            long to = Math.min(t, from + block);
+            NDArray qb = q.get(new NDIndex(":, {}:{}", from, to));
+            NDArray mb = mask.get(new NDIndex(":, :, :, {}:{}", from, to));
+            parts.add(attentionBlock(qb, k, v, mb, b, to - from));
+            closeAll(qb, mb);
+        }
+        NDArray out = NDArrays.concat(parts, 1);
+        parts.close();
+        return out;
+    }
+
+    /** Bytes of attention scores one {@link #attention} call may hold at once (package-private: tests make it small). */
+    static long attentionScoreBudget = 512L << 20;
+
+    /** {@link #attention} for t queries at once. */
+    private NDArray attentionBlock(NDArray q, NDArray k, NDArray v, NDArray mask, long b, long t) {
+        int nH = config.numAttentionHeads(), kvH = config.numKeyValueHeads(), hd = config.headDim(), g = nH / kvH;
         long s = k.getShape().get(2);
         // GQA without repeating K/V: the g query heads sharing a KV head (h // g) form one (g*T)-row block.
         NDArray qg = q.reshape(b, t, kvH, g, hd).transpose(0, 2, 3, 1, 4).reshape(b, kvH, g * t, hd);
@@ -407,28 +463,7 @@ public final class Qwen2Model implements AutoCloseable {
         NDArray split = heads.reshape(b, kvH, g, t, hd), perm = split.transpose(0, 3, 1, 2, 4);
         NDArray attn = perm.reshape(b, t, nH * hd);
         closeAll(perm, split, heads);
-        NDArray o = Linear.linear(attn, w.oW).singletonOrThrow();
-        attn.close();
-        h = h.add(o);
-        o.close();
-
-        NDArray y = rmsNorm(h, w.postNorm);
-        NDArray gate = Linear.linear(y, w.gateW).singletonOrThrow();
-        NDArray up = Linear.linear(y, w.upW).singletonOrThrow();
-        y.close();
-        NDArray sig = gate.getNDArrayInternal().sigmoid();
-        NDArray silu = gate.mul(sig); // SiLU(gate)
-        gate.close();
-        sig.close();
-        NDArray act = silu.mul(up);
-        silu.close();
-        up.close();
-        NDArray down = Linear.linear(act, w.downW).singletonOrThrow();
-        act.close();
-        NDArray out = h.add(down);
-        down.close();
-        h.close(); // the residual after attention (the layer's input h is the caller's)
-        return out;
+        return attn;
     }
 
     private static void closeAll(NDArray... arrays) {

@@ -136,6 +136,31 @@ class Qwen2ParityTest {
         }
     }
 
+    /**
+     * Long prompts' attention in query blocks (the score budget shrunk so that each block holds 3 queries) gives HF's
+     * logits, batched and left-padded, and the same greedy tokens through the cached prefill of generation.
+     */
+    @Test
+    void attentionInQueryBlocksMatchesHf() throws IOException {
+        List<int[]> seqs = List.of(ints("seq1.input_ids"), ints("seq2.input_ids"), ints("seq3.input_ids"));
+        TokenBatch batch = TokenBatch.leftPadded(seqs, 511);
+        long before = Qwen2Model.attentionScoreBudget;
+        GenerationResult whole = Generator.generate(f32, seqs, GenerationConfig.forModel(f32Dir(), 8), List.of());
+        Qwen2Model.attentionScoreBudget = 3L * 3 * f32.config().numAttentionHeads() * batch.width() * 4;
+        try (NDManager scope = NDManager.newBaseManager()) {
+            assertTrue(batch.width() > 6, "several blocks");
+            ForwardResult r = f32.forward(scope, batch, List.of());
+            for (int b = 0; b < 3; b++) {
+                NDArray row = r.logits().get(new NDIndex("{}, {}:, :", b, batch.padCount(b)));
+                assertClose(floats("f32.seq" + (b + 1) + ".logits"), row.toFloatArray(), "row " + b + " in query blocks");
+            }
+            GenerationResult blocked = Generator.generate(f32, seqs, GenerationConfig.forModel(f32Dir(), 8), List.of());
+            for (int b = 0; b < 3; b++) assertArrayEquals(whole.generated(b), blocked.generated(b), "row " + b + " generated");
+        } finally {
+            Qwen2Model.attentionScoreBudget = before;
+        }
+    }
+
     @Test
     void addInterventionMatchesHfHook() {
         int layer = ints("add.layer")[0];
