@@ -10,8 +10,10 @@ import org.dfcspark.dfc.CrosscoderBenchmark;
 import org.dfcspark.dfc.sweep.SweepGrid;
 import org.dfcspark.dfc.sweep.Variant;
 import org.dfcspark.jobs.prompts.PromptsTable;
+import org.dfcspark.jobs.evaluate.EncodedPrompts;
 import org.dfcspark.jobs.evaluate.EvaluateOptions;
 import org.dfcspark.jobs.evaluate.Experiment;
+import org.dfcspark.jobs.evaluate.Preflight;
 import org.dfcspark.jobs.harvest.HarvestOptions;
 import org.dfcspark.jobs.work.ProgressReporter;
 import org.dfcspark.jobs.sweep.SweepJob;
@@ -20,8 +22,10 @@ import org.dfcspark.model.Qwen2Config;
 /**
  * The dry run's cost lines. The sweep's come from the sweep's own dry run when the store exists, else from the same
  * FLOP count per variant. Harvest and evaluation are counted as dense transformer FLOPs (2 · parameters per token and
- * model, up to the deepest hooked layer for the harvest) with every prompt taken at the harvest's {@code max-length}
- * and every generation running {@code max_new_tokens}: upper bounds. Time on this master is those FLOPs at this JVM's
+ * model, up to the deepest hooked layer for the harvest); the harvest with every prompt at its {@code max-length}, the
+ * evaluation with its prompts as the protocol renders them (the paper's raw prompts are several times the chat
+ * template's), eager attention's t² scores, the feature ranking, and every generation running {@code max_new_tokens}:
+ * upper bounds. Time on this master is those FLOPs at this JVM's
  * measured dense matmul rate times the task slots (a lower bound: forwards and training steps reach a fraction of it);
  * GPU-hours assume {@value #GPU_TFLOPS} TFLOP/s sustained per GPU (an assumption, not a measurement).
  */
@@ -89,20 +93,72 @@ final class CostEstimate {
         int targets = cfg.grid(out).variants().size();
         for (String p : cfg.protocols()) {
             EvaluateOptions o = cfg.evaluateOptions(p, java.util.List.of("sweep"));
-            long prompts = prompts(o.prompts(), o.limit());
-            if (m == null || prompts < 0) {
-                log.println("  " + p + ": cost unknown (" + (m == null ? "model config not readable" : o.prompts() + " not readable") + ")");
+            EncodedPrompts ids = m == null ? null : encoded(o, p);
+            if (ids == null) {
+                if (m == null) log.println("  " + p + ": cost unknown (model config not readable)");
                 unknown = true;
                 continue;
             }
             long conditions = conditions(o);
-            double generations = (double) targets * prompts * conditions;
-            double full = layerFlopsPerToken(m) * m.numHiddenLayers() + 2.0 * m.hiddenSize() * m.vocabSize();
-            double flops = generations * o.maxNewTokens() * full + (double) targets * prompts * cfg.harvestOptions(out).maxLength() * full;
-            log.printf(Locale.ROOT, "  %s: %d crosscoder(s) x %d prompts x %d conditions = %.0f generations of <= %d tokens: <= %s; %s%n", p, targets,
-                    prompts, conditions, generations, o.maxNewTokens(), flops(flops), time(flops));
+            int n = o.maxNewTokens();
+            // per crosscoder: each prompt's prefix through both models once, then every condition's last prompt token
+            // and up to n new tokens, each attending to everything before it
+            double perCrosscoder = 0;
+            int shortest = Integer.MAX_VALUE, longest = 0;
+            for (int[] prompt : ids.evaluation()) {
+                int t = prompt.length;
+                shortest = Math.min(shortest, t);
+                longest = Math.max(longest, t);
+                perCrosscoder += 2 * (forwardFlops(m, t - 1, m.numHiddenLayers()) + headFlops(m));
+                for (int i = 0; i <= n; i++) perCrosscoder += conditions * (tokenFlops(m, t + i) + headFlops(m));
+            }
+            double ranking = 0; // per hook, both models up to the hook's layer, over the ranking prompts
+            for (int layer : cfg.layers()) {
+                for (java.util.List<int[]> set : java.util.List.of(ids.tool(), ids.generic())) {
+                    for (int[] prompt : set) ranking += 2 * forwardFlops(m, prompt.length, layer + 1);
+                }
+            }
+            double generations = (double) targets * ids.evaluation().size() * conditions;
+            double flops = targets * perCrosscoder + ranking;
+            log.printf(Locale.ROOT, "  %s: %d crosscoder(s) x %d prompts (%d-%d tokens as the protocol renders them) x %d conditions = %.0f generations "
+                            + "of <= %d tokens: <= %s, of which feature ranking %s; %s%n", p, targets, ids.evaluation().size(), shortest, longest,
+                    conditions, generations, n, flops(flops), flops(ranking), time(flops));
             totalFlops += flops;
         }
+    }
+
+    /**
+     * The prompts of one protocol's evaluation as its preflight renders and tokenizes them; null when a table is not
+     * readable or the preflight would refuse the run (both said).
+     */
+    private EncodedPrompts encoded(EvaluateOptions o, String protocol) {
+        try {
+            java.util.List<org.dfcspark.data.PromptRecord> prompts = PromptsTable.readLocal(sparks.get(), o.prompts(), o.limit());
+            java.util.List<org.dfcspark.data.PromptRecord> tool = PromptsTable.readLocal(sparks.get(), o.rankingTool(), o.rankingLimit());
+            java.util.List<org.dfcspark.data.PromptRecord> generic = PromptsTable.readLocal(sparks.get(), o.rankingGeneric(), o.rankingLimit());
+            return Preflight.encode(o, prompts, tool, generic, new PrintStream(PrintStream.nullOutputStream()));
+        } catch (Exception e) {
+            log.println("  " + protocol + ": cost unknown (the evaluation's preflight would stop: " + e.getMessage() + ")");
+            return null;
+        }
+    }
+
+    /** Dense FLOPs of a prompt forward of {@code t} tokens through {@code layers} layers, eager attention over the full t x t scores. */
+    static double forwardFlops(Qwen2Config m, int t, int layers) {
+        return layers * ((double) t * layerFlopsPerToken(m) + 4.0 * t * t * queryWidth(m));
+    }
+
+    /** Dense FLOPs of one decoded token at position {@code position}: every layer, attending to the position + 1 keys up to it. */
+    static double tokenFlops(Qwen2Config m, int position) {
+        return m.numHiddenLayers() * (layerFlopsPerToken(m) + 4.0 * (position + 1) * queryWidth(m));
+    }
+
+    private static double headFlops(Qwen2Config m) {
+        return 2.0 * m.hiddenSize() * m.vocabSize();
+    }
+
+    private static double queryWidth(Qwen2Config m) {
+        return (double) m.numAttentionHeads() * m.headDim();
     }
 
     void total() {

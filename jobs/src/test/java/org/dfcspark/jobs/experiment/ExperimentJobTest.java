@@ -150,8 +150,15 @@ class ExperimentJobTest {
         for (String stage : List.of("harvest", "sweep", "evaluate")) assertTrue(text.contains("experiment: " + stage + ": would run (not run yet)"), text);
         assertTrue(text.contains("32 prompts x 2 models up to layer 2"), text);
         assertTrue(text.contains("2 variant(s) x hook(s), training"), text);
-        assertTrue(text.contains("fixed: 2 crosscoder(s) x 2 prompts x"), text);
+        assertTrue(java.util.regex.Pattern.compile("fixed: 2 crosscoder\\(s\\) x 2 prompts \\(\\d+-\\d+ tokens as the protocol renders them\\) x \\d+ "
+                + "conditions = \\d+ generations of <= 8 tokens: <= [0-9.]+ GFLOP, of which feature ranking [0-9.]+ GFLOP").matcher(text).find(), text);
         assertTrue(text.contains("GPU-hours"), text);
+        // the paper's raw prompts are beyond the organism's context: the dry run says the evaluation would be refused
+        ByteArrayOutputStream paper = new ByteArrayOutputStream();
+        run(config("paper-dry", "evaluate.protocols = [paper]"), fresh, Stage.EVALUATE, true, paper);
+        String p = paper.toString(StandardCharsets.UTF_8);
+        assertTrue(p.contains("paper: cost unknown (the evaluation's preflight would stop: ") && p.contains("beyond_context"), p);
+        assertFalse(Files.exists(fresh));
         ByteArrayOutputStream until = new ByteArrayOutputStream();
         ExperimentJob.Outcome o = run(config("tiny"), fresh, Stage.SWEEP, true, until);
         assertEquals(List.of(Stage.HARVEST, Stage.SWEEP), o.stages().stream().map(ExperimentJob.StageResult::stage).toList(), "--until sweep");
