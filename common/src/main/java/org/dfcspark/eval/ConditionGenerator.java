@@ -12,6 +12,7 @@ import org.dfcspark.model.GenerationResult;
 import org.dfcspark.model.Generator;
 import org.dfcspark.model.HookPoint;
 import org.dfcspark.model.Intervention;
+import org.dfcspark.model.PrefixCache;
 import org.dfcspark.model.Qwen2Model;
 import org.dfcspark.model.ResidualReader;
 
@@ -29,6 +30,7 @@ public final class ConditionGenerator {
     private final ConditionEdits edits;
     private final GenerationConfig cfg;
     private final Function<int[], String> detokenize;
+    private final PrefixCache prefixes;
 
     /** One generation: the prompt ids fed, the generated ids (up to and including EOS) and their text. */
     public record Generation(Condition condition, int[] promptIds, int[] generatedIds, String text) implements Serializable {}
@@ -46,6 +48,15 @@ public final class ConditionGenerator {
 
     public ConditionGenerator(Qwen2Model a, Qwen2Model b, HookPoint hook, ConditionEdits edits, GenerationConfig cfg,
                               Function<int[], String> detokenize) {
+        this(a, b, hook, edits, cfg, detokenize, null);
+    }
+
+    /**
+     * @param prefixes where the shared prefixes' keys and values are kept between prompts' generations (an evaluation
+     *                 generates each prompt once per crosscoder, on the same clean prefix); null to compute each
+     */
+    public ConditionGenerator(Qwen2Model a, Qwen2Model b, HookPoint hook, ConditionEdits edits, GenerationConfig cfg,
+                              Function<int[], String> detokenize, PrefixCache prefixes) {
         if (a.config().hiddenSize() != b.config().hiddenSize() || a.config().vocabSize() != b.config().vocabSize()) {
             throw new IllegalArgumentException("models A and B differ in hidden size or vocabulary");
         }
@@ -60,6 +71,7 @@ public final class ConditionGenerator {
         this.edits = edits;
         this.cfg = cfg;
         this.detokenize = detokenize;
+        this.prefixes = prefixes;
     }
 
     /** The grouped path: shared prefix for last-token conditions, one batch per group. */
@@ -76,7 +88,7 @@ public final class ConditionGenerator {
             }
             if (!shared.isEmpty()) {
                 try (Batch batch = batch(prompt, conditions, shared, partnerReads)) {
-                    GenerationResult r = Generator.generateFromSharedPrefix(model(side), prompt, shared.size(), cfg, batch.interventions);
+                    GenerationResult r = Generator.generateFromSharedPrefix(model(side), prompt, shared.size(), cfg, batch.interventions, prefixes);
                     forwarded += r.tokensForwarded();
                     read += batch.read;
                     collect(out, r, prompt, conditions, shared);

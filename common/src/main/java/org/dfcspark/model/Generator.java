@@ -68,6 +68,16 @@ public final class Generator {
      */
     public static GenerationResult generateFromSharedPrefix(Qwen2Model model, int[] prompt, int copies, GenerationConfig cfg,
                                                             List<Intervention> interventions) {
+        return generateFromSharedPrefix(model, prompt, copies, cfg, interventions, null);
+    }
+
+    /**
+     * {@link #generateFromSharedPrefix(Qwen2Model, int[], int, GenerationConfig, List)} taking the prefix's keys and
+     * values from {@code prefixes} when an earlier generation of this model kept them there, and keeping them there
+     * otherwise; a prefix taken from the cache is not forwarded (nor counted in {@code tokensForwarded}).
+     */
+    public static GenerationResult generateFromSharedPrefix(Qwen2Model model, int[] prompt, int copies, GenerationConfig cfg,
+                                                            List<Intervention> interventions, PrefixCache prefixes) {
         List<Intervention> ivs = interventions == null ? List.of() : interventions;
         if (copies < 1) throw new IllegalArgumentException("copies must be >= 1, got " + copies);
         for (Intervention iv : ivs) {
@@ -95,16 +105,26 @@ public final class Generator {
             KvCache cache = new KvCache(gen, c, copies, t + Math.max(cfg.maxNewTokens() - 1, 0), model.dataType());
             Decoding decoding = new Decoding(model, cfg, ivs, copies, t, lengths);
             long forwarded = 0;
-            if (t > 1) {
-                try (NDManager step = gen.newSubManager()) {
-                    int[] prefix = Arrays.copyOf(prompt, t - 1);
-                    TokenBatch one = TokenBatch.leftPadded(List.of(prefix), cfg.padTokenId());
-                    KvCache prefixCache = new KvCache(step, c, 1, t - 1, model.dataType());
-                    // LAST, not NONE: with no hooks a NONE forward stops before the first layer and fills no cache.
-                    model.run(step, one.idsArray(step), one.positionArray(step), model.attentionMask(step, new int[] {t - 1}, t - 1, 0, t - 1),
-                            prefixCache, 0, new StepHooks(List.of(), true, t - 1, new int[] {t - 1}, c), new LinkedHashMap<>(), Qwen2Model.Logits.LAST);
-                    cache.copyPrefixToEveryRow(prefixCache, t - 1);
+            int[] prefix = Arrays.copyOf(prompt, t - 1);
+            if (t > 1 && (prefixes == null || !prefixes.copyInto(model, prefix, cache))) {
+                // the prefix cache's arrays live in a manager of their own when a PrefixCache keeps them
+                NDManager owner = prefixes == null ? gen.newSubManager() : NDManager.newBaseManager(model.device());
+                try {
+                    KvCache prefixCache = new KvCache(owner, c, 1, t - 1, model.dataType());
+                    try (NDManager step = owner.newSubManager()) {
+                        TokenBatch one = TokenBatch.leftPadded(List.of(prefix), cfg.padTokenId());
+                        // LAST, not NONE: with no hooks a NONE forward stops before the first layer and fills no cache.
+                        model.run(step, one.idsArray(step), one.positionArray(step), model.attentionMask(step, new int[] {t - 1}, t - 1, 0, t - 1),
+                                prefixCache, 0, new StepHooks(List.of(), true, t - 1, new int[] {t - 1}, c), new LinkedHashMap<>(), Qwen2Model.Logits.LAST);
+                        cache.copyPrefixToEveryRow(prefixCache, t - 1);
+                    }
                     forwarded += t - 1;
+                    if (prefixes != null) {
+                        prefixes.keep(model, prefix, prefixCache, owner);
+                        owner = null;
+                    }
+                } finally {
+                    if (owner != null) owner.close();
                 }
             }
             try (NDManager step = gen.newSubManager()) {

@@ -45,6 +45,13 @@ final class KvCache {
         return capacity;
     }
 
+    /** Bytes held by the keys and values of every layer. */
+    long bytes() {
+        long n = 0;
+        for (int l = 0; l < keys.length; l++) n += (keys[l].size() + values[l].size()) * keys[l].getDataType().getNumOfBytes();
+        return n;
+    }
+
     /** Writes k, v (B, kvH, T, hd) at columns [start, start + T). */
     void write(int layer, NDArray k, NDArray v, int start) {
         long t = k.getShape().get(2);

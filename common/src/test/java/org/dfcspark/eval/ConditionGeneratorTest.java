@@ -14,6 +14,7 @@ import org.dfcspark.data.ProjectPaths;
 import org.dfcspark.dfc.Crosscoder;
 import org.dfcspark.model.GenerationConfig;
 import org.dfcspark.model.HookPoint;
+import org.dfcspark.model.PrefixCache;
 import org.dfcspark.model.Qwen2Model;
 import org.dfcspark.organism.Example;
 import org.dfcspark.organism.OrganismChat;
@@ -91,6 +92,51 @@ class ConditionGeneratorTest {
                 ConditionGenerator.PromptGenerations grouped = checkGroupedEqualsNaive(gen, chat.promptIds(e), conditions());
                 assertTrue(grouped.generations().get(0).text().contains("<tool_call>"), "A calls the tool: " + grouped.generations().get(0).text());
             }
+        }
+    }
+
+    /**
+     * Two crosscoders on the same prompts (as an evaluation's items are) with a prefix cache: the second takes both models'
+     * clean prefixes from the cache (t − 1 fewer tokens forwarded per model and prompt) and generates exactly what it
+     * generates without one; a budget too small for one prefix keeps nothing; an evicted or cleared entry frees its memory.
+     */
+    @Test
+    void aPrefixCacheSharesTheCleanPrefixAcrossCrosscodersWithTheSameOutput() throws Exception {
+        Path dir = ProjectPaths.data("models/qwen2-tiny");
+        try (Qwen2Model a = Qwen2Model.load(dir, Device.cpu());
+             Qwen2Model b = Qwen2Model.random(a.config(), Device.cpu(), DataType.FLOAT32, 3, 0.2)) {
+            GenerationConfig cfg = GenerationConfig.forModel(dir, 10);
+            PrefixCache cache = new PrefixCache(1L << 20);
+            SplittableRandom rnd = new SplittableRandom(2);
+            List<int[]> prompts = List.of(rnd.ints(9, 0, 500).toArray(), rnd.ints(6, 0, 500).toArray());
+            for (long seed : new long[] {17, 18}) { // two crosscoders
+                ConditionEdits edits = new ConditionEdits(SteeringTest.crosscoder(64, 32, 4, seed), 64, toolMeans(), 1);
+                ConditionGenerator plain = new ConditionGenerator(a, b, HookPoint.residPost(1), edits, cfg, Arrays::toString);
+                ConditionGenerator cached = new ConditionGenerator(a, b, HookPoint.residPost(1), edits, cfg, Arrays::toString, cache);
+                for (int[] prompt : prompts) {
+                    ConditionGenerator.PromptGenerations without = plain.generate(prompt, conditions()), with = cached.generate(prompt, conditions());
+                    for (int i = 0; i < conditions().size(); i++) {
+                        assertArrayEquals(without.generations().get(i).generatedIds(), with.generations().get(i).generatedIds(), conditions().get(i).key());
+                    }
+                    long saved = seed == 17 ? 0 : 2L * (prompt.length - 1); // the second crosscoder: A's and B's prefix from the cache
+                    assertEquals(without.tokensForwarded() - saved, with.tokensForwarded(), "crosscoder " + seed);
+                }
+            }
+            assertEquals(4, cache.size(), "2 prompts x 2 models");
+            assertEquals(4, cache.misses());
+            assertEquals(4, cache.hits());
+            long perToken = 2L * a.config().numHiddenLayers() * a.config().numKeyValueHeads() * a.config().headDim() * 4;
+            assertEquals(2 * perToken * (8 + 5), cache.bytes(), "keys and values of the prefixes, nothing else");
+            PrefixCache tiny = new PrefixCache(perToken * 7); // holds a 5-token prefix, not an 8-token one
+            ConditionGenerator small = new ConditionGenerator(a, b, HookPoint.residPost(1),
+                    new ConditionEdits(SteeringTest.crosscoder(64, 32, 4, 17), 64, toolMeans(), 1), cfg, Arrays::toString, tiny);
+            small.generate(prompts.get(0), conditions());
+            assertEquals(0, tiny.size(), "a prefix larger than the budget is not kept");
+            small.generate(prompts.get(1), conditions());
+            assertEquals(1, tiny.size(), "A's and B's 5-token prefixes: the older evicted");
+            assertEquals(perToken * 5, tiny.bytes());
+            cache.clear();
+            assertEquals(0, cache.bytes());
         }
     }
 

@@ -25,6 +25,7 @@ import org.dfcspark.jobs.PythonReference;
 import org.dfcspark.jobs.prompts.PromptsTable;
 import org.dfcspark.model.HookPoint;
 import org.dfcspark.model.ModelCache;
+import org.dfcspark.model.PrefixCache;
 import org.dfcspark.model.Qwen2Model;
 
 /**
@@ -61,6 +62,7 @@ public final class EvaluateBench {
         for (Path p : List.of(out, warm)) if (Files.exists(p)) org.dfcspark.io.AtomicOutput.deleteTree(p);
         log.printf(Locale.ROOT, "bench evaluate: warm-up on %d prompts (not timed)%n", warmUp.limit());
         EvaluateJob.run(spark, warmUp, warm, new PrintStream(PrintStream.nullOutputStream()));
+        PrefixCache.shared().clear(); // the timed run computes its prompts' prefixes as the references do (local mode: one JVM)
         long t0 = System.nanoTime();
         EvaluateJob.Outcome ours = EvaluateJob.run(spark, o, out, log);
         double oursSeconds = (System.nanoTime() - t0) / 1e9;

@@ -78,17 +78,22 @@ public final class EvaluateJob {
         DoneMarkers markers = markers(out, hadoop);
         markers.deleteTemporaries(); // what killed attempts left
         HadoopFiles.deleteTemporaries(hadoopPath(EvaluationItem.generations(out)), hadoop);
-        List<EvaluationItem> items = new ArrayList<>();
         Map<String, double[]> meanF = new HashMap<>();
+        List<List<PlannedCondition>> plans = new ArrayList<>();
         for (FeatureRankingStage.Ranking r : rankings) {
             EvaluationTarget t = r.target();
-            List<PlannedCondition> conditions = ConditionPlan.expand(o.experiments(), r.byPartition(), o.seed(),
-                    line -> log.println("  " + t.crosscoder() + " @ " + t.hook() + ": " + line));
+            plans.add(ConditionPlan.expand(o.experiments(), r.byPartition(), o.seed(), line -> log.println("  " + t.crosscoder() + " @ " + t.hook() + ": " + line)));
             meanF.put(t.crosscoder() + "\t" + t.hook(), r.toolMean());
-            for (int from = 0, shard = 0; from < prompts.size(); from += o.shardSize(), shard++) {
-                int to = Math.min(prompts.size(), from + o.shardSize());
-                items.add(new EvaluationItem(t, shard, from, List.copyOf(prompts.subList(from, to)), List.copyOf(encoded.evaluation().subList(from, to)),
-                        conditions, r.toolMean()));
+        }
+        // shard by shard: the items running at the same time and one after another on an executor share their prompts, whose
+        // clean prefixes the executor's PrefixCache then computes once for all crosscoders (it holds a shard's, not every prompt's)
+        List<EvaluationItem> items = new ArrayList<>();
+        for (int from = 0, shard = 0; from < prompts.size(); from += o.shardSize(), shard++) {
+            int to = Math.min(prompts.size(), from + o.shardSize());
+            for (int i = 0; i < rankings.size(); i++) {
+                FeatureRankingStage.Ranking r = rankings.get(i);
+                items.add(new EvaluationItem(r.target(), shard, from, List.copyOf(prompts.subList(from, to)), List.copyOf(encoded.evaluation().subList(from, to)),
+                        plans.get(i), r.toolMean()));
             }
         }
         for (EvaluationItem item : items) { // a marker whose rows are gone (deleted by hand, or an older layout): the item is redone

@@ -25,6 +25,7 @@ import org.dfcspark.jobs.work.WorkQueue;
 import org.dfcspark.model.GenerationConfig;
 import org.dfcspark.model.HookPoint;
 import org.dfcspark.model.ModelCache;
+import org.dfcspark.model.PrefixCache;
 import org.dfcspark.model.Qwen2Model;
 import org.dfcspark.testing.InjectedFaults;
 
@@ -73,7 +74,7 @@ public final class EvaluateTask implements ItemTask<EvaluationItem> {
         try (PromptEncoder enc = new PromptEncoder(Path.of(o.modelB()), o.protocol())) {
             GenerationConfig cfg = GenerationConfig.forModel(Path.of(o.modelB()), o.maxNewTokens());
             ConditionEdits edits = new ConditionEdits(cc, a.config().hiddenSize(), item.toolMean(), threads);
-            ConditionGenerator gen = new ConditionGenerator(a, b, HookPoint.parse(item.target().hook()), edits, cfg, enc::decode);
+            ConditionGenerator gen = new ConditionGenerator(a, b, HookPoint.parse(item.target().hook()), edits, cfg, enc::decode, PrefixCache.shared());
             ParquetRows.write(file, EvaluationTables.GENERATIONS, conf.value(), w -> {
                 for (int i = 0; i < item.prompts().size(); i++) {
                     PromptRecord r = item.prompts().get(i);
