@@ -142,12 +142,18 @@ public final class ConditionGenerator {
         Qwen2Model partner = model(side.other());
         if (!everyStep) {
             // One read of the prompt serves every row: a layer-L residual does not depend on edits at layer L.
-            long read = partnerReads.containsKey(side) ? 0 : prompt.length;
-            float[][] residuals = partnerReads.computeIfAbsent(side, s -> {
+            // ... and every crosscoder at this hook: with a prefix cache, a prompt's partner residuals are read once per executor
+            float[][] residuals = partnerReads.get(side);
+            long read = 0;
+            if (residuals == null && prefixes != null) residuals = prefixes.residuals(partner, hook, prompt);
+            if (residuals == null) {
                 try (ResidualReader reader = new ResidualReader(partner, hook, List.of(prompt), cfg.padTokenId(), 0)) {
-                    return reader.promptResiduals().get(0);
+                    residuals = reader.promptResiduals().get(0);
                 }
-            });
+                read = prompt.length;
+                if (prefixes != null) prefixes.keepResiduals(partner, hook, prompt, residuals);
+            }
+            partnerReads.put(side, residuals);
             ConditionRewrite rw = new ConditionRewrite(rowEdits, positions, Collections.nCopies(rows.size(), residuals), null);
             return new Batch(List.of(rw.intervention(hook)), null, read);
         }

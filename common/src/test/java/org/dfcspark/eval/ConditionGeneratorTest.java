@@ -97,8 +97,9 @@ class ConditionGeneratorTest {
 
     /**
      * Two crosscoders on the same prompts (as an evaluation's items are) with a prefix cache: the second takes both models'
-     * clean prefixes from the cache (t − 1 fewer tokens forwarded per model and prompt) and generates exactly what it
-     * generates without one; a budget too small for one prefix keeps nothing; an evicted or cleared entry frees its memory.
+     * clean prefixes and the partner residuals from the cache (t − 1 fewer tokens forwarded per model and prompt, no
+     * partner token read) and generates exactly what it generates without one; the cache stays within its budget (a
+     * budget too small for anything keeps nothing); a cleared cache frees its memory.
      */
     @Test
     void aPrefixCacheSharesTheCleanPrefixAcrossCrosscodersWithTheSameOutput() throws Exception {
@@ -106,35 +107,36 @@ class ConditionGeneratorTest {
         try (Qwen2Model a = Qwen2Model.load(dir, Device.cpu());
              Qwen2Model b = Qwen2Model.random(a.config(), Device.cpu(), DataType.FLOAT32, 3, 0.2)) {
             GenerationConfig cfg = GenerationConfig.forModel(dir, 10);
-            PrefixCache cache = new PrefixCache(1L << 20);
+            PrefixCache cache = new PrefixCache(1L << 20), small = new PrefixCache(4000), none = new PrefixCache(1);
             SplittableRandom rnd = new SplittableRandom(2);
             List<int[]> prompts = List.of(rnd.ints(9, 0, 500).toArray(), rnd.ints(6, 0, 500).toArray());
             for (long seed : new long[] {17, 18}) { // two crosscoders
                 ConditionEdits edits = new ConditionEdits(SteeringTest.crosscoder(64, 32, 4, seed), 64, toolMeans(), 1);
                 ConditionGenerator plain = new ConditionGenerator(a, b, HookPoint.residPost(1), edits, cfg, Arrays::toString);
-                ConditionGenerator cached = new ConditionGenerator(a, b, HookPoint.residPost(1), edits, cfg, Arrays::toString, cache);
                 for (int[] prompt : prompts) {
-                    ConditionGenerator.PromptGenerations without = plain.generate(prompt, conditions()), with = cached.generate(prompt, conditions());
-                    for (int i = 0; i < conditions().size(); i++) {
-                        assertArrayEquals(without.generations().get(i).generatedIds(), with.generations().get(i).generatedIds(), conditions().get(i).key());
+                    ConditionGenerator.PromptGenerations without = plain.generate(prompt, conditions());
+                    for (PrefixCache c : List.of(cache, small, none)) {
+                        ConditionGenerator.PromptGenerations with = new ConditionGenerator(a, b, HookPoint.residPost(1), edits, cfg,
+                                Arrays::toString, c).generate(prompt, conditions());
+                        for (int i = 0; i < conditions().size(); i++) {
+                            assertArrayEquals(without.generations().get(i).generatedIds(), with.generations().get(i).generatedIds(),
+                                    conditions().get(i).key());
+                        }
+                        if (c == cache) { // the second crosscoder: A's and B's prefixes and partner residuals from the cache
+                            assertEquals(without.tokensForwarded() - (seed == 17 ? 0 : 2L * (prompt.length - 1)), with.tokensForwarded());
+                            // (the every-step conditions still feed the partner in lockstep: those reads cannot be kept)
+                            assertEquals(without.partnerTokensRead() - (seed == 17 ? 0 : 2L * prompt.length), with.partnerTokensRead());
+                        }
+                        assertTrue(c.bytes() <= Math.max(1, c == small ? 4000 : c == none ? 1 : 1L << 20), "within the budget");
                     }
-                    long saved = seed == 17 ? 0 : 2L * (prompt.length - 1); // the second crosscoder: A's and B's prefix from the cache
-                    assertEquals(without.tokensForwarded() - saved, with.tokensForwarded(), "crosscoder " + seed);
                 }
             }
-            assertEquals(4, cache.size(), "2 prompts x 2 models");
-            assertEquals(4, cache.misses());
-            assertEquals(4, cache.hits());
+            assertEquals(8, cache.size(), "2 prompts x 2 models, a prefix and partner residuals each");
+            assertEquals(8, cache.misses());
+            assertEquals(8, cache.hits());
             long perToken = 2L * a.config().numHiddenLayers() * a.config().numKeyValueHeads() * a.config().headDim() * 4;
-            assertEquals(2 * perToken * (8 + 5), cache.bytes(), "keys and values of the prefixes, nothing else");
-            PrefixCache tiny = new PrefixCache(perToken * 7); // holds a 5-token prefix, not an 8-token one
-            ConditionGenerator small = new ConditionGenerator(a, b, HookPoint.residPost(1),
-                    new ConditionEdits(SteeringTest.crosscoder(64, 32, 4, 17), 64, toolMeans(), 1), cfg, Arrays::toString, tiny);
-            small.generate(prompts.get(0), conditions());
-            assertEquals(0, tiny.size(), "a prefix larger than the budget is not kept");
-            small.generate(prompts.get(1), conditions());
-            assertEquals(1, tiny.size(), "A's and B's 5-token prefixes: the older evicted");
-            assertEquals(perToken * 5, tiny.bytes());
+            assertEquals(2 * perToken * (8 + 5) + 2 * 4L * 64 * (9 + 6), cache.bytes(), "keys and values of the prefixes and the residuals, nothing else");
+            assertEquals(0, none.size(), "nothing fits a 1-byte budget");
             cache.clear();
             assertEquals(0, cache.bytes());
         }
