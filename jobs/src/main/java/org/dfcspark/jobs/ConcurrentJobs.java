@@ -33,7 +33,7 @@ public final class ConcurrentJobs {
         }
     }
 
-    /** The action's result; its failure rethrown unwrapped (IOException, RuntimeException, Error). */
+    /** The action's result; its failure rethrown unwrapped ({@link #rethrown}). */
     private static <T> T join(Future<T> f) throws IOException {
         try {
             return f.get();
@@ -41,12 +41,20 @@ public final class ConcurrentJobs {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while waiting for a driver job", e);
         } catch (ExecutionException e) {
-            Throwable c = e.getCause();
-            if (c instanceof IOException io) throw io;
-            if (c instanceof RuntimeException r) throw r;
-            if (c instanceof Error err) throw err;
-            throw new IllegalStateException(c);
+            throw rethrown(e);
         }
+    }
+
+    /**
+     * The failure of work that ran on another thread, as it was thrown there: a RuntimeException or Error is thrown
+     * from here, an IOException (or any other checked exception, wrapped in one) returned for the caller to throw.
+     */
+    public static IOException rethrown(ExecutionException e) {
+        Throwable c = e.getCause();
+        if (c instanceof IOException io) return io;
+        if (c instanceof RuntimeException r) throw r;
+        if (c instanceof Error err) throw err;
+        return new IOException(c);
     }
 
     private static java.util.concurrent.ThreadFactory daemon(String name) {

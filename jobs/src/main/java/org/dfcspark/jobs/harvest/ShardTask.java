@@ -20,6 +20,7 @@ import org.dfcspark.harvest.HarvestCounts;
 import org.dfcspark.harvest.PairedHarvester;
 import org.dfcspark.harvest.PreparedSequence;
 import org.dfcspark.harvest.SinkDetector;
+import org.dfcspark.jobs.ConcurrentJobs;
 import org.dfcspark.jobs.work.ItemTask;
 import org.dfcspark.jobs.work.TaskProgress;
 import org.dfcspark.jobs.work.WorkQueue;
@@ -127,11 +128,7 @@ final class ShardTask implements ItemTask<HarvestShard> {
         try {
             writing.get();
         } catch (ExecutionException e) {
-            Throwable cause = e.getCause();
-            if (cause instanceof IOException io) throw io;
-            if (cause instanceof RuntimeException re) throw re;
-            if (cause instanceof Error err) throw err;
-            throw new IOException(cause);
+            throw ConcurrentJobs.rethrown(e);
         }
     }
 }
