@@ -116,7 +116,7 @@ public final class ParquetRows {
         List<Row> out = new ArrayList<>();
         for (Path file : files) {
             try (ParquetReader<Group> r = ParquetReader.builder(new GroupReadSupport(), file).withConf(c).build()) {
-                for (Group g = r.read(); g != null; g = r.read()) out.add(row(g, columns));
+                for (Group g = r.read(); g != null; g = r.read()) out.add(struct(g, columns));
             } catch (RuntimeException e) {
                 throw new IOException(file + ": not a table with the columns " + Arrays.toString(columns.fieldNames()) + ": " + e.getMessage(), e);
             }
@@ -266,27 +266,6 @@ public final class ParquetRows {
         if (v instanceof double[] a) return Arrays.stream(a).boxed().toList();
         if (v instanceof Object[] a) return Arrays.asList(a);
         throw new IllegalArgumentException("column " + column + ": " + v.getClass().getName() + " is not an array");
-    }
-
-    private static Row row(Group g, StructType columns) {
-        Object[] v = new Object[columns.size()];
-        for (int i = 0; i < v.length; i++) {
-            StructField f = columns.fields()[i];
-            if (g.getFieldRepetitionCount(f.name()) == 0) continue;
-            if (f.dataType() instanceof ArrayType a) {
-                Group list = g.getGroup(f.name(), 0);
-                int n = list.getFieldRepetitionCount("list");
-                List<Object> items = new ArrayList<>(n);
-                for (int k = 0; k < n; k++) {
-                    Group element = list.getGroup("list", k);
-                    items.add(element.getFieldRepetitionCount("element") == 0 ? null : value(element, "element", a.elementType()));
-                }
-                v[i] = CollectionConverters.asScala(items).toSeq();
-            } else {
-                v[i] = value(g, f.name(), f.dataType());
-            }
-        }
-        return new GenericRowWithSchema(v, columns);
     }
 
     private static Object value(Group g, String name, DataType t) {
