@@ -32,7 +32,7 @@ public final class BenchEvaluateCommand implements Command {
     public String usage() {
         return """
                 usage: bin/dfc bench evaluate [--pair organism|qwen0.5b] [--crosscoder DIR] [--hook NAME] [--prompts 40]
-                                              [--max-new-tokens 48] [--organism DIR] [--model-a NAME] [--python PATH] [--work DIR]
+                                              [--reference-prompts N] [--max-new-tokens 48] [--organism DIR] [--model-a NAME] [--python PATH] [--work DIR]
 
                 The steering grid of issue 11 (B steered with the top A-exclusive feature, add, beta 1 and 4; A steered with the
                 top 1, 2, 5, 10 A-exclusive features, scale, alpha 1, 6, 16, 32, 64; the random-direction control of B's
@@ -48,13 +48,15 @@ public final class BenchEvaluateCommand implements Command {
                   --crosscoder  a checkpoint (organism; default: out/demo/sweep/variants/dfc-k16 of bin/dfc demo)
                   --hook        the hook it was trained at (organism; default blocks.2.hook_resid_post)
                   --model-a     the organism's A: rl-mid (default) or rl; B is base
+                  --reference-prompts  the references generate only for N of the prompts, evenly spaced (default: all);
+                                their time is per generation, so their rate on the sample is compared with dfc's on all
                   --work        where dfc's evaluation and the reference's input go (default target/bench-evaluate)
                 """;
     }
 
     @Override
     public Set<String> valuedFlags() {
-        return Set.of("pair", "crosscoder", "hook", "prompts", "max-new-tokens", "organism", "model-a", "python", "work", "threads");
+        return Set.of("pair", "crosscoder", "hook", "prompts", "reference-prompts", "max-new-tokens", "organism", "model-a", "python", "work", "threads");
     }
 
     @Override
@@ -85,7 +87,10 @@ public final class BenchEvaluateCommand implements Command {
             default -> throw new UsageException("--pair must be organism or qwen0.5b, got " + args.get("pair"));
         };
         int prompts = args.getInt("prompts", 40), maxNew = args.getInt("max-new-tokens", 48);
-        if (prompts < 2 || maxNew < 1) throw new UsageException("--prompts must be >= 2 and --max-new-tokens >= 1");
+        int referencePrompts = args.getInt("reference-prompts", prompts);
+        if (prompts < 2 || maxNew < 1 || referencePrompts < 1 || referencePrompts > prompts) {
+            throw new UsageException("--prompts must be >= 2, --max-new-tokens >= 1 and --reference-prompts between 1 and --prompts");
+        }
         String python = args.get("python");
         Path venv = root.resolve(".venv/bin/python");
         if (python == null && Files.isExecutable(venv)) python = venv.toString();
@@ -113,7 +118,8 @@ public final class BenchEvaluateCommand implements Command {
         }
         System.out.printf(Locale.ROOT, "bench evaluate: %s, %s at %s%n", pair.name(), pair.crosscoder(), pair.hook());
         EvaluateOptions warmUp = EvaluateOptions.fromString(hocon, List.of("limit=4", "shard_size=2"));
-        EvaluateBench.Result r = EvaluateBench.run(SparkSessions.get("dfc bench evaluate"), o, warmUp, work, python, threads, System.out);
+        EvaluateBench.Result r = EvaluateBench.run(SparkSessions.get("dfc bench evaluate"), o, warmUp, work, python, threads, referencePrompts,
+                System.out);
         System.out.printf(Locale.ROOT, "%ndfc evaluate, whole job:  %d generations in %7.1f s = %7.2f generations/s%n", r.generations(),
                 r.oursSeconds(), r.oursPerSecond());
         System.out.printf(Locale.ROOT, "dfc evaluate, work items: %d generations in %7.1f s = %7.2f generations/s%n", r.generations(),
@@ -122,11 +128,11 @@ public final class BenchEvaluateCommand implements Command {
             System.out.println("(no --python: HF transformers not run; it needs torch + transformers, e.g. pip install /opt/wheels/torch-*.whl transformers)");
             return 0;
         }
-        double loop = r.generations() / r.hfLoopSeconds(), batch = r.generations() / r.hfBatchSeconds();
+        double loop = r.hfLoopPerSecond(), batch = r.hfBatchPerSecond();
         System.out.printf(Locale.ROOT, "HF, the paper's loop:     %d generations in %7.1f s = %7.2f generations/s   dfc / HF = %.1fx whole job, %.1fx items"
-                + " (target >= 10x)%n", r.generations(), r.hfLoopSeconds(), loop, r.oursPerSecond() / loop, r.oursItemsPerSecond() / loop);
+                + " (target >= 10x)%n", r.compared(), r.hfLoopSeconds(), loop, r.oursPerSecond() / loop, r.oursItemsPerSecond() / loop);
         System.out.printf(Locale.ROOT, "HF, batched per prompt:   %d generations in %7.1f s = %7.2f generations/s   dfc / HF = %.1fx whole job, %.1fx items"
-                + " (target >= 2x)%n", r.generations(), r.hfBatchSeconds(), batch, r.oursPerSecond() / batch, r.oursItemsPerSecond() / batch);
+                + " (target >= 2x)%n", r.compared(), r.hfBatchSeconds(), batch, r.oursPerSecond() / batch, r.oursItemsPerSecond() / batch);
         System.out.printf(Locale.ROOT, "token-identical to dfc's: %d / %d (paper loop), %d / %d (batched)%n", r.identicalLoop(), r.compared(),
                 r.identicalBatch(), r.compared());
         return 0;

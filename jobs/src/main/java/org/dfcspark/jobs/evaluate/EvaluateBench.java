@@ -41,7 +41,10 @@ import org.dfcspark.model.Qwen2Model;
 public final class EvaluateBench {
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    /** What was measured; the HF fields are NaN / -1 without a Python. */
+    /**
+     * What was measured; the HF fields are NaN / -1 without a Python. The references generate {@code compared} of our
+     * {@code generations} (all of them, or those of an evenly spaced sample of the prompts).
+     */
     public record Result(long generations, double oursSeconds, double oursItemsSeconds, double hfLoopSeconds, double hfBatchSeconds,
                          int identicalLoop, int identicalBatch, int compared) {
         public double oursPerSecond() {
@@ -51,13 +54,26 @@ public final class EvaluateBench {
         public double oursItemsPerSecond() {
             return generations / oursItemsSeconds;
         }
+
+        public double hfLoopPerSecond() {
+            return compared / hfLoopSeconds;
+        }
+
+        public double hfBatchPerSecond() {
+            return compared / hfBatchSeconds;
+        }
     }
 
     private EvaluateBench() {}
 
-    /** @param warmUp the same evaluation on a few prompts, run first and not timed */
+    /**
+     * @param warmUp the same evaluation on a few prompts, run first and not timed
+     * @param referencePrompts how many of the prompts the references generate for (evenly spaced; all when it is
+     *                         {@code o.limit()}): their cost is per generation, with nothing to amortise, so a sample
+     *                         gives their rate, which is what is compared
+     */
     public static Result run(SparkSession spark, EvaluateOptions o, EvaluateOptions warmUp, Path work, String python, int threads,
-                             PrintStream log) throws Exception {
+                             int referencePrompts, PrintStream log) throws Exception {
         Path out = work.resolve("ours"), warm = work.resolve("warm-up");
         for (Path p : List.of(out, warm)) if (Files.exists(p)) org.dfcspark.io.AtomicOutput.deleteTree(p);
         log.printf(Locale.ROOT, "bench evaluate: warm-up on %d prompts (not timed)%n", warmUp.limit());
@@ -86,8 +102,14 @@ public final class EvaluateBench {
         ArrayNode items = spec.putArray("items");
         List<List<Integer>> ourIds = new ArrayList<>();
         rows.sort(java.util.Comparator.comparing((Row r) -> r.<Integer>getAs("prompt_index")).thenComparing(r -> r.<String>getAs("condition_key")));
+        java.util.Set<Integer> sample = evenlySpaced(o.limit(), referencePrompts);
+        long sampleTokens = 0, allTokens = 0;
         for (Row r : rows) {
             int p = r.getAs("prompt_index");
+            int length = r.getList(r.fieldIndex("prompt_ids")).size();
+            allTokens += length;
+            if (!sample.contains(p)) continue;
+            sampleTokens += length;
             List<Integer> ids = r.getList(r.fieldIndex("prompt_ids"));
             int[] prompt = ids.stream().mapToInt(Integer::intValue).toArray();
             float[][] res = residuals.computeIfAbsent(p, k -> new float[][] {
@@ -110,7 +132,9 @@ public final class EvaluateBench {
         }
         Path input = work.resolve("bench-evaluate-input.json");
         Files.writeString(input, JSON.writeValueAsString(spec));
-        log.printf(Locale.ROOT, "bench evaluate: HF transformers on the same %d generations (%s) ...%n", items.size(), python);
+        log.printf(Locale.ROOT, "bench evaluate: HF transformers on %d of the %d generations (%d of %d prompts, evenly spaced; mean prompt"
+                + " length %.1f tokens, all prompts %.1f) with %s ...%n", items.size(), rows.size(), sample.size(), o.limit(),
+                (double) sampleTokens / items.size(), (double) allTokens / rows.size(), python);
         JsonNode hf = PythonReference.run(python, "bench_evaluate_hf.py", List.of("--input", input.toString()), PythonReference.Allocator.OURS, 120).get(0);
         int sameLoop = identical(ourIds, hf.get("loop_ids")), sameBatch = identical(ourIds, hf.get("batch_ids"));
         return new Result(ours.generations(), oursSeconds, ours.itemsSeconds(), hf.get("loop_seconds").asDouble(), hf.get("batch_seconds").asDouble(),
@@ -122,6 +146,14 @@ public final class EvaluateBench {
         List<PromptRecord> tool = PromptsTable.readLocal(spark, o.rankingTool(), o.rankingLimit());
         List<PromptRecord> generic = PromptsTable.readLocal(spark, o.rankingGeneric(), o.rankingLimit());
         return FeatureRankingStage.run(spark, o, Preflight.targets(o), Preflight.encode(o, List.of(), tool, generic, System.out));
+    }
+
+    /** {@code n} prompt indices spread evenly over {@code 0 .. count-1} (all of them when n >= count). */
+    static java.util.Set<Integer> evenlySpaced(int count, int n) {
+        java.util.Set<Integer> picked = new java.util.TreeSet<>();
+        int m = Math.min(n, count);
+        for (int j = 0; j < m; j++) picked.add((int) ((long) j * count / m));
+        return picked;
     }
 
     private static int identical(List<List<Integer>> ours, JsonNode theirs) {

@@ -231,11 +231,19 @@ class EvaluateJobTest {
     /** bench evaluate's dfc half (no Python here): a warm-up run, then the whole job and its items timed, every generation counted. */
     @Test
     void theBenchTimesTheWholeEvaluationAndCountsEveryGeneration() throws Exception {
-        EvaluateBench.Result r = EvaluateBench.run(spark, options("limit=2"), options("limit=1"), dir.resolve("bench"), null, 1, QUIET);
+        EvaluateBench.Result r = EvaluateBench.run(spark, options("limit=2"), options("limit=1"), dir.resolve("bench"), null, 1, 2, QUIET);
         assertEquals(table(dir.resolve("bench/ours"), "generations").size(), r.generations());
         assertEquals(table(dir.resolve("bench/warm-up"), "generations").size() * 2, r.generations(), "the warm-up ran on its one prompt");
         assertTrue(r.generations() > 0 && r.oursSeconds() > r.oursItemsSeconds() && r.oursItemsSeconds() > 0, r.toString());
         assertTrue(Double.isNaN(r.hfLoopSeconds()) && r.compared() == 0, "no reference without a Python");
+    }
+
+    /** --reference-prompts: the references' sample spans the prompts (first to near-last), all of them when it is not smaller. */
+    @Test
+    void theReferencesSampleIsSpreadEvenlyOverThePrompts() {
+        assertEquals(java.util.Set.of(0, 10, 20, 30), EvaluateBench.evenlySpaced(40, 4));
+        assertEquals(java.util.Set.of(0, 2, 4), EvaluateBench.evenlySpaced(7, 3));
+        assertEquals(java.util.Set.of(0, 1, 2), EvaluateBench.evenlySpaced(3, 5));
     }
 
     private static String causes(Throwable e) {
