@@ -17,9 +17,9 @@ import org.dfcspark.model.Qwen2Model;
 import org.dfcspark.model.ResidualReader;
 
 /**
- * Generates one prompt under a list of conditions. {@link #generate} groups the conditions by model: those that
+ * Generates prompts under a list of conditions. {@link #generate} groups the conditions by model: those that
  * differ from clean only from the last prompt token on share one forward of the first T−1 tokens
- * ({@link Generator#generateFromSharedPrefix}) and decode together; the others (edits at every prompt token or every
+ * ({@link Generator#generateFromSharedPrefixes}) and decode together, several prompts' rows in one batch; the others (edits at every prompt token or every
  * step) decode together from a full prompt forward per row. {@link #generateNaive} runs one
  * {@link Generator#generate} per condition, the reference the grouped path must equal token for token (greedy).
  */
@@ -74,37 +74,92 @@ public final class ConditionGenerator {
         this.prefixes = prefixes;
     }
 
-    /** The grouped path: shared prefix for last-token conditions, one batch per group. */
+    /** The grouped path for one prompt: shared prefix for last-token conditions, one batch per group. */
     public PromptGenerations generate(int[] prompt, List<Condition> conditions) {
-        checkAll(prompt, conditions);
-        Generation[] out = new Generation[conditions.size()];
+        return generate(List.of(prompt), conditions);
+    }
+
+    /**
+     * The grouped path for several prompts: as for one, with the shared-prefix rows of every prompt (per model)
+     * decoded as one batch ({@link Generator#generateFromSharedPrefixes}: a decode step streams the weights once for
+     * all its rows). The generations are prompt-major (the first prompt's conditions in order, then the next
+     * prompt's) and the same, token for token, as one call per prompt; the counts are summed over the prompts.
+     */
+    public PromptGenerations generate(List<int[]> prompts, List<Condition> conditions) {
+        for (int[] prompt : prompts) checkAll(prompt, conditions);
+        int n = conditions.size();
+        Generation[] out = new Generation[prompts.size() * n];
         long forwarded = 0, read = 0;
-        Map<Side, float[][]> partnerReads = new EnumMap<>(Side.class);
+        List<Map<Side, float[][]>> partnerReads = new ArrayList<>();
+        for (int p = 0; p < prompts.size(); p++) partnerReads.add(new EnumMap<>(Side.class));
         for (Side side : Side.values()) {
             List<Integer> shared = new ArrayList<>(), full = new ArrayList<>();
-            for (int i = 0; i < conditions.size(); i++) {
+            for (int i = 0; i < n; i++) {
                 Condition c = conditions.get(i);
                 if (c.model() == side) (c.sharesPrefix() ? shared : full).add(i);
             }
             if (!shared.isEmpty()) {
-                try (Batch batch = batch(prompt, conditions, shared, partnerReads)) {
-                    GenerationResult r = Generator.generateFromSharedPrefix(model(side), prompt, shared.size(), cfg, batch.interventions, prefixes);
+                List<Batch> batches = new ArrayList<>();
+                try {
+                    List<Generator.SharedPrefix> rows = new ArrayList<>();
+                    for (int p = 0; p < prompts.size(); p++) {
+                        Batch batch = batch(prompts.get(p), conditions, shared, partnerReads.get(p));
+                        batches.add(batch);
+                        read += batch.read;
+                        rows.add(new Generator.SharedPrefix(prompts.get(p), shared.size(), batch.interventions));
+                    }
+                    GenerationResult r = Generator.generateFromSharedPrefixes(model(side), rows, cfg, prefixes);
                     forwarded += r.tokensForwarded();
-                    read += batch.read;
-                    collect(out, r, prompt, conditions, shared);
+                    for (int p = 0; p < prompts.size(); p++) collect(out, p * n, r, p * shared.size(), prompts.get(p), conditions, shared);
+                } finally {
+                    for (Batch b : batches) b.close();
                 }
             }
             if (!full.isEmpty()) {
-                try (Batch batch = batch(prompt, conditions, full, partnerReads)) {
-                    GenerationResult r = Generator.generate(model(side), Collections.nCopies(full.size(), prompt), cfg, batch.interventions);
-                    forwarded += r.tokensForwarded();
-                    read += batch.read + batch.lockstepTokens();
-                    collect(out, r, prompt, conditions, full);
+                for (int p = 0; p < prompts.size(); p++) {
+                    int[] prompt = prompts.get(p);
+                    try (Batch batch = batch(prompt, conditions, full, partnerReads.get(p))) {
+                        GenerationResult r = Generator.generate(model(side), Collections.nCopies(full.size(), prompt), cfg, batch.interventions);
+                        forwarded += r.tokensForwarded();
+                        read += batch.read + batch.lockstepTokens();
+                        collect(out, p * n, r, 0, prompt, conditions, full);
+                    }
                 }
             }
         }
         return result(List.of(out), forwarded, read);
     }
+
+    /**
+     * How many prompts {@link #generate(List, List)} should take at once for these conditions: enough for about
+     * {@value #DECODE_ROWS} rows on the model with fewer shared-prefix rows, at most {@value #MAX_DECODE_ROWS} on the
+     * other, and the batch's keys and values (libtorch's and the Java decode step's copy, for prompts up to
+     * {@code maxPromptLength} tokens) within {@value #KV_BUDGET_MB} MiB; at least 1.
+     */
+    public int promptsPerBatch(List<Condition> conditions, int maxPromptLength) {
+        int fewest = Integer.MAX_VALUE, most = 0;
+        for (Side side : Side.values()) {
+            int rows = 0;
+            for (Condition c : conditions) if (c.model() == side && c.sharesPrefix()) rows++;
+            if (rows == 0) continue;
+            fewest = Math.min(fewest, rows);
+            most = Math.max(most, rows);
+        }
+        if (most == 0) return 1;
+        var c = a.config();
+        long kvPerRow = 2L * 2 * c.numHiddenLayers() * c.numKeyValueHeads() * c.headDim() * Float.BYTES
+                * (maxPromptLength + Math.max(cfg.maxNewTokens() - 1, 0));
+        long byRows = Math.min(DECODE_ROWS / fewest, MAX_DECODE_ROWS / most);
+        long byMemory = ((long) KV_BUDGET_MB << 20) / Math.max(1, most * kvPerRow);
+        return (int) Math.max(1, Math.min(byRows, byMemory));
+    }
+
+    /** Rows a decode batch aims at (weights streamed once per step for all of them). */
+    static final int DECODE_ROWS = 64;
+    /** Rows a decode batch may reach on the model with more conditions. */
+    static final int MAX_DECODE_ROWS = 256;
+    /** Keys and values a batch of prompts may hold. */
+    static final int KV_BUDGET_MB = 1024;
 
     /** The reference: one {@link Generator#generate} (one row) per condition. */
     public PromptGenerations generateNaive(int[] prompt, List<Condition> conditions) {
@@ -116,7 +171,7 @@ public final class ConditionGenerator {
                 GenerationResult r = Generator.generate(model(conditions.get(i).model()), List.of(prompt), cfg, batch.interventions);
                 forwarded += r.tokensForwarded();
                 read += batch.read + batch.lockstepTokens();
-                collect(out, r, prompt, conditions, List.of(i));
+                collect(out, 0, r, 0, prompt, conditions, List.of(i));
             }
         }
         return result(List.of(out), forwarded, read);
@@ -197,10 +252,11 @@ public final class ConditionGenerator {
         return side == Side.A ? a : b;
     }
 
-    private void collect(Generation[] out, GenerationResult r, int[] prompt, List<Condition> conditions, List<Integer> rows) {
+    /** Result rows from {@code row0} on are the conditions at {@code rows}, written to {@code out} from {@code out0}. */
+    private void collect(Generation[] out, int out0, GenerationResult r, int row0, int[] prompt, List<Condition> conditions, List<Integer> rows) {
         for (int j = 0; j < rows.size(); j++) {
-            int[] ids = r.generated(j);
-            out[rows.get(j)] = new Generation(conditions.get(rows.get(j)), prompt.clone(), ids, detokenize.apply(ids));
+            int[] ids = r.generated(row0 + j);
+            out[out0 + rows.get(j)] = new Generation(conditions.get(rows.get(j)), prompt.clone(), ids, detokenize.apply(ids));
         }
     }
 

@@ -78,20 +78,93 @@ public final class Generator {
      */
     public static GenerationResult generateFromSharedPrefix(Qwen2Model model, int[] prompt, int copies, GenerationConfig cfg,
                                                             List<Intervention> interventions, PrefixCache prefixes) {
-        List<Intervention> ivs = interventions == null ? List.of() : interventions;
-        if (copies < 1) throw new IllegalArgumentException("copies must be >= 1, got " + copies);
-        for (Intervention iv : ivs) {
-            Positions p = iv.positions();
-            boolean lastOnly = p instanceof Positions.LastPrompt || p instanceof Positions.Generated
-                    || p instanceof Positions.Indices i && i.values().length == 1 && i.values()[0] == -1;
-            if (iv instanceof Intervention.Capture || !lastOnly) {
-                throw new IllegalArgumentException(iv + " cannot run on a shared prefix: only edits at the last prompt token"
-                        + " or at generated tokens can (use generate)");
+        return generateFromSharedPrefixes(model, List.of(new SharedPrefix(prompt, copies, interventions)), cfg, prefixes);
+    }
+
+    /**
+     * One prompt's rows in {@link #generateFromSharedPrefixes}: {@code copies} continuations that differ only from
+     * the last prompt token on, and the interventions over those rows (numbered 0 .. copies−1).
+     */
+    public record SharedPrefix(int[] prompt, int copies, List<Intervention> interventions) {
+        public SharedPrefix {
+            if (prompt == null || prompt.length == 0) throw new IllegalArgumentException("empty prompt");
+            if (copies < 1) throw new IllegalArgumentException("copies must be >= 1, got " + copies);
+            interventions = interventions == null ? List.of() : List.copyOf(interventions);
+        }
+    }
+
+    /**
+     * The continuations of several prompts decoded as one batch. Each prompt's prompt forward is exactly that of
+     * {@link #generateFromSharedPrefix} (its own rows, no padding); then every row decodes together, rows in the
+     * order of {@code prompts} and of their copies, the shorter prompts' keys and values left-padded to the longest.
+     * Why: a decode step streams every weight once for all its rows, so a few rows per prompt would leave the step
+     * memory-bound; on the Java decode step a row's arithmetic does not depend on the other rows, so the tokens are
+     * those of one call per prompt. With several prompts the interventions must act in the prompt forward only
+     * (their decode steps run all rows at once).
+     */
+    public static GenerationResult generateFromSharedPrefixes(Qwen2Model model, List<SharedPrefix> prompts, GenerationConfig cfg,
+                                                              PrefixCache prefixes) {
+        if (prompts.isEmpty()) throw new IllegalArgumentException("no prompts");
+        for (SharedPrefix p : prompts) {
+            for (Intervention iv : p.interventions()) {
+                Positions pos = iv.positions();
+                boolean lastOnly = pos instanceof Positions.LastPrompt || pos instanceof Positions.Generated
+                        || pos instanceof Positions.Indices i && i.values().length == 1 && i.values()[0] == -1;
+                if (iv instanceof Intervention.Capture || !lastOnly) {
+                    throw new IllegalArgumentException(iv + " cannot run on a shared prefix: only edits at the last prompt token"
+                            + " or at generated tokens can (use generate)");
+                }
+                if (prompts.size() > 1 && iv.activeIn(false)) {
+                    throw new IllegalArgumentException(iv + " edits decode steps: prompts decoded together take edits of the prompt"
+                            + " forward only (generate one prompt per call)");
+                }
             }
         }
         Qwen2Config c = model.config();
-        int t = prompt.length;
-        TokenBatch.leftPadded(List.of(prompt), cfg.padTokenId()).checkVocab(c.vocabSize());
+        int rows = 0, width = 0;
+        for (SharedPrefix p : prompts) {
+            TokenBatch.leftPadded(List.of(p.prompt()), cfg.padTokenId()).checkVocab(c.vocabSize());
+            rows += p.copies();
+            width = Math.max(width, p.prompt().length);
+        }
+        int[] lengths = new int[rows];
+        for (int i = 0, row = 0; i < prompts.size(); i++) {
+            for (int j = 0; j < prompts.get(i).copies(); j++) lengths[row++] = prompts.get(i).prompt().length;
+        }
+        boolean wantLogits = cfg.maxNewTokens() > 0;
+        float[] logits = wantLogits ? new float[rows * c.vocabSize()] : null, lse = wantLogits ? new float[rows] : null;
+        long t0 = System.nanoTime();
+        try (NDManager gen = NDManager.newBaseManager(model.device())) {
+            int capacity = width + Math.max(cfg.maxNewTokens() - 1, 0);
+            KvCache cache = new KvCache(gen, c, rows, capacity, model.dataType());
+            long forwarded = 0;
+            for (int i = 0, row = 0; i < prompts.size(); row += prompts.get(i).copies(), i++) {
+                SharedPrefix p = prompts.get(i);
+                if (prompts.size() == 1) {
+                    forwarded += promptForward(model, p, cfg, prefixes, gen, cache, logits, lse, row);
+                } else try (NDManager own = gen.newSubManager()) {
+                    int t = p.prompt().length;
+                    KvCache rowsCache = new KvCache(own, c, p.copies(), t, model.dataType());
+                    forwarded += promptForward(model, p, cfg, prefixes, own, rowsCache, logits, lse, row);
+                    cache.copyRows(rowsCache, row, width - t, t);
+                }
+            }
+            Decoding decoding = new Decoding(model, cfg, prompts.size() == 1 ? prompts.get(0).interventions() : List.of(), rows, width, lengths);
+            decoding.firstLogits(logits, lse, forwarded);
+            return decoding.run(gen, cache, new LinkedHashMap<>(), t0);
+        }
+    }
+
+    /**
+     * The prompt forward of one {@link SharedPrefix} into {@code cache} (its rows, columns 0 .. T−1): the first T−1
+     * tokens once (or from {@code prefixes}), copied into every row, then the last token for every row with the
+     * interventions. Writes the rows' last logits and their log-sum-exp at {@code row0}; returns the columns forwarded.
+     */
+    private static long promptForward(Qwen2Model model, SharedPrefix p, GenerationConfig cfg, PrefixCache prefixes, NDManager gen,
+                                      KvCache cache, float[] logits, float[] lse, int row0) {
+        Qwen2Config c = model.config();
+        int[] prompt = p.prompt();
+        int t = prompt.length, copies = p.copies();
         int[] lengths = new int[copies], ones = new int[copies], lastColumn = new int[copies];
         int[][] lastIds = new int[copies][];
         for (int b = 0; b < copies; b++) {
@@ -100,46 +173,45 @@ public final class Generator {
             lastColumn[b] = t - 1;
             lastIds[b] = new int[] {prompt[t - 1]};
         }
-        long t0 = System.nanoTime();
-        try (NDManager gen = NDManager.newBaseManager(model.device())) {
-            KvCache cache = new KvCache(gen, c, copies, t + Math.max(cfg.maxNewTokens() - 1, 0), model.dataType());
-            Decoding decoding = new Decoding(model, cfg, ivs, copies, t, lengths);
-            long forwarded = 0;
-            int[] prefix = Arrays.copyOf(prompt, t - 1);
-            if (t > 1 && (prefixes == null || !prefixes.copyInto(model, prefix, cache))) {
-                // the prefix cache's arrays live in a manager of their own when a PrefixCache keeps them
-                NDManager owner = prefixes == null ? gen.newSubManager() : NDManager.newBaseManager(model.device());
-                try {
-                    KvCache prefixCache = new KvCache(owner, c, 1, t - 1, model.dataType());
-                    try (NDManager step = owner.newSubManager()) {
-                        TokenBatch one = TokenBatch.leftPadded(List.of(prefix), cfg.padTokenId());
-                        // LAST, not NONE: with no hooks a NONE forward stops before the first layer and fills no cache.
-                        model.run(step, one.idsArray(step), one.positionArray(step), model.attentionMask(step, new int[] {t - 1}, t - 1, 0, t - 1),
-                                prefixCache, 0, new StepHooks(List.of(), true, t - 1, new int[] {t - 1}, c), new LinkedHashMap<>(), Qwen2Model.Logits.LAST);
-                        cache.copyPrefixToEveryRow(prefixCache, t - 1);
-                    }
-                    forwarded += t - 1;
-                    if (prefixes != null) {
-                        prefixes.keep(model, prefix, prefixCache, owner);
-                        owner = null;
-                    }
-                } finally {
-                    if (owner != null) owner.close();
+        long forwarded = 0;
+        int[] prefix = Arrays.copyOf(prompt, t - 1);
+        if (t > 1 && (prefixes == null || !prefixes.copyInto(model, prefix, cache))) {
+            // the prefix cache's arrays live in a manager of their own when a PrefixCache keeps them
+            NDManager owner = prefixes == null ? gen.newSubManager() : NDManager.newBaseManager(model.device());
+            try {
+                KvCache prefixCache = new KvCache(owner, c, 1, t - 1, model.dataType());
+                try (NDManager step = owner.newSubManager()) {
+                    TokenBatch one = TokenBatch.leftPadded(List.of(prefix), cfg.padTokenId());
+                    // LAST, not NONE: with no hooks a NONE forward stops before the first layer and fills no cache.
+                    model.run(step, one.idsArray(step), one.positionArray(step), model.attentionMask(step, new int[] {t - 1}, t - 1, 0, t - 1),
+                            prefixCache, 0, new StepHooks(List.of(), true, t - 1, new int[] {t - 1}, c), new LinkedHashMap<>(), Qwen2Model.Logits.LAST);
+                    cache.copyPrefixToEveryRow(prefixCache, t - 1);
                 }
+                forwarded += t - 1;
+                if (prefixes != null) {
+                    prefixes.keep(model, prefix, prefixCache, owner);
+                    owner = null;
+                }
+            } finally {
+                if (owner != null) owner.close();
             }
-            try (NDManager step = gen.newSubManager()) {
-                // The last prompt token as a one-column prompt step: Positions.lastPrompt() selects it.
-                StepHooks hooks = new StepHooks(ivs, true, 1, ones, c).at(lastIds, lastColumn);
-                long[] ids = new long[copies], pos = new long[copies];
-                Arrays.fill(ids, prompt[t - 1]);
-                Arrays.fill(pos, t - 1);
-                NDArray l = model.run(step, step.create(ids, new Shape(copies, 1)), step.create(pos, new Shape(copies, 1)),
-                        model.attentionMask(step, lengths, t, t - 1, 1), cache, t - 1, hooks, new LinkedHashMap<>(),
-                        cfg.maxNewTokens() > 0 ? Qwen2Model.Logits.LAST : Qwen2Model.Logits.NONE);
-                decoding.firstLogits(l, forwarded + copies);
-            }
-            return decoding.run(gen, cache, new LinkedHashMap<>(), t0);
         }
+        try (NDManager step = gen.newSubManager()) {
+            // The last prompt token as a one-column prompt step: Positions.lastPrompt() selects it.
+            StepHooks hooks = new StepHooks(p.interventions(), true, 1, ones, c).at(lastIds, lastColumn);
+            long[] ids = new long[copies], pos = new long[copies];
+            Arrays.fill(ids, prompt[t - 1]);
+            Arrays.fill(pos, t - 1);
+            NDArray l = model.run(step, step.create(ids, new Shape(copies, 1)), step.create(pos, new Shape(copies, 1)),
+                    model.attentionMask(step, lengths, t, t - 1, 1), cache, t - 1, hooks, new LinkedHashMap<>(),
+                    logits != null ? Qwen2Model.Logits.LAST : Qwen2Model.Logits.NONE);
+            if (logits != null) {
+                float[] rowsLogits = floats(l), rowsLse = logSumExp(l);
+                System.arraycopy(rowsLogits, 0, logits, row0 * c.vocabSize(), rowsLogits.length);
+                System.arraycopy(rowsLse, 0, lse, row0, copies);
+            }
+        }
+        return forwarded + copies;
     }
 
     /**
@@ -202,8 +274,13 @@ public final class Generator {
 
         /** The prompt forward's logits (null when no token is wanted) and the token columns it forwarded. */
         void firstLogits(NDArray l, long forwarded) {
-            logits = l == null ? null : floats(l);
-            lse = l == null ? null : logSumExp(l);
+            firstLogits(l == null ? null : floats(l), l == null ? null : logSumExp(l), forwarded);
+        }
+
+        /** {@link #firstLogits(NDArray, long)} with the logits (rows × vocab) and their log-sum-exp already read. */
+        void firstLogits(float[] rowLogits, float[] rowLse, long forwarded) {
+            logits = rowLogits;
+            lse = rowLse;
             tokensForwarded += forwarded;
             prefillEnd = System.nanoTime();
         }

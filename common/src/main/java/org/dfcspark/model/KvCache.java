@@ -41,6 +41,23 @@ final class KvCache {
         }
     }
 
+    /**
+     * Copies the first {@code columns} columns of every row of {@code rows} into this cache's rows from {@code row0},
+     * at columns from {@code column0} (a prompt left-padded into a wider batch).
+     */
+    void copyRows(KvCache rows, int row0, int column0, int columns) {
+        if (column0 + columns > capacity || columns > rows.capacity) throw new IllegalStateException(columns + " columns do not fit");
+        int n = (int) rows.keys[0].getShape().get(0);
+        NDIndex from = new NDIndex(":, :, :{}, :", columns);
+        NDIndex to = new NDIndex("{}:{}, :, {}:{}, :", row0, row0 + n, column0, column0 + columns);
+        for (int l = 0; l < keys.length; l++) {
+            try (NDArray k = rows.keys[l].get(from); NDArray v = rows.values[l].get(from)) {
+                keys[l].set(to, k);
+                values[l].set(to, v);
+            }
+        }
+    }
+
     int capacity() {
         return capacity;
     }

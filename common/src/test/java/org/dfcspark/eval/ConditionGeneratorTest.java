@@ -96,6 +96,74 @@ class ConditionGeneratorTest {
     }
 
     /**
+     * Several prompts at once (their shared-prefix rows decoded as one left-padded batch) generate what one prompt at a
+     * time generates, token for token, prompt-major; on the tiny model and on the organism, prompts of different lengths.
+     */
+    @Test
+    void severalPromptsTogetherEqualOnePromptAtATime() throws Exception {
+        Path dir = ProjectPaths.data("models/qwen2-tiny");
+        try (Qwen2Model a = Qwen2Model.load(dir, Device.cpu());
+             Qwen2Model b = Qwen2Model.random(a.config(), Device.cpu(), DataType.FLOAT32, 3, 0.2)) {
+            ConditionGenerator gen = new ConditionGenerator(a, b, HookPoint.residPost(1),
+                    new ConditionEdits(SteeringTest.crosscoder(64, 32, 4, 17), 64, toolMeans(), 1), GenerationConfig.forModel(dir, 10), Arrays::toString);
+            SplittableRandom rnd = new SplittableRandom(3);
+            checkTogetherEqualsOneAtATime(gen, List.of(rnd.ints(9, 0, 500).toArray(), rnd.ints(4, 0, 500).toArray(),
+                    rnd.ints(12, 0, 500).toArray()), conditions());
+        }
+        Path organism = ProjectPaths.data("organism");
+        long seed = new ObjectMapper().readTree(organism.resolve("build.json").toFile()).get("seed").asLong();
+        Path base = organism.resolve(OrganismModel.BASE);
+        try (Qwen2Model a = Qwen2Model.load(organism.resolve(OrganismModel.RL), Device.cpu());
+             Qwen2Model b = Qwen2Model.load(base, Device.cpu());
+             Tokenizer tok = Tokenizer.load(base)) {
+            int d = a.config().hiddenSize();
+            OrganismChat chat = new OrganismChat(ChatTemplate.load(base), tok);
+            ConditionGenerator gen = new ConditionGenerator(a, b, HookPoint.residPost(1),
+                    new ConditionEdits(SteeringTest.crosscoder(d, 32, 4, 23), d, toolMeans(), 1), GenerationConfig.forModel(base, 40), tok::decode);
+            List<int[]> prompts = new ArrayList<>();
+            for (Example e : new WorldSampler(seed, Split.TEST).take(Example.Kind.TOOL, 3)) prompts.add(chat.promptIds(e));
+            assertNotEquals(prompts.get(0).length, prompts.get(1).length, "prompts of different lengths: the batch is padded");
+            checkTogetherEqualsOneAtATime(gen, prompts, conditions());
+        }
+    }
+
+    private static void checkTogetherEqualsOneAtATime(ConditionGenerator gen, List<int[]> prompts, List<Condition> conditions) {
+        ConditionGenerator.PromptGenerations together = gen.generate(prompts, conditions);
+        assertEquals(prompts.size() * conditions.size(), together.generations().size());
+        long naive = 0;
+        for (int p = 0; p < prompts.size(); p++) {
+            ConditionGenerator.PromptGenerations one = gen.generate(prompts.get(p), conditions);
+            naive += one.naiveTokensForwarded();
+            for (int i = 0; i < conditions.size(); i++) {
+                ConditionGenerator.Generation g = together.generations().get(p * conditions.size() + i);
+                assertSame(conditions.get(i), g.condition());
+                assertArrayEquals(prompts.get(p), g.promptIds());
+                assertArrayEquals(one.generations().get(i).generatedIds(), g.generatedIds(), "prompt " + p + ", " + conditions.get(i).key());
+            }
+        }
+        assertEquals(naive, together.naiveTokensForwarded());
+    }
+
+    /** How many prompts decode together: ~64 rows on the model with fewer conditions, ≤ 256 on the other, the KV within 1 GiB. */
+    @Test
+    void promptsPerBatchFillsTheSmallerModelsBatchWithinTheBounds() throws Exception {
+        Path dir = ProjectPaths.data("models/qwen2-tiny");
+        try (Qwen2Model a = Qwen2Model.load(dir, Device.cpu())) {
+            ConditionGenerator gen = new ConditionGenerator(a, a, HookPoint.residPost(1),
+                    new ConditionEdits(SteeringTest.crosscoder(64, 32, 4, 17), 64, toolMeans(), 1), GenerationConfig.forModel(dir, 10), Arrays::toString);
+            List<Condition> grid = new ArrayList<>(List.of(new Condition.Clean(Side.A), new Condition.Clean(Side.B)));
+            for (int i = 0; i < 20; i++) grid.add(Condition.Steer.scale(Side.A, FeatureGroup.SHARED, List.of(9), 2 + i, EditPositions.LAST));
+            assertEquals(12, gen.promptsPerBatch(grid, 100), "B's 1 row would take 64 prompts; A's 21 rows cap it at 256 / 21");
+            assertEquals(32, gen.promptsPerBatch(List.of(new Condition.Clean(Side.A), new Condition.Clean(Side.B),
+                    new Condition.Reconstruction(Side.A, EditPositions.LAST, false), new Condition.Reconstruction(Side.B, EditPositions.LAST, false)), 100));
+            assertEquals(1, gen.promptsPerBatch(List.of(new Condition.Reconstruction(Side.A, EditPositions.EVERY_STEP, false)), 100),
+                    "no shared-prefix rows: one prompt at a time");
+            long kvPerRow = 2L * 2 * a.config().numHiddenLayers() * a.config().numKeyValueHeads() * a.config().headDim() * 4 * (1_000_000 + 9);
+            assertEquals(Math.max(1, (1L << 30) / (21 * kvPerRow)), gen.promptsPerBatch(grid, 1_000_000), "long prompts: the KV budget decides");
+        }
+    }
+
+    /**
      * Two crosscoders on the same prompts (as an evaluation's items are) with a prefix cache: the second takes both models'
      * clean prefixes and the partner residuals from the cache (t − 1 fewer tokens forwarded per model and prompt, no
      * partner token read) and generates exactly what it generates without one; the cache stays within its budget (a

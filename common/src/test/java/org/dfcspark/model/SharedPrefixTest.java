@@ -72,6 +72,50 @@ class SharedPrefixTest {
         assertEquals((t - 1) + 3L + 3L * shared.decodeSteps(), shared.tokensForwarded());
     }
 
+    /**
+     * Prompts of different lengths decoded as one left-padded batch: each row's tokens and logits are those of one call
+     * per prompt, exactly with the Java decode step (a row's arithmetic does not depend on the other rows) and within
+     * float tolerance with libtorch's; an edit of the decode steps is refused when prompts share a batch.
+     */
+    @Test
+    void promptsDecodedTogetherEqualOneCallPerPrompt() throws IOException {
+        float[] dir = gaussian(64, 4);
+        ResidualRewrite steerRowOne = (site, h) -> {
+            float[][] out = h.clone();
+            for (int i = 0; i < h.length; i++) {
+                if (site.rows()[i] != 1) continue;
+                out[i] = h[i].clone();
+                for (int j = 0; j < 64; j++) out[i][j] += 20f * dir[j];
+            }
+            return out;
+        };
+        List<Intervention> ivs = List.of(new Intervention.Rewrite(HOOK, Positions.lastPrompt(), Phase.PREFILL, steerRowOne));
+        List<int[]> prompts = List.of(prompt, java.util.Arrays.copyOf(prompt, 3), new int[] {5, 300, 17, 42, 9, 11, 260, 8, 77, 31, 2});
+        for (GenerationConfig.DecodeEngine engine : List.of(GenerationConfig.DecodeEngine.JAVA, GenerationConfig.DecodeEngine.LIBTORCH)) {
+            GenerationConfig cfg = GenerationConfig.forModel(f32Dir(), 12).withStepLogits(true).withEngine(engine);
+            List<Generator.SharedPrefix> together = new ArrayList<>();
+            for (int[] p : prompts) together.add(new Generator.SharedPrefix(p, 2, ivs));
+            GenerationResult joint = Generator.generateFromSharedPrefixes(model, together, cfg, null);
+            for (int p = 0; p < prompts.size(); p++) {
+                GenerationResult one = Generator.generateFromSharedPrefix(model, prompts.get(p), 2, cfg, ivs);
+                for (int r = 0; r < 2; r++) {
+                    String where = engine + ", prompt " + p + " row " + r;
+                    assertArrayEquals(one.generated(r), joint.generated(2 * p + r), where);
+                    for (int k = 0; k < one.stepLogits(r).length; k++) {
+                        if (engine == GenerationConfig.DecodeEngine.JAVA) assertArrayEquals(one.stepLogits(r)[k], joint.stepLogits(2 * p + r)[k], 0f, where);
+                        else assertClose(one.stepLogits(r)[k], joint.stepLogits(2 * p + r)[k], where + " step " + k);
+                    }
+                }
+                assertTrue(Math.abs(joint.stepLogits(2 * p)[0][0] - joint.stepLogits(2 * p + 1)[0][0]) > 1e-3, "row 1 of each prompt is steered");
+            }
+        }
+        Intervention everyStep = new Intervention.Rewrite(HOOK, Positions.generated(), Phase.EVERY_STEP, steerRowOne);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Generator.generateFromSharedPrefixes(model,
+                List.of(new Generator.SharedPrefix(prompt, 2, List.of(everyStep)), new Generator.SharedPrefix(prompts.get(1), 2, List.of(everyStep))),
+                GenerationConfig.forModel(f32Dir(), 4), null));
+        assertTrue(e.getMessage().contains("prompt forward only"), e.getMessage());
+    }
+
     @Test
     void rewriteSeesTheResidualWithItsPositionsAndTokens() {
         List<int[]> prompts = List.of(prompt, new int[] {7, 8, 9});

@@ -32,7 +32,7 @@ import org.dfcspark.testing.InjectedFaults;
 /**
  * Runs one {@link EvaluationItem} inside a Spark task of its own ({@link WorkQueue}): models from {@link ModelCache}
  * (once per executor), the crosscoder from {@link CrosscoderCache}, every prompt through
- * {@link ConditionGenerator#generate} (prefix reuse), every generation scored by all four scorers. Exactly once like
+ * {@link ConditionGenerator#generate} (prefix reuse; several prompts decoded together), every generation scored by all four scorers. Exactly once like
  * the harvest: the rows go to a hidden temporary Parquet file ({@link ParquetRows}) that is renamed to the item's final
  * name, one file of the generations table ({@link EvaluationItem#file}), and only then does
  * the queue write the done marker this returns (the token counts); an item with a marker is never redone, a killed
@@ -75,20 +75,26 @@ public final class EvaluateTask implements ItemTask<EvaluationItem> {
             GenerationConfig cfg = GenerationConfig.forModel(Path.of(o.modelB()), o.maxNewTokens());
             ConditionEdits edits = new ConditionEdits(cc, a.config().hiddenSize(), item.toolMean(), threads);
             ConditionGenerator gen = new ConditionGenerator(a, b, HookPoint.parse(item.target().hook()), edits, cfg, enc::decode, PrefixCache.shared());
+            int longest = 0;
+            for (int[] ids : item.promptIds()) longest = Math.max(longest, ids.length);
+            int perBatch = gen.promptsPerBatch(conditions, longest); // several prompts' rows decode together
             ParquetRows.write(file, EvaluationTables.GENERATIONS, conf.value(), w -> {
-                for (int i = 0; i < item.prompts().size(); i++) {
-                    PromptRecord r = item.prompts().get(i);
-                    ConditionGenerator.PromptGenerations pg = gen.generate(item.promptIds().get(i), conditions);
+                for (int from = 0; from < item.prompts().size(); from += perBatch) {
+                    int to = Math.min(item.prompts().size(), from + perBatch);
+                    ConditionGenerator.PromptGenerations pg = gen.generate(item.promptIds().subList(from, to), conditions);
                     tokens[0] += pg.tokensForwarded();
                     tokens[1] += pg.naiveTokensForwarded();
                     tokens[2] += pg.partnerTokensRead();
-                    for (int c = 0; c < conditions.size(); c++) {
-                        ConditionGenerator.Generation g = pg.generations().get(c);
-                        w.write(ParquetRows.fromJson(row(item, o, item.conditions().get(c), r, item.firstPrompt() + i, g), EvaluationTables.GENERATIONS));
+                    for (int i = from; i < to; i++) {
+                        PromptRecord r = item.prompts().get(i);
+                        for (int c = 0; c < conditions.size(); c++) {
+                            ConditionGenerator.Generation g = pg.generations().get((i - from) * conditions.size() + c);
+                            w.write(ParquetRows.fromJson(row(item, o, item.conditions().get(c), r, item.firstPrompt() + i, g), EvaluationTables.GENERATIONS));
+                        }
                     }
-                    progress.add("prompts", 1);
+                    progress.add("prompts", to - from);
                     if (injectFailure) { // test hook: die with part of the rows written, before the file is published
-                        throw new IllegalStateException("injected failure in evaluation item " + item.id() + " (first attempt, after one prompt)");
+                        throw new IllegalStateException("injected failure in evaluation item " + item.id() + " (first attempt, after one batch of prompts)");
                     }
                 }
             });
