@@ -13,6 +13,7 @@ import org.dfcspark.model.Generator;
 import org.dfcspark.model.HookPoint;
 import org.dfcspark.model.Intervention;
 import org.dfcspark.model.PrefixCache;
+import org.dfcspark.model.Qwen2Config;
 import org.dfcspark.model.Qwen2Model;
 import org.dfcspark.model.ResidualReader;
 
@@ -131,12 +132,22 @@ public final class ConditionGenerator {
     }
 
     /**
-     * How many prompts {@link #generate(List, List)} should take at once for these conditions: enough for about
-     * {@value #DECODE_ROWS} rows on the model with fewer shared-prefix rows, at most {@value #MAX_DECODE_ROWS} on the
-     * other, and the batch's keys and values (libtorch's and the Java decode step's copy, for prompts up to
-     * {@code maxPromptLength} tokens) within {@value #KV_BUDGET_MB} MiB; at least 1.
+     * How many prompts {@link #generate(List, List)} should take at once for these conditions, on these models: see
+     * {@link #promptsPerBatch(Qwen2Config, int, List, int)}.
      */
     public int promptsPerBatch(List<Condition> conditions, int maxPromptLength) {
+        return promptsPerBatch(a.config(), cfg.maxNewTokens(), conditions, maxPromptLength);
+    }
+
+    /**
+     * How many prompts to decode together: one where a decode step's weights fit the caches (under
+     * {@value #CACHED_WEIGHTS_MB} MiB: nothing to share, and a larger batch only costs larger copies of the keys and
+     * values); otherwise enough for about {@value #DECODE_ROWS} rows on the model with fewer shared-prefix rows, at most
+     * {@value #MAX_DECODE_ROWS} on the other, and the batch's keys and values (libtorch's and the Java decode step's
+     * copy, for prompts up to {@code maxPromptLength} tokens) within {@value #KV_BUDGET_MB} MiB; at least 1.
+     */
+    public static int promptsPerBatch(Qwen2Config model, int maxNewTokens, List<Condition> conditions, int maxPromptLength) {
+        if (Generator.decodeStepWeightBytes(model) < (long) CACHED_WEIGHTS_MB << 20) return 1;
         int fewest = Integer.MAX_VALUE, most = 0;
         for (Side side : Side.values()) {
             int rows = 0;
@@ -146,14 +157,15 @@ public final class ConditionGenerator {
             most = Math.max(most, rows);
         }
         if (most == 0) return 1;
-        var c = a.config();
-        long kvPerRow = 2L * 2 * c.numHiddenLayers() * c.numKeyValueHeads() * c.headDim() * Float.BYTES
-                * (maxPromptLength + Math.max(cfg.maxNewTokens() - 1, 0));
+        long kvPerRow = 2L * 2 * model.numHiddenLayers() * model.numKeyValueHeads() * model.headDim() * Float.BYTES
+                * (maxPromptLength + Math.max(maxNewTokens - 1, 0));
         long byRows = Math.min(DECODE_ROWS / fewest, MAX_DECODE_ROWS / most);
         long byMemory = ((long) KV_BUDGET_MB << 20) / Math.max(1, most * kvPerRow);
         return (int) Math.max(1, Math.min(byRows, byMemory));
     }
 
+    /** Decode-step weights below this fit a server CPU's last-level cache. */
+    static final int CACHED_WEIGHTS_MB = 32;
     /** Rows a decode batch aims at (weights streamed once per step for all of them). */
     static final int DECODE_ROWS = 64;
     /** Rows a decode batch may reach on the model with more conditions. */

@@ -31,7 +31,8 @@ final class CpuDecoder {
     private static final long SPLIT_MACS = 1L << 21;
 
     private final PackedModel m;
-    private final int rows;
+    /** Rows still decoding: the first {@code rows} of the buffers ({@link #keep} drops finished ones). */
+    private int rows;
     private final int capacity;
     private final int threads;
     private final int nH;
@@ -116,6 +117,31 @@ final class CpuDecoder {
         return logits;
     }
 
+    /**
+     * Keeps the rows marked in {@code keepRow} (one flag per current row), in order, and drops the others' keys and
+     * values: later steps take and return only the kept rows. A finished row would otherwise be fed the pad id through
+     * every layer until the last row finishes.
+     */
+    void keep(boolean[] keepRow) {
+        if (keepRow.length != rows) throw new IllegalArgumentException(keepRow.length + " flags for " + rows + " rows");
+        int block = kvH * hd * capacity, kept = 0;
+        for (int r = 0; r < rows; r++) {
+            if (!keepRow[r]) continue;
+            if (r != kept) {
+                for (int l = 0; l < keys.length; l++) {
+                    System.arraycopy(keys[l], r * block, keys[l], kept * block, block);
+                    System.arraycopy(values[l], r * block, values[l], kept * block, block);
+                }
+            }
+            kept++;
+        }
+        rows = kept;
+    }
+
+    int rows() {
+        return rows;
+    }
+
     private void layer(int l, int column, int[] padCount) {
         PackedModel.Layer w = m.layers[l];
         rmsNorm(h, w.inputNorm(), x);
@@ -140,14 +166,14 @@ final class CpuDecoder {
             }
         }
         linear(w.o(), attn, o);
-        for (int i = 0; i < h.length; i++) h[i] += o[i];
+        for (int i = 0, n = rows * d; i < n; i++) h[i] += o[i];
 
         rmsNorm(h, w.postNorm(), x);
         linear(w.gate(), x, gate);
         linear(w.up(), x, up);
-        VecOps.siluMul(gate, up, gate.length);
+        VecOps.siluMul(gate, up, rows * m.config.intermediateSize());
         linear(w.down(), gate, o);
-        for (int i = 0; i < h.length; i++) h[i] += o[i];
+        for (int i = 0, n = rows * d; i < n; i++) h[i] += o[i];
     }
 
     /** Softmax-weighted values over key columns [from, to] for one query head; the head's cache block starts at {@code cache}. */

@@ -82,8 +82,9 @@ public final class GenerationResult {
     }
 
     /**
-     * Token columns forwarded through the whole model, summed over rows (finished rows are still fed the pad id
-     * and count): the compute measure for comparing generation strategies.
+     * Token columns forwarded through the whole model, summed over rows: the compute measure for comparing generation
+     * strategies. A finished row is fed the pad id, and counts, while libtorch decodes or an edit acts on decode
+     * steps; the Java decode step otherwise drops it.
      */
     public long tokensForwarded() {
         return tokensForwarded;

@@ -81,6 +81,11 @@ public final class Generator {
         return generateFromSharedPrefixes(model, List.of(new SharedPrefix(prompt, copies, interventions)), cfg, prefixes);
     }
 
+    /** Weight bytes one float32 decode step reads: every layer's products and the lm_head (the embedding only by row). */
+    public static long decodeStepWeightBytes(Qwen2Config c) {
+        return PackedModel.streamedBytesPerStep(c);
+    }
+
     /**
      * One prompt's rows in {@link #generateFromSharedPrefixes}: {@code copies} continuations that differ only from
      * the last prompt token on, and the interventions over those rows (numbered 0 .. copies−1).
@@ -289,49 +294,65 @@ public final class Generator {
             Qwen2Config c = model.config();
             int steps = 0;
             CpuDecoder java = cfg.maxNewTokens() > 1 ? javaDecoder(cache) : null;
-            int[] padCount = new int[rows];
-            for (int b = 0; b < rows; b++) padCount[b] = width - lengths[b];
+            // The Java step drops finished rows, unless an edit acts on decode steps (it numbers the batch's rows).
+            boolean dropFinished = java != null && ivs.stream().noneMatch(iv -> iv.activeIn(false));
+            int[] live = new int[rows]; // live[i] = the batch row of the step's row i (the logits' row i)
+            for (int b = 0; b < rows; b++) live[b] = b;
+            int n = rows;
             for (int k = 0; k < cfg.maxNewTokens(); k++) {
                 int[] next = new int[rows];
-                for (int b = 0; b < rows; b++) {
-                    if (done[b]) {
-                        next[b] = cfg.padTokenId();
-                        continue;
-                    }
-                    int from = b * vocab;
+                Arrays.fill(next, cfg.padTokenId()); // a finished row is fed the pad id, as HF generate does
+                for (int i = 0; i < n; i++) {
+                    int b = live[i];
+                    if (done[b]) continue;
+                    int from = i * vocab;
                     int tok = cfg.sample()
                             ? Sampler.sample(logits, from, vocab, cfg.temperature(), cfg.topP(), rngs[b])
                             : Sampler.argmax(logits, from, vocab);
                     next[b] = tok;
                     out.get(b).add(tok);
-                    lps.get(b).add(logits[from + tok] - lse[b]);
+                    lps.get(b).add(logits[from + tok] - lse[i]);
                     if (cfg.keepStepLogits()) logitsKept.get(b).add(Arrays.copyOfRange(logits, from, from + vocab));
                     if (eos.contains(tok)) done[b] = true;
                 }
                 if (k == cfg.maxNewTokens() - 1 || allTrue(done)) break;
-                int[][] stepIds = new int[rows][];
-                int[] positions = new int[rows];
-                for (int b = 0; b < rows; b++) {
-                    stepIds[b] = new int[] {next[b]};
-                    positions[b] = lengths[b] + k;
-                }
-                StepHooks hooks = new StepHooks(ivs, false, width, lengths, c).at(stepIds, positions);
-                if (java != null) {
-                    logits = java.step(next, positions, width + k, padCount, hooks);
-                    lse = logSumExp(logits, rows, vocab);
-                } else try (NDManager step = gen.newSubManager()) {
-                    long[] ids = new long[rows], pos = new long[rows];
-                    for (int b = 0; b < rows; b++) {
-                        ids[b] = next[b];
-                        pos[b] = positions[b];
+                if (dropFinished) {
+                    boolean[] keep = new boolean[n];
+                    int kept = 0;
+                    for (int i = 0; i < n; i++) {
+                        keep[i] = !done[live[i]];
+                        if (keep[i]) live[kept++] = live[i];
                     }
-                    NDArray mask = model.attentionMask(step, lengths, width, width + k, 1);
-                    NDArray l = model.run(step, step.create(ids, new Shape(rows, 1)), step.create(pos, new Shape(rows, 1)),
+                    if (kept < n) java.keep(keep);
+                    n = kept;
+                }
+                int[] stepNext = new int[n], positions = new int[n], stepLengths = new int[n], padCount = new int[n];
+                int[][] stepIds = new int[n][];
+                for (int i = 0; i < n; i++) {
+                    int b = live[i];
+                    stepNext[i] = next[b];
+                    stepIds[i] = new int[] {next[b]};
+                    positions[i] = lengths[b] + k;
+                    stepLengths[i] = lengths[b];
+                    padCount[i] = width - lengths[b];
+                }
+                StepHooks hooks = new StepHooks(ivs, false, width, stepLengths, c).at(stepIds, positions);
+                if (java != null) {
+                    logits = java.step(stepNext, positions, width + k, padCount, hooks);
+                    lse = logSumExp(logits, n, vocab);
+                } else try (NDManager step = gen.newSubManager()) {
+                    long[] ids = new long[n], pos = new long[n];
+                    for (int i = 0; i < n; i++) {
+                        ids[i] = stepNext[i];
+                        pos[i] = positions[i];
+                    }
+                    NDArray mask = model.attentionMask(step, stepLengths, width, width + k, 1);
+                    NDArray l = model.run(step, step.create(ids, new Shape(n, 1)), step.create(pos, new Shape(n, 1)),
                             mask, cache, width + k, hooks, new LinkedHashMap<>(), Qwen2Model.Logits.LAST);
                     logits = floats(l);
                     lse = logSumExp(l);
                 }
-                tokensForwarded += rows;
+                tokensForwarded += n;
                 steps++;
             }
             long t2 = System.nanoTime();

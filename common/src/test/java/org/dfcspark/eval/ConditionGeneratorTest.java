@@ -15,6 +15,7 @@ import org.dfcspark.dfc.Crosscoder;
 import org.dfcspark.model.GenerationConfig;
 import org.dfcspark.model.HookPoint;
 import org.dfcspark.model.PrefixCache;
+import org.dfcspark.model.Qwen2Config;
 import org.dfcspark.model.Qwen2Model;
 import org.dfcspark.organism.Example;
 import org.dfcspark.organism.OrganismChat;
@@ -144,23 +145,27 @@ class ConditionGeneratorTest {
         assertEquals(naive, together.naiveTokensForwarded());
     }
 
-    /** How many prompts decode together: ~64 rows on the model with fewer conditions, ≤ 256 on the other, the KV within 1 GiB. */
+    /**
+     * How many prompts decode together: one for a model whose decode weights fit the caches (the organism); for a
+     * Qwen2.5-0.5B-shaped one ~64 rows on the model with fewer conditions, ≤ 256 on the other, the KV within 1 GiB.
+     */
     @Test
     void promptsPerBatchFillsTheSmallerModelsBatchWithinTheBounds() throws Exception {
-        Path dir = ProjectPaths.data("models/qwen2-tiny");
-        try (Qwen2Model a = Qwen2Model.load(dir, Device.cpu())) {
-            ConditionGenerator gen = new ConditionGenerator(a, a, HookPoint.residPost(1),
-                    new ConditionEdits(SteeringTest.crosscoder(64, 32, 4, 17), 64, toolMeans(), 1), GenerationConfig.forModel(dir, 10), Arrays::toString);
-            List<Condition> grid = new ArrayList<>(List.of(new Condition.Clean(Side.A), new Condition.Clean(Side.B)));
-            for (int i = 0; i < 20; i++) grid.add(Condition.Steer.scale(Side.A, FeatureGroup.SHARED, List.of(9), 2 + i, EditPositions.LAST));
-            assertEquals(12, gen.promptsPerBatch(grid, 100), "B's 1 row would take 64 prompts; A's 21 rows cap it at 256 / 21");
-            assertEquals(32, gen.promptsPerBatch(List.of(new Condition.Clean(Side.A), new Condition.Clean(Side.B),
-                    new Condition.Reconstruction(Side.A, EditPositions.LAST, false), new Condition.Reconstruction(Side.B, EditPositions.LAST, false)), 100));
-            assertEquals(1, gen.promptsPerBatch(List.of(new Condition.Reconstruction(Side.A, EditPositions.EVERY_STEP, false)), 100),
-                    "no shared-prefix rows: one prompt at a time");
-            long kvPerRow = 2L * 2 * a.config().numHiddenLayers() * a.config().numKeyValueHeads() * a.config().headDim() * 4 * (1_000_000 + 9);
-            assertEquals(Math.max(1, (1L << 30) / (21 * kvPerRow)), gen.promptsPerBatch(grid, 1_000_000), "long prompts: the KV budget decides");
-        }
+        Qwen2Config q05 = Qwen2Config.builder().hiddenSize(896).numHiddenLayers(24).numAttentionHeads(14).numKeyValueHeads(2)
+                .headDim(64).intermediateSize(4864).vocabSize(151936).eosTokenId(5).build();
+        Qwen2Config organism = Qwen2Config.load(ProjectPaths.data("organism").resolve(OrganismModel.BASE));
+        List<Condition> grid = new ArrayList<>(List.of(new Condition.Clean(Side.A), new Condition.Clean(Side.B)));
+        for (int i = 0; i < 20; i++) grid.add(Condition.Steer.scale(Side.A, FeatureGroup.SHARED, List.of(9), 2 + i, EditPositions.LAST));
+        grid.add(new Condition.Reconstruction(Side.A, EditPositions.EVERY_STEP, false)); // not shared: its own batches
+        assertEquals(1, ConditionGenerator.promptsPerBatch(organism, 48, grid, 100), "the organism's 3 MB of weights stay in cache");
+        assertEquals(12, ConditionGenerator.promptsPerBatch(q05, 1, grid, 10), "B's 1 row would take 64 prompts; A's 21 cap it at 256 / 21");
+        long kvPerRow = 2L * 2 * 24 * 2 * 64 * 4 * (100 + 47);
+        assertEquals((1L << 30) / (21 * kvPerRow), ConditionGenerator.promptsPerBatch(q05, 48, grid, 100), "the KV budget decides");
+        assertEquals(1, ConditionGenerator.promptsPerBatch(q05, 48, grid, 100_000), "at least one prompt");
+        assertEquals(32, ConditionGenerator.promptsPerBatch(q05, 1, List.of(new Condition.Clean(Side.A), new Condition.Clean(Side.B),
+                new Condition.Reconstruction(Side.A, EditPositions.LAST, false), new Condition.Reconstruction(Side.B, EditPositions.LAST, false)), 10));
+        assertEquals(1, ConditionGenerator.promptsPerBatch(q05, 48, List.of(new Condition.Reconstruction(Side.A, EditPositions.EVERY_STEP, false)), 100),
+                "no shared-prefix rows: one prompt at a time");
     }
 
     /**

@@ -89,6 +89,40 @@ class CpuDecoderTest {
         }
     }
 
+    /**
+     * Rows that reach EOS early leave the Java step (their keys and values dropped, the others' moved down): the other
+     * rows' tokens and logits stay those of libtorch's loop, which feeds finished rows the pad id to the end, and the
+     * Java path forwards Σ (n_b − 1) decode tokens instead of rows × steps.
+     */
+    @Test
+    void finishedRowsLeaveTheJavaStepWithoutChangingTheOthers() {
+        Qwen2Config cfg = Qwen2Config.builder().hiddenSize(48).numHiddenLayers(3).numAttentionHeads(6).numKeyValueHeads(2)
+                .headDim(8).intermediateSize(100).vocabSize(211).tieWordEmbeddings(false).eosTokenId(5).build();
+        try (Qwen2Model model = Qwen2Model.random(cfg, Device.cpu(), DataType.FLOAT32, 11, 0.2)) {
+            SplittableRandom rng = new SplittableRandom(8);
+            List<int[]> prompts = new ArrayList<>();
+            for (int len : new int[] {9, 4, 13, 6, 2}) prompts.add(rng.ints(len, 6, cfg.vocabSize()).toArray());
+            GenerationResult free = Generator.generate(model, prompts, GenerationConfig.greedy(12, List.of(5), 0), List.of());
+            int eos = free.generated(1)[2]; // row 1 stops at its third token; the others where they meet that token
+            GenerationConfig greedy = GenerationConfig.greedy(12, List.of(eos), 0).withStepLogits(true);
+            GenerationResult torch = Generator.generate(model, prompts, greedy.withEngine(DecodeEngine.LIBTORCH), List.of());
+            GenerationResult java = Generator.generate(model, prompts, greedy.withEngine(DecodeEngine.JAVA), List.of());
+            long decoded = 0;
+            int shortest = Integer.MAX_VALUE, longest = 0;
+            for (int b = 0; b < prompts.size(); b++) {
+                assertArrayEquals(torch.generated(b), java.generated(b), "row " + b);
+                for (int k = 0; k < torch.stepLogits(b).length; k++) assertArrayEquals(torch.stepLogits(b)[k], java.stepLogits(b)[k], 1e-4f);
+                decoded += java.generated(b).length - 1;
+                shortest = Math.min(shortest, java.generated(b).length);
+                longest = Math.max(longest, java.generated(b).length);
+            }
+            assertTrue(shortest <= 3 && longest > shortest + 2, "rows finish at different steps: " + shortest + " .. " + longest);
+            int width = 13;
+            assertEquals((long) prompts.size() * width + decoded, java.tokensForwarded(), "finished rows are not forwarded");
+            assertEquals((long) prompts.size() * width + (long) prompts.size() * torch.decodeSteps(), torch.tokensForwarded());
+        }
+    }
+
     @Test
     void productsSplitOverTwoThreadsGiveTheSameSteps() {
         // 4 rows x 2048 x 256 = 2^21 multiply-adds in each MLP product: at CpuDecoder's threshold, so those products
