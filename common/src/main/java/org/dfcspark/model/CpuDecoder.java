@@ -138,10 +138,6 @@ final class CpuDecoder {
         rows = kept;
     }
 
-    int rows() {
-        return rows;
-    }
-
     private void layer(int l, int column, int[] padCount) {
         PackedModel.Layer w = m.layers[l];
         rmsNorm(h, w.inputNorm(), x);

@@ -32,8 +32,8 @@ import org.dfcspark.testing.InjectedFaults;
 /**
  * Runs one {@link EvaluationItem} inside a Spark task of its own ({@link WorkQueue}): models from {@link ModelCache}
  * (once per executor), the crosscoder from {@link CrosscoderCache}, every prompt through
- * {@link ConditionGenerator#generate} (prefix reuse; several prompts decoded together), every generation scored by all four scorers. Exactly once like
- * the harvest: the rows go to a hidden temporary Parquet file ({@link ParquetRows}) that is renamed to the item's final
+ * {@link ConditionGenerator#generate} (prefix reuse; several prompts decoded together), every generation scored by
+ * all four scorers. Exactly once like the harvest: the rows go to a hidden temporary Parquet file ({@link ParquetRows}) that is renamed to the item's final
  * name, one file of the generations table ({@link EvaluationItem#file}), and only then does
  * the queue write the done marker this returns (the token counts); an item with a marker is never redone, a killed
  * attempt leaves at most a temporary file (deleted before the next run) or a complete file without marker
