@@ -149,7 +149,9 @@ public final class Generator {
                     forwarded += promptForward(model, p, cfg, prefixes, gen, cache, logits, lse, row);
                 } else try (NDManager own = gen.newSubManager()) {
                     int t = p.prompt().length;
-                    KvCache rowsCache = new KvCache(own, c, p.copies(), t, model.dataType());
+                    // The capacity one call for this prompt would have: attention then reads views of the same
+                    // strides, so libtorch takes the same kernels and the prompt forward is the same to the bit.
+                    KvCache rowsCache = new KvCache(own, c, p.copies(), t + Math.max(cfg.maxNewTokens() - 1, 0), model.dataType());
                     forwarded += promptForward(model, p, cfg, prefixes, own, rowsCache, logits, lse, row);
                     cache.copyRows(rowsCache, row, width - t, t);
                 }
