@@ -89,16 +89,22 @@ class ConditionGeneratorTest {
             GenerationConfig cfg = GenerationConfig.forModel(base, 40);
             ConditionGenerator gen = new ConditionGenerator(a, b, HookPoint.residPost(1), new ConditionEdits(cc, d, toolMeans(), 1),
                     cfg, tok::decode);
-            for (Example e : new WorldSampler(seed, Split.TEST).take(Example.Kind.TOOL, 2)) {
-                ConditionGenerator.PromptGenerations grouped = checkGroupedEqualsNaive(gen, chat.promptIds(e), conditions());
+            List<int[]> prompts = new ArrayList<>();
+            for (Example e : new WorldSampler(seed, Split.TEST).take(Example.Kind.TOOL, 3)) prompts.add(chat.promptIds(e));
+            for (int[] prompt : prompts.subList(0, 2)) {
+                ConditionGenerator.PromptGenerations grouped = checkGroupedEqualsNaive(gen, prompt, conditions());
                 assertTrue(grouped.generations().get(0).text().contains("<tool_call>"), "A calls the tool: " + grouped.generations().get(0).text());
             }
+            // several prompts at once (see severalPromptsTogetherEqualOnePromptAtATime), on the organism
+            assertNotEquals(prompts.get(0).length, prompts.get(1).length, "prompts of different lengths: the batch is padded");
+            checkTogetherEqualsOneAtATime(gen, prompts, conditions());
         }
     }
 
     /**
      * Several prompts at once (their shared-prefix rows decoded as one left-padded batch) generate what one prompt at a
-     * time generates, token for token, prompt-major; on the tiny model and on the organism, prompts of different lengths.
+     * time generates, token for token, prompt-major; prompts of different lengths (on the organism: in
+     * groupedEqualsNaiveOnTheOrganism, with its models).
      */
     @Test
     void severalPromptsTogetherEqualOnePromptAtATime() throws Exception {
@@ -110,21 +116,6 @@ class ConditionGeneratorTest {
             SplittableRandom rnd = new SplittableRandom(3);
             checkTogetherEqualsOneAtATime(gen, List.of(rnd.ints(9, 0, 500).toArray(), rnd.ints(4, 0, 500).toArray(),
                     rnd.ints(12, 0, 500).toArray()), conditions());
-        }
-        Path organism = ProjectPaths.data("organism");
-        long seed = new ObjectMapper().readTree(organism.resolve("build.json").toFile()).get("seed").asLong();
-        Path base = organism.resolve(OrganismModel.BASE);
-        try (Qwen2Model a = Qwen2Model.load(organism.resolve(OrganismModel.RL), Device.cpu());
-             Qwen2Model b = Qwen2Model.load(base, Device.cpu());
-             Tokenizer tok = Tokenizer.load(base)) {
-            int d = a.config().hiddenSize();
-            OrganismChat chat = new OrganismChat(ChatTemplate.load(base), tok);
-            ConditionGenerator gen = new ConditionGenerator(a, b, HookPoint.residPost(1),
-                    new ConditionEdits(SteeringTest.crosscoder(d, 32, 4, 23), d, toolMeans(), 1), GenerationConfig.forModel(base, 40), tok::decode);
-            List<int[]> prompts = new ArrayList<>();
-            for (Example e : new WorldSampler(seed, Split.TEST).take(Example.Kind.TOOL, 3)) prompts.add(chat.promptIds(e));
-            assertNotEquals(prompts.get(0).length, prompts.get(1).length, "prompts of different lengths: the batch is padded");
-            checkTogetherEqualsOneAtATime(gen, prompts, conditions());
         }
     }
 
