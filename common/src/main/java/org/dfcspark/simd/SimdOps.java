@@ -39,56 +39,146 @@ public final class SimdOps {
         for (; i < n; i++) y[yo + i] += alpha * x[xo + i];
     }
 
+    /** Rows whose partial sums a pass keeps in registers: 8 rows × 2 vectors = 16 accumulators where the machine has
+     * 32 vector registers (AVX-512), 4 rows where it has 16 (AVX2: 8 accumulators, the weights and a broadcast). */
+    static final int ROW_BLOCK = S.vectorBitSize() >= 512 ? 8 : 4;
+    /** Inner length of a pass: a long panel (a down projection's 4864 inputs × 32 outputs = 622 KB) is cut into
+     * blocks of at most this many inputs, so that the rows after the first read the block from L1/L2 again. */
+    static final int K_BLOCK = 512;
+    /** One panel's partial sums for every row, between blocks of inputs (grown per thread, never shrunk). */
+    private static final ThreadLocal<float[]> SUMS = ThreadLocal.withInitial(() -> new float[64 * PANEL]);
+
     /**
-     * {@link VecOps#panelProduct}: four rows × two vectors of sums in registers per pass over the panel.
-     * The sums go out through {@code tile} with intrinsic stores only: handing a vector to a method that is not
-     * inlined makes C2 box it inside the loop (measured: 6× slower).
+     * {@link VecOps#panelProduct}: for each block of inputs, passes of {@link #ROW_BLOCK} rows × two vectors of sums
+     * in registers, then four rows, then one. Every row's sums are formed in the same order whatever pass it falls
+     * in (one fused multiply-add per input, inputs in order), so a row's result does not depend on the other rows.
+     * Sums go in and out through arrays with intrinsic loads and stores only: handing a vector to a method that is
+     * not inlined makes C2 box it inside the loop (measured: 6× slower).
      */
     public static void panelProduct(float[] panel, int po, int in, float[] x, int rows, float[] y, int yo, int ldy, int width) {
-        float[] tile = new float[4 * VecOps.PANEL];
-        int r = 0;
-        for (; r + 4 <= rows; r += 4) {
-            FloatVector a00 = FloatVector.zero(S), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00, a30 = a00, a31 = a00;
-            int x0 = r * in, x1 = x0 + in, x2 = x1 + in, x3 = x2 + in;
-            for (int i = 0; i < in; i++) {
-                int w = po + i * VecOps.PANEL;
-                FloatVector w0 = FloatVector.fromArray(S, panel, w), w1 = FloatVector.fromArray(S, panel, w + L);
-                FloatVector b = FloatVector.broadcast(S, x[x0 + i]);
-                a00 = w0.fma(b, a00);
-                a01 = w1.fma(b, a01);
-                b = FloatVector.broadcast(S, x[x1 + i]);
-                a10 = w0.fma(b, a10);
-                a11 = w1.fma(b, a11);
-                b = FloatVector.broadcast(S, x[x2 + i]);
-                a20 = w0.fma(b, a20);
-                a21 = w1.fma(b, a21);
-                b = FloatVector.broadcast(S, x[x3 + i]);
-                a30 = w0.fma(b, a30);
-                a31 = w1.fma(b, a31);
-            }
-            a00.intoArray(tile, 0);
-            a01.intoArray(tile, L);
-            a10.intoArray(tile, 2 * L);
-            a11.intoArray(tile, 3 * L);
-            a20.intoArray(tile, 4 * L);
-            a21.intoArray(tile, 5 * L);
-            a30.intoArray(tile, 6 * L);
-            a31.intoArray(tile, 7 * L);
-            for (int k = 0; k < 4; k++) System.arraycopy(tile, k * VecOps.PANEL, y, (r + k) * ldy + yo, width);
+        float[] sums = SUMS.get();
+        if (sums.length < rows * PANEL) {
+            sums = new float[rows * PANEL];
+            SUMS.set(sums);
         }
-        for (; r < rows; r++) {
-            FloatVector a0 = FloatVector.zero(S), a1 = a0;
-            int x0 = r * in;
-            for (int i = 0; i < in; i++) {
-                int w = po + i * VecOps.PANEL;
-                FloatVector b = FloatVector.broadcast(S, x[x0 + i]);
-                a0 = FloatVector.fromArray(S, panel, w).fma(b, a0);
-                a1 = FloatVector.fromArray(S, panel, w + L).fma(b, a1);
-            }
-            a0.intoArray(tile, 0);
-            a1.intoArray(tile, L);
-            System.arraycopy(tile, 0, y, r * ldy + yo, width);
+        int blocks = Math.max(1, (in + K_BLOCK - 1) / K_BLOCK);
+        for (int b = 0; b < blocks; b++) {
+            int from = (int) ((long) in * b / blocks), to = (int) ((long) in * (b + 1) / blocks);
+            boolean first = b == 0;
+            int r = 0;
+            if (ROW_BLOCK == 8) for (; r + 8 <= rows; r += 8) eightRows(panel, po, in, x, r, from, to, sums, first);
+            for (; r + 4 <= rows; r += 4) fourRows(panel, po, in, x, r, from, to, sums, first);
+            for (; r < rows; r++) oneRow(panel, po, in, x, r, from, to, sums, first);
         }
+        for (int r = 0; r < rows; r++) System.arraycopy(sums, r * PANEL, y, r * ldy + yo, width);
+    }
+
+    private static FloatVector sumsAt(float[] sums, int at, boolean first) {
+        return first ? FloatVector.zero(S) : FloatVector.fromArray(S, sums, at);
+    }
+
+    private static void eightRows(float[] panel, int po, int in, float[] x, int r, int from, int to, float[] sums, boolean first) {
+        int s = r * PANEL;
+        FloatVector a00 = sumsAt(sums, s, first), a01 = sumsAt(sums, s + L, first);
+        FloatVector a10 = sumsAt(sums, s + 2 * L, first), a11 = sumsAt(sums, s + 3 * L, first);
+        FloatVector a20 = sumsAt(sums, s + 4 * L, first), a21 = sumsAt(sums, s + 5 * L, first);
+        FloatVector a30 = sumsAt(sums, s + 6 * L, first), a31 = sumsAt(sums, s + 7 * L, first);
+        FloatVector a40 = sumsAt(sums, s + 8 * L, first), a41 = sumsAt(sums, s + 9 * L, first);
+        FloatVector a50 = sumsAt(sums, s + 10 * L, first), a51 = sumsAt(sums, s + 11 * L, first);
+        FloatVector a60 = sumsAt(sums, s + 12 * L, first), a61 = sumsAt(sums, s + 13 * L, first);
+        FloatVector a70 = sumsAt(sums, s + 14 * L, first), a71 = sumsAt(sums, s + 15 * L, first);
+        int x0 = r * in, x1 = x0 + in, x2 = x1 + in, x3 = x2 + in, x4 = x3 + in, x5 = x4 + in, x6 = x5 + in, x7 = x6 + in;
+        for (int i = from; i < to; i++) {
+            int w = po + i * PANEL;
+            FloatVector w0 = FloatVector.fromArray(S, panel, w), w1 = FloatVector.fromArray(S, panel, w + L);
+            FloatVector b = FloatVector.broadcast(S, x[x0 + i]);
+            a00 = w0.fma(b, a00);
+            a01 = w1.fma(b, a01);
+            b = FloatVector.broadcast(S, x[x1 + i]);
+            a10 = w0.fma(b, a10);
+            a11 = w1.fma(b, a11);
+            b = FloatVector.broadcast(S, x[x2 + i]);
+            a20 = w0.fma(b, a20);
+            a21 = w1.fma(b, a21);
+            b = FloatVector.broadcast(S, x[x3 + i]);
+            a30 = w0.fma(b, a30);
+            a31 = w1.fma(b, a31);
+            b = FloatVector.broadcast(S, x[x4 + i]);
+            a40 = w0.fma(b, a40);
+            a41 = w1.fma(b, a41);
+            b = FloatVector.broadcast(S, x[x5 + i]);
+            a50 = w0.fma(b, a50);
+            a51 = w1.fma(b, a51);
+            b = FloatVector.broadcast(S, x[x6 + i]);
+            a60 = w0.fma(b, a60);
+            a61 = w1.fma(b, a61);
+            b = FloatVector.broadcast(S, x[x7 + i]);
+            a70 = w0.fma(b, a70);
+            a71 = w1.fma(b, a71);
+        }
+        a00.intoArray(sums, s);
+        a01.intoArray(sums, s + L);
+        a10.intoArray(sums, s + 2 * L);
+        a11.intoArray(sums, s + 3 * L);
+        a20.intoArray(sums, s + 4 * L);
+        a21.intoArray(sums, s + 5 * L);
+        a30.intoArray(sums, s + 6 * L);
+        a31.intoArray(sums, s + 7 * L);
+        a40.intoArray(sums, s + 8 * L);
+        a41.intoArray(sums, s + 9 * L);
+        a50.intoArray(sums, s + 10 * L);
+        a51.intoArray(sums, s + 11 * L);
+        a60.intoArray(sums, s + 12 * L);
+        a61.intoArray(sums, s + 13 * L);
+        a70.intoArray(sums, s + 14 * L);
+        a71.intoArray(sums, s + 15 * L);
+    }
+
+    private static void fourRows(float[] panel, int po, int in, float[] x, int r, int from, int to, float[] sums, boolean first) {
+        int s = r * PANEL;
+        FloatVector a00 = sumsAt(sums, s, first), a01 = sumsAt(sums, s + L, first);
+        FloatVector a10 = sumsAt(sums, s + 2 * L, first), a11 = sumsAt(sums, s + 3 * L, first);
+        FloatVector a20 = sumsAt(sums, s + 4 * L, first), a21 = sumsAt(sums, s + 5 * L, first);
+        FloatVector a30 = sumsAt(sums, s + 6 * L, first), a31 = sumsAt(sums, s + 7 * L, first);
+        int x0 = r * in, x1 = x0 + in, x2 = x1 + in, x3 = x2 + in;
+        for (int i = from; i < to; i++) {
+            int w = po + i * PANEL;
+            FloatVector w0 = FloatVector.fromArray(S, panel, w), w1 = FloatVector.fromArray(S, panel, w + L);
+            FloatVector b = FloatVector.broadcast(S, x[x0 + i]);
+            a00 = w0.fma(b, a00);
+            a01 = w1.fma(b, a01);
+            b = FloatVector.broadcast(S, x[x1 + i]);
+            a10 = w0.fma(b, a10);
+            a11 = w1.fma(b, a11);
+            b = FloatVector.broadcast(S, x[x2 + i]);
+            a20 = w0.fma(b, a20);
+            a21 = w1.fma(b, a21);
+            b = FloatVector.broadcast(S, x[x3 + i]);
+            a30 = w0.fma(b, a30);
+            a31 = w1.fma(b, a31);
+        }
+        a00.intoArray(sums, s);
+        a01.intoArray(sums, s + L);
+        a10.intoArray(sums, s + 2 * L);
+        a11.intoArray(sums, s + 3 * L);
+        a20.intoArray(sums, s + 4 * L);
+        a21.intoArray(sums, s + 5 * L);
+        a30.intoArray(sums, s + 6 * L);
+        a31.intoArray(sums, s + 7 * L);
+    }
+
+    private static void oneRow(float[] panel, int po, int in, float[] x, int r, int from, int to, float[] sums, boolean first) {
+        int s = r * PANEL;
+        FloatVector a0 = sumsAt(sums, s, first), a1 = sumsAt(sums, s + L, first);
+        int x0 = r * in;
+        for (int i = from; i < to; i++) {
+            int w = po + i * PANEL;
+            FloatVector b = FloatVector.broadcast(S, x[x0 + i]);
+            a0 = FloatVector.fromArray(S, panel, w).fma(b, a0);
+            a1 = FloatVector.fromArray(S, panel, w + L).fma(b, a1);
+        }
+        a0.intoArray(sums, s);
+        a1.intoArray(sums, s + L);
     }
 
     /** {@link VecOps#expShifted}: exp through the JDK's vector math (SVML on x86). */

@@ -25,18 +25,29 @@ class KernelsTest {
             SimdOps.axpy(0.37f, a, 5, y2, 20, n);
             for (int i = 0; i < y1.length; i++) assertEquals(y1[i], y2[i], 1e-6f, "axpy n=" + n);
         }
-        // the decode step's panel product: 1..9 rows (the 4-row blocks and the rest), full and partial panels
-        int in = 37, p = VecOps.PANEL;
-        float[] panel = new float[3 + in * p], x = new float[9 * in];
-        for (int i = 0; i < panel.length; i++) panel[i] = (float) r.nextGaussian();
-        for (int i = 0; i < x.length; i++) x[i] = (float) r.nextGaussian();
-        for (int rows = 1; rows <= 9; rows++) {
-            for (int width : new int[] {p, 5}) {
-                float[] y1 = new float[rows * 40], y2 = new float[rows * 40];
-                VecOps.scalarPanelProduct(panel, 3, in, x, rows, y1, 2, 40, width);
-                SimdOps.panelProduct(panel, 3, in, x, rows, y2, 2, 40, width);
-                for (int i = 0; i < y1.length; i++) assertEquals(y1[i], y2[i], 1e-4f, "panel rows=" + rows + " width=" + width + " at " + i);
-                assertEquals(0f, y2[rows * 40 - 1], "nothing written beyond the panel's width");
+        // the decode step's panel product: 1..19 rows (the 8- and 4-row passes and single rows), full and partial
+        // panels, inputs within one block and over several blocks (SimdOps.K_BLOCK)
+        int p = VecOps.PANEL;
+        for (int in : new int[] {37, 1300}) {
+            float[] panel = new float[3 + in * p], x = new float[19 * in];
+            for (int i = 0; i < panel.length; i++) panel[i] = (float) r.nextGaussian();
+            for (int i = 0; i < x.length; i++) x[i] = (float) r.nextGaussian();
+            for (int rows = 1; rows <= 19; rows++) {
+                for (int width : new int[] {p, 5}) {
+                    float[] y1 = new float[rows * 40], y2 = new float[rows * 40];
+                    VecOps.scalarPanelProduct(panel, 3, in, x, rows, y1, 2, 40, width);
+                    SimdOps.panelProduct(panel, 3, in, x, rows, y2, 2, 40, width);
+                    String at = "panel in=" + in + " rows=" + rows + " width=" + width;
+                    for (int i = 0; i < y1.length; i++) assertEquals(y1[i], y2[i], 2e-6f * in, at + " at " + i);
+                    assertEquals(0f, y2[rows * 40 - 1], "nothing written beyond the panel's width");
+                    // a row's sums do not depend on the rows beside it: the same bits alone as in any pass
+                    for (int row = 0; row < rows; row++) {
+                        float[] alone = new float[40];
+                        SimdOps.panelProduct(panel, 3, in, java.util.Arrays.copyOfRange(x, row * in, (row + 1) * in), 1, alone, 2, 40, width);
+                        assertArrayEquals(java.util.Arrays.copyOfRange(alone, 2, 2 + width),
+                                java.util.Arrays.copyOfRange(y2, row * 40 + 2, row * 40 + 2 + width), at + " row " + row);
+                    }
+                }
             }
         }
         // exp for softmax / log-sum-exp and the SwiGLU product (the JDK's vector exp against Math.exp)
