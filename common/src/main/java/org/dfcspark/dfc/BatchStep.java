@@ -9,7 +9,7 @@ import org.dfcspark.simd.VecOps;
 
 /**
  * One batch through a crosscoder: encode, sparsify, decode, and (for training) the loss and its hand-derived
- * gradients. Only the encoder product {@code x·W_enc} is dense (libtorch); everything downstream touches only the
+ * gradients. Only the encoder product {@code x·W_enc} is dense ({@link VectorMatmul} or libtorch); everything downstream touches only the
  * active (row, feature) entries: decoding, the gradients of the decoder rows, of the active encoder columns and of
  * the biases. Forbidden weights are never read or written (the masked forward and masked gradients). The sparsity
  * rule and the loss are the config's rule classes ({@link CrosscoderConfig#sparsityRule()}, {@link
@@ -45,7 +45,9 @@ public final class BatchStep {
     private int auxEntries;
     private boolean[] lastFired = new boolean[0];
     private final PhaseTimer timer = new PhaseTimer();
-    private final TorchMatmul matmul = new TorchMatmul();
+    /** The encoder product: on the JVM's vector units where they beat libtorch's BLAS, else on libtorch. */
+    private final VectorMatmul vectorMatmul = VectorMatmul.PREFERRED ? new VectorMatmul() : null;
+    private final TorchMatmul torchMatmul = VectorMatmul.PREFERRED ? null : new TorchMatmul();
 
     public BatchStep(Crosscoder cc, int threads) {
         this.cc = cc;
@@ -130,7 +132,8 @@ public final class BatchStep {
     private void forward(boolean training) {
         int n = rows;
         timer.start();
-        matmul.linear(x, n, w, cc.encT, cc.version(), dict, cc.bEnc, pre);
+        if (vectorMatmul != null) vectorMatmul.linear(x, n, w, cc.encT, dict, cc.bEnc, pre, threads);
+        else torchMatmul.linear(x, n, w, cc.encT, cc.version(), dict, cc.bEnc, pre);
         timer.stop(CrosscoderBenchmark.ENCODER_PHASE);
         CrosscoderConfig cfg = cc.config();
         SparsityRule rule = cfg.sparsityRule();

@@ -16,8 +16,13 @@ public final class CrosscoderBenchmark {
     public record Result(Settings settings, double rowsPerSecond, double stepMillis, double achievedGflops,
                          double matmulGflops, Map<String, Double> phaseMillis) {}
 
-    /** The phase name of the encoder product (libtorch) in {@link BatchStep}'s timer. */
-    public static final String ENCODER_PHASE = "encoder matmul (libtorch)";
+    /** The phase name of the encoder product in {@link BatchStep}'s timer. */
+    public static final String ENCODER_PHASE = "encoder matmul";
+
+    /** Where the encoder product runs on this JVM (see {@link VectorMatmul#PREFERRED}). */
+    public static String encoderEngine() {
+        return VectorMatmul.PREFERRED ? "Java vector units, 512-bit" : "libtorch";
+    }
 
     private CrosscoderBenchmark() {}
 

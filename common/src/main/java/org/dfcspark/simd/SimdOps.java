@@ -41,7 +41,7 @@ public final class SimdOps {
 
     /** Rows whose partial sums a pass keeps in registers: 8 rows × 2 vectors = 16 accumulators where the machine has
      * 32 vector registers (AVX-512), 4 rows where it has 16 (AVX2: 8 accumulators, the weights and a broadcast). */
-    static final int ROW_BLOCK = S.vectorBitSize() >= 512 ? 8 : 4;
+    public static final int ROW_BLOCK = S.vectorBitSize() >= 512 ? 8 : 4;
     /** Inner length of a pass: a long panel (a down projection's 4864 inputs × 32 outputs = 622 KB) is cut into
      * blocks of at most this many inputs, so that the rows after the first read the block from L1/L2 again. */
     static final int K_BLOCK = 512;
@@ -56,6 +56,11 @@ public final class SimdOps {
      * not inlined makes C2 box it inside the loop (measured: 6× slower).
      */
     public static void panelProduct(float[] panel, int po, int in, float[] x, int rows, float[] y, int yo, int ldy, int width) {
+        panelProduct(panel, po, in, x, 0, rows, y, yo, ldy, width);
+    }
+
+    /** {@link #panelProduct} over the rows of x that start at {@code xo}. */
+    public static void panelProduct(float[] panel, int po, int in, float[] x, int xo, int rows, float[] y, int yo, int ldy, int width) {
         float[] sums = SUMS.get();
         if (sums.length < rows * PANEL) {
             sums = new float[rows * PANEL];
@@ -66,9 +71,9 @@ public final class SimdOps {
             int from = (int) ((long) in * b / blocks), to = (int) ((long) in * (b + 1) / blocks);
             boolean first = b == 0;
             int r = 0;
-            if (ROW_BLOCK == 8) for (; r + 8 <= rows; r += 8) eightRows(panel, po, in, x, r, from, to, sums, first);
-            for (; r + 4 <= rows; r += 4) fourRows(panel, po, in, x, r, from, to, sums, first);
-            for (; r < rows; r++) oneRow(panel, po, in, x, r, from, to, sums, first);
+            if (ROW_BLOCK == 8) for (; r + 8 <= rows; r += 8) eightRows(panel, po, in, x, xo + r * in, r, from, to, sums, first);
+            for (; r + 4 <= rows; r += 4) fourRows(panel, po, in, x, xo + r * in, r, from, to, sums, first);
+            for (; r < rows; r++) oneRow(panel, po, in, x, xo + r * in, r, from, to, sums, first);
         }
         for (int r = 0; r < rows; r++) System.arraycopy(sums, r * PANEL, y, r * ldy + yo, width);
     }
@@ -77,7 +82,7 @@ public final class SimdOps {
         return first ? FloatVector.zero(S) : FloatVector.fromArray(S, sums, at);
     }
 
-    private static void eightRows(float[] panel, int po, int in, float[] x, int r, int from, int to, float[] sums, boolean first) {
+    private static void eightRows(float[] panel, int po, int in, float[] x, int x0, int r, int from, int to, float[] sums, boolean first) {
         int s = r * PANEL;
         FloatVector a00 = sumsAt(sums, s, first), a01 = sumsAt(sums, s + L, first);
         FloatVector a10 = sumsAt(sums, s + 2 * L, first), a11 = sumsAt(sums, s + 3 * L, first);
@@ -87,7 +92,7 @@ public final class SimdOps {
         FloatVector a50 = sumsAt(sums, s + 10 * L, first), a51 = sumsAt(sums, s + 11 * L, first);
         FloatVector a60 = sumsAt(sums, s + 12 * L, first), a61 = sumsAt(sums, s + 13 * L, first);
         FloatVector a70 = sumsAt(sums, s + 14 * L, first), a71 = sumsAt(sums, s + 15 * L, first);
-        int x0 = r * in, x1 = x0 + in, x2 = x1 + in, x3 = x2 + in, x4 = x3 + in, x5 = x4 + in, x6 = x5 + in, x7 = x6 + in;
+        int x1 = x0 + in, x2 = x1 + in, x3 = x2 + in, x4 = x3 + in, x5 = x4 + in, x6 = x5 + in, x7 = x6 + in;
         for (int i = from; i < to; i++) {
             int w = po + i * PANEL;
             FloatVector w0 = FloatVector.fromArray(S, panel, w), w1 = FloatVector.fromArray(S, panel, w + L);
@@ -134,13 +139,13 @@ public final class SimdOps {
         a71.intoArray(sums, s + 15 * L);
     }
 
-    private static void fourRows(float[] panel, int po, int in, float[] x, int r, int from, int to, float[] sums, boolean first) {
+    private static void fourRows(float[] panel, int po, int in, float[] x, int x0, int r, int from, int to, float[] sums, boolean first) {
         int s = r * PANEL;
         FloatVector a00 = sumsAt(sums, s, first), a01 = sumsAt(sums, s + L, first);
         FloatVector a10 = sumsAt(sums, s + 2 * L, first), a11 = sumsAt(sums, s + 3 * L, first);
         FloatVector a20 = sumsAt(sums, s + 4 * L, first), a21 = sumsAt(sums, s + 5 * L, first);
         FloatVector a30 = sumsAt(sums, s + 6 * L, first), a31 = sumsAt(sums, s + 7 * L, first);
-        int x0 = r * in, x1 = x0 + in, x2 = x1 + in, x3 = x2 + in;
+        int x1 = x0 + in, x2 = x1 + in, x3 = x2 + in;
         for (int i = from; i < to; i++) {
             int w = po + i * PANEL;
             FloatVector w0 = FloatVector.fromArray(S, panel, w), w1 = FloatVector.fromArray(S, panel, w + L);
@@ -167,10 +172,9 @@ public final class SimdOps {
         a31.intoArray(sums, s + 7 * L);
     }
 
-    private static void oneRow(float[] panel, int po, int in, float[] x, int r, int from, int to, float[] sums, boolean first) {
+    private static void oneRow(float[] panel, int po, int in, float[] x, int x0, int r, int from, int to, float[] sums, boolean first) {
         int s = r * PANEL;
         FloatVector a0 = sumsAt(sums, s, first), a1 = sumsAt(sums, s + L, first);
-        int x0 = r * in;
         for (int i = from; i < to; i++) {
             int w = po + i * PANEL;
             FloatVector b = FloatVector.broadcast(S, x[x0 + i]);

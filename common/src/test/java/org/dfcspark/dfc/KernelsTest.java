@@ -99,4 +99,31 @@ class KernelsTest {
         assertEquals(out[0] + x[0], again[0], 1e-5f);
         w[0] = w2[0];
     }
+
+    @Test
+    void vectorMatmulMatchesLibtorchOnOddShapesWhateverTheThreads() {
+        SplittableRandom r = new SplittableRandom(3);
+        // odd sizes everywhere; 1030 inputs run in two blocks of the panel product; 70 rows leave a partial panel
+        int[][] shapes = {{1, 1, 1}, {5, 7, 3}, {33, 37, 65}, {70, 1030, 129}, {32, 64, 64}};
+        for (int[] shape : shapes) {
+            int rows = shape[0], inner = shape[1], cols = shape[2];
+            float[] x = new float[rows * inner], w = new float[cols * inner], bias = new float[cols];
+            for (int i = 0; i < x.length; i++) x[i] = (float) r.nextGaussian();
+            for (int i = 0; i < w.length; i++) w[i] = (float) r.nextGaussian();
+            for (int i = 0; i < bias.length; i++) bias[i] = (float) r.nextGaussian();
+            for (float[] b : new float[][] {bias, null}) {
+                float[] torch = new float[rows * cols], one = new float[rows * cols], two = new float[rows * cols];
+                TorchMatmul.linear(x, rows, inner, w, cols, b, torch);
+                new VectorMatmul().linear(x, rows, inner, w, cols, b, one, 1);
+                VectorMatmul reused = new VectorMatmul();
+                reused.linear(x, rows, inner, w, cols, b, two, 2);
+                String at = rows + "x" + inner + "x" + cols + (b == null ? " no bias" : "");
+                for (int i = 0; i < torch.length; i++) assertEquals(torch[i], one[i], 2e-6f * inner + 1e-6f, at + " at " + i);
+                assertArrayEquals(one, two, at + ": the same bits on 1 and 2 threads");
+                float[] again = new float[rows * cols];
+                reused.linear(x, rows, inner, w, cols, b, again, 2);
+                assertArrayEquals(two, again, at + ": a second call on the same instance");
+            }
+        }
+    }
 }

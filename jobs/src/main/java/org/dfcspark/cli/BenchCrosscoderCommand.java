@@ -46,10 +46,11 @@ public final class BenchCrosscoderCommand implements Command {
         System.out.printf(Locale.ROOT, "crosscoder training step: d=%d D=%d k=%d batch=%d, paper loss, fp32, %d threads, allocator: %s%n",
                 d, dict, k, batch, threads, PythonReference.allocatorSettings());
         CrosscoderBenchmark.Result r = CrosscoderBenchmark.run(s);
-        System.out.printf(Locale.ROOT, "  dfc-spark (Java + libtorch matmul): %8.0f rows/s  %7.1f ms/step  %6.1f GFLOP/s%n",
-                r.rowsPerSecond(), r.stepMillis(), r.achievedGflops());
+        System.out.printf(Locale.ROOT, "  dfc-spark (encoder product on %s): %8.0f rows/s  %7.1f ms/step  %6.1f GFLOP/s%n",
+                CrosscoderBenchmark.encoderEngine(), r.rowsPerSecond(), r.stepMillis(), r.achievedGflops());
         System.out.printf(Locale.ROOT, "  engine matmul 2048^3 (libtorch via DJL): %.1f GFLOP/s%n", r.matmulGflops());
-        // the encoder product's dense FLOPs over its phase's time (the staging copies in and out included)
+        // the encoder product's dense FLOPs over its phase's time (copies in and out included: libtorch's staging, or
+        // the Java product's packing of x)
         double ourEncoder = 2.0 * batch * 2 * d * dict / (r.phaseMillis().getOrDefault(CrosscoderBenchmark.ENCODER_PHASE, Double.NaN) / 1e3) / 1e9;
         System.out.printf(Locale.ROOT, "  encoder product in the step: %.1f GFLOP/s%n", ourEncoder);
         System.out.println("  where the time goes (ms per step):");
@@ -69,7 +70,7 @@ public final class BenchCrosscoderCommand implements Command {
                     }
                 }
                 System.out.printf(Locale.ROOT, "    ratio dfc-spark / best PyTorch (%s): %.2fx (target >= 1.7)%n", bestName, r.rowsPerSecond() / best);
-                System.out.printf(Locale.ROOT, "    encoder product: ours %.1f GFLOP/s in the step (staging included), PyTorch's addmm alone %.1f GFLOP/s: %.0f%% (target >= 85%%)%n",
+                System.out.printf(Locale.ROOT, "    encoder product: ours %.1f GFLOP/s in the step (copies included), PyTorch's addmm alone %.1f GFLOP/s: %.0f%% (target >= 85%%)%n",
                         ourEncoder, torchEncoder, 100 * ourEncoder / torchEncoder);
             }
         }
