@@ -17,7 +17,7 @@ import org.dfcspark.simd.VecOps;
  */
 final class VectorMatmul {
     /** True where this product beats libtorch's on the CPU: the Vector API with 512-bit vectors (8-row passes). */
-    static final boolean PREFERRED = VecOps.SIMD && SimdOps.ROW_BLOCK == 8;
+    static final boolean PREFERRED = VecOps.WIDE;
     private static final int P = VecOps.PANEL;
     /** Rows of w per block: 64 rows of 2d = 1024 (256 KB) stay in L2 while the panels of x go by. */
     private static final int W_ROWS_PER_BLOCK = 64;

@@ -1,11 +1,5 @@
 package org.dfcspark.model;
 
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import org.dfcspark.simd.VecOps;
 
 /**
@@ -21,15 +15,6 @@ import org.dfcspark.simd.VecOps;
  * <p>Not shareable between threads: one per generation.
  */
 final class CpuDecoder {
-    private static final ExecutorService POOL = Executors.newCachedThreadPool(r -> {
-        Thread t = new Thread(r, "dfc-decode");
-        t.setDaemon(true);
-        return t;
-    });
-
-    /** Multiply-adds below which a product runs on the calling thread (≈ 50 µs of work). */
-    private static final long SPLIT_MACS = 1L << 21;
-
     private final PackedModel m;
     /** Rows still decoding: the first {@code rows} of the buffers ({@link #keep} drops finished ones). */
     private int rows;
@@ -241,25 +226,6 @@ final class CpuDecoder {
 
     /** The product on this thread, or split by panels over {@code threads} threads. */
     private void linear(PackedLinear layer, float[] in, float[] out) {
-        int panels = layer.panelCount();
-        // Handing work to another thread costs tens of microseconds: only worth it for products far longer.
-        if (threads == 1 || panels < 2 * threads || (long) rows * layer.out() * layer.in() < SPLIT_MACS) {
-            layer.apply(in, rows, out);
-            return;
-        }
-        List<Future<?>> parts = new ArrayList<>();
-        for (int t = 1; t < threads; t++) {
-            int from = panels * t / threads, to = panels * (t + 1) / threads;
-            parts.add(POOL.submit(() -> layer.applyPanels(in, rows, out, from, to)));
-        }
-        layer.applyPanels(in, rows, out, 0, panels / threads);
-        try {
-            for (Future<?> f : parts) f.get();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted in a decode step", e);
-        } catch (ExecutionException e) {
-            throw new IllegalStateException("decode step failed", e.getCause());
-        }
+        layer.apply(in, rows, out, threads);
     }
 }

@@ -12,6 +12,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.ndarray.types.SparseFormat;
 import ai.djl.nn.core.Embedding;
 import ai.djl.nn.core.Linear;
+import ai.djl.pytorch.engine.PtNDArray;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -24,9 +25,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.function.Function;
 import org.dfcspark.data.DType;
 import org.dfcspark.data.HalfFloats;
 import org.dfcspark.data.SafeTensorsWriter;
+import org.dfcspark.simd.VecOps;
 
 /**
  * Qwen2 / Qwen2.5 decoder ({@code Qwen2ForCausalLM}) on DJL NDArrays, computing what HF transformers'
@@ -58,6 +61,12 @@ public final class Qwen2Model implements AutoCloseable {
     private volatile boolean shared;
     private PackedModel packed;
     private boolean packedRefused;
+    /** Outputs (floats) per chunk of rows of a Java product: 64 MB (tests set fewer). */
+    long productChunkFloats = 16L << 20;
+    /** Each thread's input and output arrays of the Java products, grown as needed (a chunk's: ~64 MB each). */
+    private static final ThreadLocal<float[][]> PRODUCT_ARRAYS = ThreadLocal.withInitial(() -> new float[][] {new float[0], new float[0]});
+    /** Off: every product of a forward on libtorch (tests compare the two). */
+    private volatile boolean javaProducts = true;
 
     /** One decoder layer's weights (HF layout: linear weights are (out, in)). */
     private record Layer(NDArray inputNorm, NDArray qW, NDArray qB, NDArray kW, NDArray kB, NDArray vW, NDArray vB,
@@ -288,6 +297,11 @@ public final class Qwen2Model implements AutoCloseable {
         return packed;
     }
 
+    /** Whether a forward may run its large products in Java ({@link #linear}); on by default. */
+    void javaProducts(boolean on) {
+        javaProducts = on;
+    }
+
     // ------------------------------------------------------------------------------------------------ forward
 
     /** Forward with logits at every position. */
@@ -355,7 +369,45 @@ public final class Qwen2Model implements AutoCloseable {
             long t = h.getShape().get(1);
             h = h.get(new NDIndex(":, {}:, :", t - 1));
         }
-        return Linear.linear(h, lmHead).singletonOrThrow();
+        return linear(h, lmHead, null, packedModel -> packedModel.lmHead);
+    }
+
+    /**
+     * {@code x·Wᵀ + b} of a forward: in Java over the packed weights ({@link PackedLinear}) where that beats libtorch,
+     * i.e. a float32 CPU model on a JVM with 512-bit vectors, a product of at least 64 rows × 512 × 512 weights, and no
+     * gradient to record; else libtorch's linear. Why: docs/DESIGN.md, "Prompt
+     * forward products in Java".
+     */
+    private NDArray linear(NDArray x, NDArray weight, NDArray bias, Function<PackedModel, PackedLinear> packedLayer) {
+        long out = weight.getShape().get(0), in = weight.getShape().get(1), rows = x.size() / in;
+        boolean java = javaProducts && VecOps.WIDE && !device.isGpu() && dtype == DataType.FLOAT32 && x.getDataType() == DataType.FLOAT32
+                && rows >= 64 && in >= 512 && out >= 512 && rows * Math.max(in, out) < Integer.MAX_VALUE
+                && !weight.hasGradient() && !x.hasGradient();
+        PackedModel m = java ? packed() : null;
+        if (m == null) {
+            return (bias == null ? Linear.linear(x, weight) : Linear.linear(x, weight, bias)).singletonOrThrow();
+        }
+        // In and out through views of libtorch's memory and this thread's arrays, in chunks of rows: DJL's toFloatArray
+        // and create(float[]) allocate and copy twice each, which cost more than the product itself (measured: 110 of
+        // 180 ms at 2048 rows), and a chunk keeps the arrays small when the output is large (logits everywhere: 1.2 GB).
+        int chunk = (int) Math.max(1, Math.min(rows, productChunkFloats / out));
+        float[][] arrays = PRODUCT_ARRAYS.get();
+        if (arrays[0].length < chunk * in) arrays[0] = new float[(int) (chunk * in)];
+        if (arrays[1].length < chunk * out) arrays[1] = new float[(int) (chunk * out)];
+        long[] dims = x.getShape().getShape().clone();
+        dims[dims.length - 1] = out;
+        NDArray y = x.getManager().create(new Shape(dims), DataType.FLOAT32); // uninitialised, every value written next
+        FloatBuffer xs = ((PtNDArray) x).toByteBuffer(true).order(ByteOrder.nativeOrder()).asFloatBuffer();
+        FloatBuffer ys = ((PtNDArray) y).toByteBuffer(true).order(ByteOrder.nativeOrder()).asFloatBuffer();
+        PackedLinear layer = packedLayer.apply(m);
+        int threads = ai.djl.pytorch.jni.JniUtils.getNumThreads();
+        for (long r0 = 0; r0 < rows; r0 += chunk) {
+            int n = (int) Math.min(chunk, rows - r0);
+            xs.get((int) (r0 * in), arrays[0], 0, (int) (n * in));
+            layer.apply(arrays[0], n, arrays[1], threads);
+            ys.put((int) (r0 * out), arrays[1], 0, (int) (n * out));
+        }
+        return y;
     }
 
     private static boolean isCaptured(NDArray a, Map<HookPoint, NDArray> captures) {
@@ -373,9 +425,9 @@ public final class Qwen2Model implements AutoCloseable {
         // for HF: a layer's peak is a few activations instead of all of them. Autograd keeps its own references to
         // what it saved for backward, so training is unaffected.
         NDArray x = rmsNorm(h, w.inputNorm);
-        NDArray q = applyRope(Linear.linear(x, w.qW, w.qB).singletonOrThrow().reshape(b, t, nH, hd), cos, sin);
-        NDArray k = applyRope(Linear.linear(x, w.kW, w.kB).singletonOrThrow().reshape(b, t, kvH, hd), cos, sin);
-        NDArray v = Linear.linear(x, w.vW, w.vB).singletonOrThrow().reshape(b, t, kvH, hd);
+        NDArray q = applyRope(linear(x, w.qW, w.qB, m -> m.layers[l].q()).reshape(b, t, nH, hd), cos, sin);
+        NDArray k = applyRope(linear(x, w.kW, w.kB, m -> m.layers[l].k()).reshape(b, t, kvH, hd), cos, sin);
+        NDArray v = linear(x, w.vW, w.vB, m -> m.layers[l].v()).reshape(b, t, kvH, hd);
         x.close();
         k = k.transpose(0, 2, 1, 3); // (B, kvH, T, hd)
         v = v.transpose(0, 2, 1, 3);
@@ -385,14 +437,14 @@ public final class Qwen2Model implements AutoCloseable {
             v = cache.values(l, h.getManager(), cacheStart + (int) t);
         }
         NDArray attn = attention(q, k, v, mask, b, t);
-        NDArray o = Linear.linear(attn, w.oW).singletonOrThrow();
+        NDArray o = linear(attn, w.oW, null, m -> m.layers[l].o());
         attn.close();
         h = h.add(o);
         o.close();
 
         NDArray y = rmsNorm(h, w.postNorm);
-        NDArray gate = Linear.linear(y, w.gateW).singletonOrThrow();
-        NDArray up = Linear.linear(y, w.upW).singletonOrThrow();
+        NDArray gate = linear(y, w.gateW, null, m -> m.layers[l].gate());
+        NDArray up = linear(y, w.upW, null, m -> m.layers[l].up());
         y.close();
         NDArray sig = gate.getNDArrayInternal().sigmoid();
         NDArray silu = gate.mul(sig); // SiLU(gate)
@@ -401,7 +453,7 @@ public final class Qwen2Model implements AutoCloseable {
         NDArray act = silu.mul(up);
         silu.close();
         up.close();
-        NDArray down = Linear.linear(act, w.downW).singletonOrThrow();
+        NDArray down = linear(act, w.downW, null, m -> m.layers[l].down());
         act.close();
         NDArray out = h.add(down);
         down.close();

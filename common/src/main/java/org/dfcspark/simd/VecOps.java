@@ -28,6 +28,10 @@ public final class VecOps {
         return -1;
     }
 
+    /** True where {@link #panelProduct} runs 8-row passes on 512-bit vectors: there it beats libtorch's BLAS on large
+     *  products (about twice its rate on this project's AMD machine, whose MKL keeps to 256-bit kernels). */
+    public static final boolean WIDE = SIMD && SimdOps.ROW_BLOCK == 8;
+
     /** Outputs per panel of {@link #panelProduct}: two vectors (16 floats with AVX2, 32 with AVX-512; 16 in scalar). */
     public static final int PANEL = SIMD ? SimdOps.PANEL : 16;
 
@@ -37,16 +41,25 @@ public final class VecOps {
      * padded. The panel is read once per four rows, the partial sums stay in registers.
      */
     public static void panelProduct(float[] panel, int po, int in, float[] x, int rows, float[] y, int yo, int ldy, int width) {
-        if (SIMD) SimdOps.panelProduct(panel, po, in, x, rows, y, yo, ldy, width);
-        else scalarPanelProduct(panel, po, in, x, rows, y, yo, ldy, width);
+        panelProduct(panel, po, in, x, 0, rows, y, yo, ldy, width);
+    }
+
+    /** {@link #panelProduct} over the rows of x that start at {@code xo}. */
+    public static void panelProduct(float[] panel, int po, int in, float[] x, int xo, int rows, float[] y, int yo, int ldy, int width) {
+        if (SIMD) SimdOps.panelProduct(panel, po, in, x, xo, rows, y, yo, ldy, width);
+        else scalarPanelProduct(panel, po, in, x, xo, rows, y, yo, ldy, width);
     }
 
     public static void scalarPanelProduct(float[] panel, int po, int in, float[] x, int rows, float[] y, int yo, int ldy, int width) {
+        scalarPanelProduct(panel, po, in, x, 0, rows, y, yo, ldy, width);
+    }
+
+    private static void scalarPanelProduct(float[] panel, int po, int in, float[] x, int xo, int rows, float[] y, int yo, int ldy, int width) {
         float[] acc = new float[PANEL];
         for (int r = 0; r < rows; r++) {
             java.util.Arrays.fill(acc, 0f);
             for (int i = 0; i < in; i++) {
-                float a = x[r * in + i];
+                float a = x[xo + r * in + i];
                 int w = po + i * PANEL;
                 for (int j = 0; j < PANEL; j++) acc[j] += a * panel[w + j];
             }

@@ -83,8 +83,8 @@ public final class BenchForwardCommand implements Command {
             ours = ForwardBenchmark.run(model, batch, promptLen, steps, repeats, seed);
         }
         double copy = ForwardBenchmark.copyBandwidth();
-        System.out.printf("dfc (DJL/libtorch prefill, %s decode):  prefill %8.1f tok/s (%.2f s), last-position logits %8.1f tok/s   decode %7.1f tok/s (%.1f ms/step)%n",
-                ours.decodeEngine(), ours.prefillTokensPerSecond(), ours.prefillSeconds(), ours.lastLogitsPrefillTokensPerSecond(),
+        System.out.printf("dfc (%s prefill, %s decode):  prefill %8.1f tok/s (%.2f s), last-position logits %8.1f tok/s   decode %7.1f tok/s (%.1f ms/step)%n",
+                org.dfcspark.simd.VecOps.WIDE ? "DJL/libtorch + Java products" : "DJL/libtorch", ours.decodeEngine(), ours.prefillTokensPerSecond(), ours.prefillSeconds(), ours.lastLogitsPrefillTokensPerSecond(),
                 ours.decodeTokensPerSecond(), ours.decodeSecondsPerStep() * 1e3);
         System.out.printf("  decode reads the weights at %.1f GB/s; this machine copies memory at %.1f GB/s (System.arraycopy, 256 MB)%n",
                 ours.weightGBps(), copy / 1e9);
