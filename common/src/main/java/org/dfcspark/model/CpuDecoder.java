@@ -9,8 +9,8 @@ import org.dfcspark.simd.VecOps;
  * <p>Why: a decode step is R rows through products of few rows. Through libtorch each of its ~60 ops per layer
  * pays a JNI call and an allocation, which is all of the cost for a small model (the organism: d = 128), and the
  * few-row products stream the weights at a fraction of the memory bandwidth for a large one. Here a step is
- * plain loops over {@link PackedModel} into buffers allocated once per generation; the prompt forward stays on
- * libtorch (large products).
+ * plain loops over {@link PackedModel} into buffers allocated once per generation; the prompt forward is
+ * {@code Qwen2Model.forward} (libtorch, its large products over the same packed weights on 512-bit JVMs).
  *
  * <p>Not shareable between threads: one per generation.
  */

@@ -4,7 +4,8 @@ import ai.djl.ndarray.NDArray;
 import java.util.Map;
 
 /**
- * A float32 CPU model's weights copied once into Java arrays for {@link CpuDecoder}: every linear layer as a
+ * A float32 CPU model's weights copied once into Java arrays for {@link CpuDecoder} and a forward's large products
+ * ({@code Qwen2Model.linear}): every linear layer as a
  * {@link PackedLinear}, the norms and the embedding as they are. Costs one more copy of the weights on the heap;
  * {@link Qwen2Model#packed()} builds it on first use and only when the heap has room for it.
  */
