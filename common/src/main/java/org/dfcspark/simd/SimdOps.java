@@ -1,6 +1,7 @@
 package org.dfcspark.simd;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -46,6 +47,7 @@ public final class SimdOps {
      * blocks of at most this many inputs, so that the rows after the first read the block from L1/L2 again. */
     static final int K_BLOCK = 512;
     /** One panel's partial sums for every row, between blocks of inputs (grown per thread, never shrunk). */
+    private static final ThreadLocal<float[]> HITS = ThreadLocal.withInitial(() -> new float[L]);
     private static final ThreadLocal<float[]> SUMS = ThreadLocal.withInitial(() -> new float[64 * PANEL]);
 
     /**
@@ -214,13 +216,23 @@ public final class SimdOps {
         for (; i < n; i++) gate[i] = gate[i] / (1f + (float) Math.exp(-gate[i])) * up[i];
     }
 
-    /** First index i in [from, to) with v[i] > t, or −1. */
-    public static int firstGreater(float[] v, int from, int to, float t) {
-        int i = from;
+    /** {@link VecOps#collectGreater}. */
+    public static int collectGreater(float[] v, int from, int to, float t, int[] out) {
+        int n = 0, i = from;
+        float[] hit = HITS.get();
+        FloatVector zero = FloatVector.zero(S);
         for (; i + L <= to; i += L) {
-            if (FloatVector.fromArray(S, v, i).compare(VectorOperators.GT, t).anyTrue()) break;
+            // a vector with a hit has its lanes written without branches: a branch per lane mispredicts on every hit,
+            // and JDK 17 has no intrinsic for VectorMask.toLong or compress
+            VectorMask<Float> m = FloatVector.fromArray(S, v, i).compare(VectorOperators.GT, t);
+            if (!m.anyTrue()) continue;
+            zero.blend(1f, m).intoArray(hit, 0);
+            for (int l = 0; l < L; l++) {
+                out[n] = i + l - from;
+                n += (int) hit[l];
+            }
         }
-        for (; i < to; i++) if (v[i] > t) return i;
-        return -1;
+        for (; i < to; i++) if (v[i] > t) out[n++] = i - from;
+        return n;
     }
 }

@@ -21,11 +21,15 @@ public final class VecOps {
         else scalarAxpy(alpha, x, xo, y, yo, n);
     }
 
-    /** First index i in [from, to) with v[i] > t, or −1 (the fast path of the top-k scan). */
-    public static int firstGreater(float[] v, int from, int to, float t) {
-        if (SIMD) return SimdOps.firstGreater(v, from, to, t);
-        for (int i = from; i < to; i++) if (v[i] > t) return i;
-        return -1;
+    /**
+     * Writes the offsets i − from of every i in [from, to) with v[i] > t into {@code out}, ascending, and returns how
+     * many (out needs room for to − from). The candidates of the top-k selection: one compare per vector.
+     */
+    public static int collectGreater(float[] v, int from, int to, float t, int[] out) {
+        if (SIMD) return SimdOps.collectGreater(v, from, to, t, out);
+        int n = 0;
+        for (int i = from; i < to; i++) if (v[i] > t) out[n++] = i - from;
+        return n;
     }
 
     /** True where {@link #panelProduct} runs 8-row passes on 512-bit vectors: there it beats libtorch's BLAS on large

@@ -64,10 +64,16 @@ class KernelsTest {
         float[] v = new float[300];
         v[217] = 2f;
         v[250] = 3f;
-        assertEquals(217, SimdOps.firstGreater(v, 5, 300, 1f));
-        assertEquals(250, SimdOps.firstGreater(v, 218, 300, 1f));
-        assertEquals(-1, SimdOps.firstGreater(v, 251, 300, 1f));
-        assertEquals(-1, SimdOps.firstGreater(v, 0, 300, 3f));
+        v[4] = 5f;
+        v[299] = Float.NaN;
+        int[] found = new int[300];
+        assertEquals(2, SimdOps.collectGreater(v, 5, 300, 1f, found));
+        assertArrayEquals(new int[] {212, 245}, java.util.Arrays.copyOf(found, 2));
+        assertEquals(1, SimdOps.collectGreater(v, 218, 300, 1f, found));
+        assertEquals(32, found[0]);
+        assertEquals(0, SimdOps.collectGreater(v, 0, 300, 5f, found));
+        assertEquals(3, VecOps.collectGreater(v, 0, 299, 0f, found));
+        assertArrayEquals(new int[] {4, 217, 250}, java.util.Arrays.copyOf(found, 3));
     }
 
     @Test

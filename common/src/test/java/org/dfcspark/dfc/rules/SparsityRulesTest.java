@@ -33,6 +33,41 @@ class SparsityRulesTest {
         assertTrue(e.getMessage().contains("'jumprelu'") && e.getMessage().contains("[topk, batchtopk, relu]"), e.getMessage());
     }
 
+    /**
+     * TopK against a full sort, on rows that defeat the guessed threshold of the fast path: scales that jump by 10×
+     * from row to row, rows with fewer than k positive entries, ties, NaN, a width that is no multiple of a vector.
+     */
+    @Test
+    void topKPerRowKeepsTheKLargestPositiveEntriesTiesToTheLowerIndex() {
+        int rows = 70, dict = 1000, k = 16;
+        SplittableRandom r = new SplittableRandom(11);
+        float[] pre = new float[rows * dict];
+        for (int b = 0; b < rows; b++) {
+            float scale = (float) Math.pow(10, b % 5 - 2);
+            for (int j = 0; j < dict; j++) {
+                float v = (float) r.nextGaussian() * scale;
+                if (b % 7 == 3) v = Math.round(v / scale * 2) / 2f * scale; // many ties
+                if (b % 11 == 5) v = j % 100 == 0 ? Math.abs(v) + 1e-3f : -Math.abs(v); // 10 positives < k
+                pre[b * dict + j] = v;
+            }
+        }
+        pre[4 * dict + 17] = Float.NaN;
+        pre[4 * dict + 18] = Float.POSITIVE_INFINITY;
+        float[] want = new float[rows * dict];
+        for (int b = 0; b < rows; b++) {
+            int o = b * dict;
+            java.util.List<Integer> positive = new java.util.ArrayList<>();
+            for (int j = 0; j < dict; j++) if (pre[o + j] > 0f) positive.add(j);
+            positive.sort((x, y) -> pre[o + x] != pre[o + y] ? Float.compare(pre[o + y], pre[o + x]) : Integer.compare(x, y));
+            for (int j : positive.subList(0, Math.min(k, positive.size()))) want[o + j] = pre[o + j];
+        }
+        for (int threads : new int[] {1, 3}) {
+            SparseCodes got = new SparseCodes(dict);
+            FeatureSelection.topKPerRow(pre, rows, dict, k, null, null, got, threads);
+            assertArrayEquals(want, got.toDense(), "threads " + threads);
+        }
+    }
+
     @Test
     void eachRuleSelectsWhatFeatureSelectionSelects() {
         SplittableRandom r = new SplittableRandom(7);
