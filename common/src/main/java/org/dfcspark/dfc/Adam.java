@@ -1,5 +1,7 @@
 package org.dfcspark.dfc;
 
+import org.dfcspark.simd.VecOps;
+
 /**
  * Adam exactly as {@code torch.optim.Adam} (single-tensor CPU path; β1 0.9, β2 0.999, ε 1e-8 by default, no weight
  * decay), applied after global-norm gradient clipping as {@code torch.nn.utils.clip_grad_norm_}. Masked: forbidden
@@ -79,16 +81,7 @@ public final class Adam {
         float stepSize = (float) (lr / bc1);
         float b2c = (float) bc2Sqrt;
         float oneMinusB1 = (float) (1 - beta1), b2 = (float) beta2, oneMinusB2 = (float) (1 - beta2), epsF = (float) eps;
-        Updater u = (p, m, v, gr, off, len) -> {
-            for (int i = off, end = off + len; i < end; i++) {
-                float gi = gr[i] * coef;
-                float mi = m[i] + (gi - m[i]) * oneMinusB1;       // exp_avg.lerp_(grad, 1 - beta1)
-                float vi = v[i] * b2 + oneMinusB2 * gi * gi;      // exp_avg_sq.mul_(beta2).addcmul_(grad, grad, 1 - beta2)
-                m[i] = mi;
-                v[i] = vi;
-                p[i] -= stepSize * (mi / ((float) Math.sqrt(vi) / b2c + epsF));
-            }
-        };
+        Updater u = (p, m, v, gr, off, len) -> VecOps.adam(p, m, v, gr, off, len, coef, oneMinusB1, b2, oneMinusB2, stepSize, b2c, epsF);
         Partition part = cc.partition;
         int d = cc.d, w = cc.width;
         Parallel.forBlocks(threads, Parallel.blocks(cc.dictSize, 64), blk -> {

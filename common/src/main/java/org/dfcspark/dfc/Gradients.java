@@ -54,6 +54,7 @@ public final class Gradients {
     }
 
     public void scale(float f) {
+        if (f == 1f) return; // x · 1 = x for every float
         for (float[] a : arrays()) for (int i = 0; i < a.length; i++) a[i] *= f;
     }
 

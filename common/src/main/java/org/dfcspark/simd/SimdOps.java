@@ -1,5 +1,6 @@
 package org.dfcspark.simd;
 
+import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
@@ -16,7 +17,44 @@ public final class SimdOps {
      * kernels mixing shapes pollute the type profiles C2 needs to keep vectors in registers). */
     public static final int PANEL = 2 * L;
 
+    /** Doubles of the same bit size: a float vector converts into two of them (parts 0 and 1). */
+    private static final VectorSpecies<Double> DS = DoubleVector.SPECIES_PREFERRED;
+
     private SimdOps() {}
+
+    /** {@link VecOps#sumSquares}: two double vectors of partial sums (a float vector's low and high halves). */
+    public static double sumSquares(float[] x, int xo, int n) {
+        DoubleVector lo = DoubleVector.zero(DS), hi = DoubleVector.zero(DS);
+        int i = 0;
+        for (; i + L <= n; i += L) {
+            FloatVector f = FloatVector.fromArray(S, x, xo + i);
+            DoubleVector a = (DoubleVector) f.convertShape(VectorOperators.F2D, DS, 0);
+            DoubleVector b = (DoubleVector) f.convertShape(VectorOperators.F2D, DS, 1);
+            lo = a.fma(a, lo);
+            hi = b.fma(b, hi);
+        }
+        double s = 0;
+        for (int l = 0; l < DS.length(); l++) s += lo.lane(l) + hi.lane(l); // a fixed order (reduceLanes has none)
+        for (; i < n; i++) s += (double) x[xo + i] * x[xo + i];
+        return s;
+    }
+
+    /** {@link VecOps#adam}: the same operations in the same order on each lane, so the same bits as the scalar loop. */
+    public static void adam(float[] p, float[] m, float[] v, float[] g, int off, int len, float coef, float oneMinusB1, float b2,
+                            float oneMinusB2, float stepSize, float b2c, float eps) {
+        int i = off, end = off + len;
+        for (; i + L <= end; i += L) {
+            FloatVector gi = FloatVector.fromArray(S, g, i).mul(coef);
+            FloatVector mo = FloatVector.fromArray(S, m, i);
+            FloatVector mi = mo.add(gi.sub(mo).mul(oneMinusB1));
+            FloatVector vi = FloatVector.fromArray(S, v, i).mul(b2).add(gi.mul(oneMinusB2).mul(gi));
+            mi.intoArray(m, i);
+            vi.intoArray(v, i);
+            FloatVector denom = vi.lanewise(VectorOperators.SQRT).div(b2c).add(eps);
+            FloatVector.fromArray(S, p, i).sub(mi.div(denom).mul(stepSize)).intoArray(p, i);
+        }
+        VecOps.scalarAdam(p, m, v, g, i, end - i, coef, oneMinusB1, b2, oneMinusB2, stepSize, b2c, eps);
+    }
 
     public static float dot(float[] a, int ao, float[] b, int bo, int n) {
         FloatVector acc0 = FloatVector.zero(S), acc1 = FloatVector.zero(S);

@@ -119,10 +119,34 @@ public final class VecOps {
         for (int i = 0; i < n; i++) y[yo + i] += alpha * x[xo + i];
     }
 
-    /** Σ x[xo+i]² in double. */
+    /** Σ x[xo+i]² in double, in a fixed order (partial sums per vector lane with the Vector API). */
     public static double sumSquares(float[] x, int xo, int n) {
+        if (SIMD) return SimdOps.sumSquares(x, xo, n);
         double s = 0;
         for (int i = 0; i < n; i++) s += (double) x[xo + i] * x[xo + i];
         return s;
+    }
+
+    /**
+     * One step of {@code torch.optim.Adam} (no weight decay) on p[off, off + len), the gradient scaled by
+     * {@code coef} (clipping): m ← m + (g − m)(1 − β1); v ← β2·v + (1 − β2)·g²; p ← p − step · m / (√v / √(1 − β2ᵗ) + ε),
+     * with {@code stepSize} = lr / (1 − β1ᵗ). The same bits with or without the Vector API.
+     */
+    public static void adam(float[] p, float[] m, float[] v, float[] g, int off, int len, float coef, float oneMinusB1, float b2,
+                            float oneMinusB2, float stepSize, float b2c, float eps) {
+        if (SIMD) SimdOps.adam(p, m, v, g, off, len, coef, oneMinusB1, b2, oneMinusB2, stepSize, b2c, eps);
+        else scalarAdam(p, m, v, g, off, len, coef, oneMinusB1, b2, oneMinusB2, stepSize, b2c, eps);
+    }
+
+    public static void scalarAdam(float[] p, float[] m, float[] v, float[] g, int off, int len, float coef, float oneMinusB1, float b2,
+                                  float oneMinusB2, float stepSize, float b2c, float eps) {
+        for (int i = off, end = off + len; i < end; i++) {
+            float gi = g[i] * coef;
+            float mi = m[i] + (gi - m[i]) * oneMinusB1;       // exp_avg.lerp_(grad, 1 - beta1)
+            float vi = v[i] * b2 + oneMinusB2 * gi * gi;      // exp_avg_sq.mul_(beta2).addcmul_(grad, grad, 1 - beta2)
+            m[i] = mi;
+            v[i] = vi;
+            p[i] -= stepSize * (mi / ((float) Math.sqrt(vi) / b2c + eps));
+        }
     }
 }

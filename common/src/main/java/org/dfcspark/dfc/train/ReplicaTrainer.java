@@ -282,12 +282,12 @@ public final class ReplicaTrainer {
             }
             startStep = trainer.stepsTaken();
             sum = new Gradients(cc);
-            part = new Gradients(cc);
+            part = streams == 1 ? null : new Gradients(cc); // one micro-batch per step: its gradients are the sum
             window = new MetricsWindow(cc.dictSize(), cfg.batch());
         }
 
         void beginStep() {
-            sum.zero();
+            if (part != null) sum.zero();
             stats = new Stats(cc.dictSize());
         }
 
@@ -298,8 +298,13 @@ public final class ReplicaTrainer {
                 System.arraycopy(raw, 0, batch, 0, m * 2 * cc.activationDim());
                 normalize(batch, m);
                 trainer.deadLatents().setCounters(dead.counters());
-                LossTerms lt = trainer.computeGradients(batch, m, part);
-                sum.add(part);
+                LossTerms lt;
+                if (part == null) {
+                    lt = trainer.computeGradients(batch, m, sum); // writes every entry
+                } else {
+                    lt = trainer.computeGradients(batch, m, part);
+                    sum.add(part);
+                }
                 stats.add(lt, trainer.lastFired());
             } catch (RuntimeException e) {
                 fail(e);
