@@ -36,7 +36,7 @@ final class VectorMatmul {
             float[] tile = new float[n * P];
             for (int p = 0; p < panelCount; p++) {
                 int r0 = p * P, width = Math.min(P, rows - r0);
-                SimdOps.panelProduct(xp, p * P * inner, inner, w, c0 * inner, n, tile, 0, P, P);
+                SimdOps.panelSums(xp, p * P * inner, inner, w, c0 * inner, n, tile);
                 for (int j = 0; j < width; j++) {
                     int o = (r0 + j) * cols + c0;
                     if (bias == null) for (int c = 0; c < n; c++) out[o + c] = tile[c * P + j];

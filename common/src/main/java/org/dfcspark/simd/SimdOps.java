@@ -85,7 +85,6 @@ public final class SimdOps {
      * blocks of at most this many inputs, so that the rows after the first read the block from L1/L2 again. */
     static final int K_BLOCK = 512;
     /** One panel's partial sums for every row, between blocks of inputs (grown per thread, never shrunk). */
-    private static final ThreadLocal<float[]> HITS = ThreadLocal.withInitial(() -> new float[L]);
     private static final ThreadLocal<float[]> SUMS = ThreadLocal.withInitial(() -> new float[64 * PANEL]);
 
     /**
@@ -106,6 +105,16 @@ public final class SimdOps {
             sums = new float[rows * PANEL];
             SUMS.set(sums);
         }
+        panelSums(panel, po, in, x, xo, rows, sums);
+        for (int r = 0; r < rows; r++) System.arraycopy(sums, r * PANEL, y, r * ldy + yo, width);
+    }
+
+    /**
+     * {@link #panelProduct} into {@code sums} (rows × PANEL, all PANEL outputs of each row): for callers that keep
+     * their own tile (a ThreadLocal lookup costs more than a small product on a thread with many of them, such as a
+     * Spark executor's).
+     */
+    public static void panelSums(float[] panel, int po, int in, float[] x, int xo, int rows, float[] sums) {
         int blocks = Math.max(1, (in + K_BLOCK - 1) / K_BLOCK);
         for (int b = 0; b < blocks; b++) {
             int from = (int) ((long) in * b / blocks), to = (int) ((long) in * (b + 1) / blocks);
@@ -115,7 +124,6 @@ public final class SimdOps {
             for (; r + 4 <= rows; r += 4) fourRows(panel, po, in, x, xo + r * in, r, from, to, sums, first);
             for (; r < rows; r++) oneRow(panel, po, in, x, xo + r * in, r, from, to, sums, first);
         }
-        for (int r = 0; r < rows; r++) System.arraycopy(sums, r * PANEL, y, r * ldy + yo, width);
     }
 
     private static FloatVector sumsAt(float[] sums, int at, boolean first) {
@@ -255,9 +263,8 @@ public final class SimdOps {
     }
 
     /** {@link VecOps#collectGreater}. */
-    public static int collectGreater(float[] v, int from, int to, float t, int[] out) {
+    public static int collectGreater(float[] v, int from, int to, float t, int[] out, float[] hit) {
         int n = 0, i = from;
-        float[] hit = HITS.get();
         FloatVector zero = FloatVector.zero(S);
         for (; i + L <= to; i += L) {
             // a vector with a hit has its lanes written without branches: a branch per lane mispredicts on every hit,

@@ -24,9 +24,10 @@ public final class VecOps {
     /**
      * Writes the offsets i − from of every i in [from, to) with v[i] > t into {@code out}, ascending, and returns how
      * many (out needs room for to − from). The candidates of the top-k selection: one compare per vector.
+     * {@code lanes}: scratch of at least {@link #LANES} floats.
      */
-    public static int collectGreater(float[] v, int from, int to, float t, int[] out) {
-        if (SIMD) return SimdOps.collectGreater(v, from, to, t, out);
+    public static int collectGreater(float[] v, int from, int to, float t, int[] out, float[] lanes) {
+        if (SIMD) return SimdOps.collectGreater(v, from, to, t, out, lanes);
         int n = 0;
         for (int i = from; i < to; i++) if (v[i] > t) out[n++] = i - from;
         return n;
@@ -35,6 +36,9 @@ public final class VecOps {
     /** True where {@link #panelProduct} runs 8-row passes on 512-bit vectors: there it beats libtorch's BLAS on large
      *  products (about twice its rate on this project's AMD machine, whose MKL keeps to 256-bit kernels). */
     public static final boolean WIDE = SIMD && SimdOps.ROW_BLOCK == 8;
+
+    /** Floats per vector (1 without the Vector API). */
+    public static final int LANES = SIMD ? SimdOps.PANEL / 2 : 1;
 
     /** Outputs per panel of {@link #panelProduct}: two vectors (16 floats with AVX2, 32 with AVX-512; 16 in scalar). */
     public static final int PANEL = SIMD ? SimdOps.PANEL : 16;

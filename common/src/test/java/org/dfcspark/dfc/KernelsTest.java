@@ -93,12 +93,13 @@ class KernelsTest {
         v[4] = 5f;
         v[299] = Float.NaN;
         int[] found = new int[300];
-        assertEquals(2, SimdOps.collectGreater(v, 5, 300, 1f, found));
+        float[] lanes = new float[VecOps.LANES];
+        assertEquals(2, SimdOps.collectGreater(v, 5, 300, 1f, found, lanes));
         assertArrayEquals(new int[] {212, 245}, java.util.Arrays.copyOf(found, 2));
-        assertEquals(1, SimdOps.collectGreater(v, 218, 300, 1f, found));
+        assertEquals(1, SimdOps.collectGreater(v, 218, 300, 1f, found, lanes));
         assertEquals(32, found[0]);
-        assertEquals(0, SimdOps.collectGreater(v, 0, 300, 5f, found));
-        assertEquals(3, VecOps.collectGreater(v, 0, 299, 0f, found));
+        assertEquals(0, SimdOps.collectGreater(v, 0, 300, 5f, found, lanes));
+        assertEquals(3, VecOps.collectGreater(v, 0, 299, 0f, found, lanes));
         assertArrayEquals(new int[] {4, 217, 250}, java.util.Arrays.copyOf(found, 3));
     }
 

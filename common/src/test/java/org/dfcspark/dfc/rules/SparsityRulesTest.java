@@ -35,7 +35,7 @@ class SparsityRulesTest {
 
     /**
      * TopK against a full sort, on rows that defeat the guessed threshold of the fast path: scales that jump by 10×
-     * from row to row, rows with fewer than k positive entries, ties, NaN, a width that is no multiple of a vector.
+     * from row to row, rows with fewer than k positive entries, ties, NaN, rows with nothing positive or only subnormal values, a width that is no multiple of a vector.
      */
     @Test
     void topKPerRowKeepsTheKLargestPositiveEntriesTiesToTheLowerIndex() {
@@ -48,6 +48,8 @@ class SparsityRulesTest {
                 float v = (float) r.nextGaussian() * scale;
                 if (b % 7 == 3) v = Math.round(v / scale * 2) / 2f * scale; // many ties
                 if (b % 11 == 5) v = j % 100 == 0 ? Math.abs(v) + 1e-3f : -Math.abs(v); // 10 positives < k
+                if (b == 20) v = -Math.abs(v); // nothing positive
+                if (b == 21) v = Math.abs(v) * 1e-40f; // subnormal: thresholds derived from them underflow to 0
                 pre[b * dict + j] = v;
             }
         }
