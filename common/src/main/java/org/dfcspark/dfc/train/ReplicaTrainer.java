@@ -156,27 +156,41 @@ public final class ReplicaTrainer {
             }
         }
         if (positions != null) for (int i = 0; i < owned.size(); i++) owned.get(i).seek(positions[ownedIndex.get(i)]);
-        int m = data.microBatch(), w = 2 * source.dim();
+        int m = data.microBatch(), w = 2 * source.dim(), parts = owned.size();
         float[] raw = new float[m * w];
         long started = System.nanoTime(), bytesAtStart = comm.bytesReduced();
         if (startStep == 0) initDecoderBias(raw);
         List<Learner> active = new ArrayList<>();
         for (Learner l : learners) if (l.trainer.stepsTaken() < l.cfg.steps()) active.add(l);
+        int chunk = chunkSteps((long) parts * m * w * Float.BYTES);
+        float[] rows = new float[chunk * parts * m * w];
+        StreamPosition[][] positionsAfter = new StreamPosition[chunk][parts];
+        long[] badRowsAfter = new long[chunk];
         while (!active.isEmpty()) {
-            long t = active.get(0).trainer.stepsTaken();
+            // Every micro-batch is read once and fed to every learner: `chunk` steps of them, then each learner takes
+            // those steps in turn, so that its parameters and moments stay in the caches while it does.
+            long t = active.get(0).trainer.stepsTaken(), left = 0;
+            for (Learner l : active) left = Math.max(left, l.cfg.steps() - l.trainer.stepsTaken());
+            int steps = (int) Math.min(chunk, left);
+            for (int s = 0; s < steps; s++) {
+                for (int i = 0; i < parts; i++) {
+                    owned.get(i).next(rows, (s * parts + i) * m, m);
+                    positionsAfter[s][i] = owned.get(i).position();
+                }
+                badRowsAfter[s] = source.badRows();
+            }
             for (Learner l : active) {
-                if (t == l.failAtStep) l.fail(new IllegalStateException("injected failure at step " + t + " (" + org.dfcspark.testing.InjectedFaults.PROPERTY + ")"));
+                for (int s = 0; s < steps && !l.done(); s++) {
+                    if (t + s == l.failAtStep) {
+                        l.fail(new IllegalStateException("injected failure at step " + (t + s) + " (" + org.dfcspark.testing.InjectedFaults.PROPERTY + ")"));
+                        break;
+                    }
+                    l.beginStep();
+                    for (int i = 0; i < parts; i++) l.microBatch(rows, (s * parts + i) * m * w, m);
+                    l.finishStep(positionsAfter[s], badRowsAfter[s]);
+                }
             }
-            active.removeIf(l -> l.failed);
-            if (active.isEmpty()) break;
-            // Every micro-batch is read once and fed to every learner.
-            for (Learner l : active) l.beginStep();
-            for (BlockShuffledStream stream : owned) {
-                stream.next(raw, 0, m);
-                for (Learner l : active) l.microBatch(raw, m);
-            }
-            for (Learner l : active) l.finishStep();
-            active.removeIf(l -> l.failed || l.stopped != null || l.trainer.stepsTaken() >= l.cfg.steps());
+            active.removeIf(Learner::done);
         }
         double sec = (System.nanoTime() - started) / 1e9;
         List<Result> results = new ArrayList<>();
@@ -187,6 +201,19 @@ public final class ReplicaTrainer {
                     l.stopped, l.resumedFrom, l.failed, steps == 0 ? 0 : waitNanos / 1e6 / steps));
         }
         return results;
+    }
+
+    /** Bytes of batches read ahead for lockstep learners (a few MB: one learner's state and them fit in a core's caches). */
+    private static final long LOCKSTEP_READ_AHEAD_BYTES = 8L << 20;
+    private static final int LOCKSTEP_MAX_STEPS = 16;
+
+    /**
+     * Steps read ahead per round: one alone or with replicas (whose collectives go step by step); several in lockstep,
+     * within {@link #LOCKSTEP_READ_AHEAD_BYTES}. Only the order of work changes: each learner sees the same batches.
+     */
+    private int chunkSteps(long bytesPerStep) {
+        if (learners.size() == 1) return 1;
+        return (int) Math.max(1, Math.min(LOCKSTEP_MAX_STEPS, LOCKSTEP_READ_AHEAD_BYTES / bytesPerStep));
     }
 
     private static void sleep(long ms) {
@@ -244,6 +271,9 @@ public final class ReplicaTrainer {
         Stats stats;
         String stopped;
         boolean failed;
+        /** The data's state after the step being taken (see {@link #finishStep}). */
+        StreamPosition[] dataPositions;
+        long sourceBadRows;
 
         Learner(Job job) {
             this.cfg = job.cfg();
@@ -291,11 +321,16 @@ public final class ReplicaTrainer {
             stats = new Stats(cc.dictSize());
         }
 
-        /** This learner's gradients of one micro-batch, added into {@code sum} (in stream order). */
-        void microBatch(float[] raw, int m) {
+        /** True once it took all its steps, stopped or failed. */
+        boolean done() {
+            return failed || stopped != null || trainer.stepsTaken() >= cfg.steps();
+        }
+
+        /** This learner's gradients of the micro-batch at {@code from} in {@code rows}, added into {@code sum} (in stream order). */
+        void microBatch(float[] rows, int from, int m) {
             if (failed) return;
             try {
-                System.arraycopy(raw, 0, batch, 0, m * 2 * cc.activationDim());
+                System.arraycopy(rows, from, batch, 0, m * 2 * cc.activationDim());
                 normalize(batch, m);
                 trainer.deadLatents().setCounters(dead.counters());
                 LossTerms lt;
@@ -311,8 +346,14 @@ public final class ReplicaTrainer {
             }
         }
 
-        void finishStep() throws IOException {
+        /**
+         * Applies the step's gradients; {@code positions} (of the owned streams) and {@code badRows} (the source's count)
+         * are the data's state right after this step's batches, for its checkpoints and logs.
+         */
+        void finishStep(StreamPosition[] positions, long badRows) throws IOException {
             if (failed) return;
+            dataPositions = positions;
+            sourceBadRows = badRows;
             try {
                 step();
             } catch (RuntimeException e) {
@@ -419,7 +460,7 @@ public final class ReplicaTrainer {
         private void save(long step, boolean finished) throws IOException {
             float[] pos = new float[3 * streams];
             for (int i = 0; i < owned.size(); i++) {
-                StreamPosition p = owned.get(i).position();
+                StreamPosition p = dataPositions[i];
                 int s = ownedIndex.get(i);
                 pos[3 * s] = p.epoch();
                 pos[3 * s + 1] = p.block();
@@ -449,7 +490,7 @@ public final class ReplicaTrainer {
 
         /** Rows skipped for NaN/Inf by this run and the runs it resumes; {@code global}: summed over replicas. */
         long badRows(boolean global) {
-            float[] b = {source.badRows()};
+            float[] b = {sourceBadRows};
             if (global) reduce(b, Op.SUM);
             return badRowsBefore + (long) b[0];
         }

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -46,6 +47,11 @@ class LockstepTrainingTest {
         return new ReplicaTrainer.Job(c, c.crosscoderConfig(D, n), out, failAtStep);
     }
 
+    /** The metrics log, less its wall-clock rates (in lockstep a learner's window also holds the others' steps). */
+    private static List<String> metricsWithoutTimes(Path run) throws java.io.IOException {
+        return Files.readAllLines(run.resolve(Checkpoint.METRICS)).stream().map(l -> l.replaceAll(",\"rows_per_s\":[0-9.Ee+-]+", "")).toList();
+    }
+
     @Test
     void lockstepGivesTheParametersOfSeparateRuns() throws Exception {
         List<ReplicaTrainer.Job> jobs = new ArrayList<>();
@@ -60,6 +66,9 @@ class LockstepTrainingTest {
             assertNull(together.get(i).stopped());
             assertSameParameters(Checkpoint.load(alone), Checkpoint.load(dir.resolve("lockstep-" + i)));
             assertTrue(TrainState.read(dir.resolve("lockstep-" + i)).finished());
+            // the batches are read ahead in lockstep; each checkpoint still records the data position after its step
+            assertEquals(TrainState.read(alone).positions(), TrainState.read(dir.resolve("lockstep-" + i)).positions());
+            assertEquals(metricsWithoutTimes(alone), metricsWithoutTimes(dir.resolve("lockstep-" + i)));
         }
     }
 
