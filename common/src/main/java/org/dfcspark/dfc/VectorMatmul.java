@@ -11,7 +11,7 @@ import org.dfcspark.simd.VecOps;
  *
  * <p>How: x is copied into panels of {@link VecOps#PANEL} rows stored transposed, (inner, PANEL): 4 MB for a batch of
  * 1024 rows of 2d = 1024, against w's 32 MB, which is read in place. A block of w's rows then goes through every panel
- * with {@link SimdOps#panelProduct}, w's rows being the broadcast operand; each panel's sums come out as (w's rows ×
+ * with {@link SimdOps#panelSums}, w's rows being the broadcast operand; each panel's sums come out as (w's rows ×
  * the panel's rows) and are written transposed into out, plus the bias. Threads take blocks of w's rows. Every output
  * is one thread's sum over inner in order, so the result does not depend on the number of threads.
  */

@@ -95,11 +95,12 @@ final class PackedLinear {
 
     /** {@link #apply} restricted to panels [from, to): independent outputs, so threads may split the panels. */
     void applyPanels(float[] x, int rows, float[] y, int from, int to) {
+        float[] sums = new float[Math.min(rows, ROWS_PER_BLOCK) * P];
         for (int r0 = 0; r0 < rows; r0 += ROWS_PER_BLOCK) {
             int n = Math.min(ROWS_PER_BLOCK, rows - r0);
             for (int p = from; p < to; p++) {
                 int o0 = p * P, width = Math.min(P, out - o0);
-                VecOps.panelProduct(panels, o0 * in, in, x, r0 * in, n, y, r0 * out + o0, out, width);
+                VecOps.panelProduct(panels, o0 * in, in, x, r0 * in, n, y, r0 * out + o0, out, width, sums);
                 if (bias != null) {
                     for (int r = r0; r < r0 + n; r++) for (int j = 0; j < width; j++) y[r * out + o0 + j] += bias[o0 + j];
                 }

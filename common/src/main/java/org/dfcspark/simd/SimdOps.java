@@ -84,9 +84,6 @@ public final class SimdOps {
     /** Inner length of a pass: a long panel (a down projection's 4864 inputs × 32 outputs = 622 KB) is cut into
      * blocks of at most this many inputs, so that the rows after the first read the block from L1/L2 again. */
     static final int K_BLOCK = 512;
-    /** One panel's partial sums for every row, between blocks of inputs (grown per thread, never shrunk). */
-    private static final ThreadLocal<float[]> SUMS = ThreadLocal.withInitial(() -> new float[64 * PANEL]);
-
     /**
      * {@link VecOps#panelProduct}: for each block of inputs, passes of {@link #ROW_BLOCK} rows × two vectors of sums
      * in registers, then four rows, then one. Every row's sums are formed in the same order whatever pass it falls
@@ -94,25 +91,16 @@ public final class SimdOps {
      * Sums go in and out through arrays with intrinsic loads and stores only: handing a vector to a method that is
      * not inlined makes C2 box it inside the loop (measured: 6× slower).
      */
-    public static void panelProduct(float[] panel, int po, int in, float[] x, int rows, float[] y, int yo, int ldy, int width) {
-        panelProduct(panel, po, in, x, 0, rows, y, yo, ldy, width);
-    }
-
-    /** {@link #panelProduct} over the rows of x that start at {@code xo}. */
-    public static void panelProduct(float[] panel, int po, int in, float[] x, int xo, int rows, float[] y, int yo, int ldy, int width) {
-        float[] sums = SUMS.get();
-        if (sums.length < rows * PANEL) {
-            sums = new float[rows * PANEL];
-            SUMS.set(sums);
-        }
+    public static void panelProduct(float[] panel, int po, int in, float[] x, int xo, int rows, float[] y, int yo, int ldy, int width,
+                                    float[] sums) {
         panelSums(panel, po, in, x, xo, rows, sums);
         for (int r = 0; r < rows; r++) System.arraycopy(sums, r * PANEL, y, r * ldy + yo, width);
     }
 
     /**
-     * {@link #panelProduct} into {@code sums} (rows × PANEL, all PANEL outputs of each row): for callers that keep
-     * their own tile (a ThreadLocal lookup costs more than a small product on a thread with many of them, such as a
-     * Spark executor's).
+     * {@link #panelProduct} into {@code sums} (rows × PANEL, all PANEL outputs of each row), for callers that use the
+     * tile as it is. The callers own their scratch: a ThreadLocal lookup costs more than a small product on a thread
+     * with many thread-locals, such as a Spark executor's (measured in the sweep).
      */
     public static void panelSums(float[] panel, int po, int in, float[] x, int xo, int rows, float[] sums) {
         int blocks = Math.max(1, (in + K_BLOCK - 1) / K_BLOCK);

@@ -46,15 +46,12 @@ public final class VecOps {
     /**
      * {@code y[r·ldy + yo + j] = Σ_i x[r·in + i]·panel[po + i·PANEL + j]} for rows r < {@code rows} and the
      * {@code width} ≤ PANEL first outputs j of one panel: a weight block stored transposed as (in, PANEL), zero
-     * padded. The panel is read once per four rows, the partial sums stay in registers.
+     * padded, over the rows of x that start at {@code xo}. The panel is read once per four rows, the partial sums
+     * stay in registers; {@code sums} is the caller's scratch of at least rows × PANEL floats.
      */
-    public static void panelProduct(float[] panel, int po, int in, float[] x, int rows, float[] y, int yo, int ldy, int width) {
-        panelProduct(panel, po, in, x, 0, rows, y, yo, ldy, width);
-    }
-
-    /** {@link #panelProduct} over the rows of x that start at {@code xo}. */
-    public static void panelProduct(float[] panel, int po, int in, float[] x, int xo, int rows, float[] y, int yo, int ldy, int width) {
-        if (SIMD) SimdOps.panelProduct(panel, po, in, x, xo, rows, y, yo, ldy, width);
+    public static void panelProduct(float[] panel, int po, int in, float[] x, int xo, int rows, float[] y, int yo, int ldy, int width,
+                                    float[] sums) {
+        if (SIMD) SimdOps.panelProduct(panel, po, in, x, xo, rows, y, yo, ldy, width, sums);
         else scalarPanelProduct(panel, po, in, x, xo, rows, y, yo, ldy, width);
     }
 

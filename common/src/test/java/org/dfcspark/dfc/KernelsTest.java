@@ -62,14 +62,14 @@ class KernelsTest {
                 for (int width : new int[] {p, 5}) {
                     float[] y1 = new float[rows * 40], y2 = new float[rows * 40];
                     VecOps.scalarPanelProduct(panel, 3, in, x, rows, y1, 2, 40, width);
-                    SimdOps.panelProduct(panel, 3, in, x, rows, y2, 2, 40, width);
+                    SimdOps.panelProduct(panel, 3, in, x, 0, rows, y2, 2, 40, width, new float[rows * p]);
                     String at = "panel in=" + in + " rows=" + rows + " width=" + width;
                     for (int i = 0; i < y1.length; i++) assertEquals(y1[i], y2[i], 2e-6f * in, at + " at " + i);
                     assertEquals(0f, y2[rows * 40 - 1], "nothing written beyond the panel's width");
                     // a row's sums do not depend on the rows beside it: the same bits alone as in any pass
                     for (int row = 0; row < rows; row++) {
                         float[] alone = new float[40];
-                        SimdOps.panelProduct(panel, 3, in, java.util.Arrays.copyOfRange(x, row * in, (row + 1) * in), 1, alone, 2, 40, width);
+                        SimdOps.panelProduct(panel, 3, in, x, row * in, 1, alone, 2, 40, width, new float[p]);
                         assertArrayEquals(java.util.Arrays.copyOfRange(alone, 2, 2 + width),
                                 java.util.Arrays.copyOfRange(y2, row * 40 + 2, row * 40 + 2 + width), at + " row " + row);
                     }
