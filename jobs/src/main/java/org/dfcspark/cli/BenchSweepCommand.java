@@ -25,9 +25,10 @@ public final class BenchSweepCommand implements Command {
         return """
                 usage: bin/dfc bench sweep --store DIR [--config conf/sweeps/organism-48.conf] [--only NAMES] [--set key=value]...
                          [--work DIR] [--master URL]
-                Trains the grid twice on this master, into WORK/lockstep and WORK/separate (a new temporary directory by
-                default): with the variants of a task sharing one read of the store, then with every variant its own task
-                reading the store itself. Prints the wall time and variants/hour of each and their ratio. Run it alone.""";
+                Trains the grid twice on this master, into WORK/lockstep and WORK/separate (WORK: new or empty; a new
+                temporary directory by default): with the variants of a task sharing one read of the store, then with every
+                variant its own task reading the store itself, after an untimed warm-up of both modes (the first 8 variants,
+                40 steps each, WORK/warmup-*). Prints the wall time and variants/hour of each and their ratio. Run it alone.""";
     }
 
     @Override
@@ -53,6 +54,12 @@ public final class BenchSweepCommand implements Command {
             throw new UsageException(e.getMessage());
         }
         Path work = a.has("work") ? Path.of(a.get("work")) : Files.createTempDirectory("dfc-bench-sweep");
+        if (Files.isDirectory(work)) {
+            try (var entries = Files.list(work)) {
+                // a previous run's finished variants would be skipped, and their time not measured
+                if (entries.findAny().isPresent()) throw new UsageException("--work " + work + " is not empty: give a new or empty directory");
+            }
+        }
         if (a.has("master")) System.setProperty("spark.master", a.get("master"));
         SweepBench.run(SparkSessions.get("dfc bench sweep"), grid, only, work.toAbsolutePath(), System.out);
         return 0;

@@ -15,8 +15,8 @@ import org.dfcspark.jobs.train.TrainData;
 
 /**
  * {@code bin/dfc bench sweep}: the same grid trained twice on this master, in lockstep (variants of a task share one
- * read of the store) and with one variant per read (each its own task), each into a fresh directory; prints the wall
- * time and variants per hour of each and their ratio.
+ * read of the store) and with one variant per read (each its own task), each into a fresh directory, after an untimed
+ * warm-up of both; prints the wall time and variants per hour of each and their ratio.
  */
 public final class SweepBench {
     private SweepBench() {}
@@ -27,8 +27,26 @@ public final class SweepBench {
         }
     }
 
+    /** Steps per variant of the warm-up: more than lockstep reads ahead, so that every path of a run is compiled. */
+    static final int WARMUP_STEPS = 40;
+    /** Variants of the warm-up (the first of the selection; the grid's first eight cover its variant kinds). */
+    static final int WARMUP_VARIANTS = 8;
+
     public static Result run(SparkSession spark, SweepGrid grid, Set<String> only, Path work, PrintStream out) throws IOException {
         PrintStream quiet = new PrintStream(PrintStream.nullOutputStream());
+        // Both modes once on every variant for a few steps, untimed: otherwise the first timed run (lockstep) alone pays
+        // the JVM's first compilations and Spark's first jobs.
+        long w0 = System.nanoTime();
+        Set<String> warmOnly = new java.util.LinkedHashSet<>();
+        for (var v : SweepJob.select(grid.variants(), only)) if (warmOnly.size() < WARMUP_VARIANTS) warmOnly.add(v.name());
+        Map<String, String> shortRun = Map.of("steps", String.valueOf(WARMUP_STEPS), "checkpoint_every", "0", "log_every", String.valueOf(WARMUP_STEPS));
+        for (String mode : new String[] {"true", "false"}) {
+            Map<String, String> sets = new java.util.HashMap<>(shortRun);
+            sets.put("sweep.lockstep", mode);
+            SweepJob.run(spark, grid.with(sets), work.resolve("warmup-" + (mode.equals("true") ? "lockstep" : "separate")), warmOnly, false, 60, quiet);
+        }
+        out.printf(Locale.ROOT, "warm-up (untimed): both modes, %d variants x %d steps, %.1f s%n", warmOnly.size(), WARMUP_STEPS,
+                (System.nanoTime() - w0) / 1e9);
         SweepJob.Outcome lockstep = SweepJob.run(spark, grid.with(Map.of("sweep.lockstep", "true")), work.resolve("lockstep"), only, false, 60, quiet);
         report(out, "lockstep (one read per task)", lockstep);
         SweepJob.Outcome separate = SweepJob.run(spark, grid.with(Map.of("sweep.lockstep", "false")), work.resolve("separate"), only, false, 60, quiet);
