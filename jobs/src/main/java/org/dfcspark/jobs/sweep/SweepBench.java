@@ -34,7 +34,7 @@ public final class SweepBench {
 
     public static Result run(SparkSession spark, SweepGrid grid, Set<String> only, Path work, PrintStream out) throws IOException {
         PrintStream quiet = new PrintStream(PrintStream.nullOutputStream());
-        // Both modes once on every variant for a few steps, untimed: otherwise the first timed run (lockstep) alone pays
+        // Both modes on the first few variants for a few steps, untimed: otherwise the first timed run (lockstep) alone pays
         // the JVM's first compilations and Spark's first jobs.
         long w0 = System.nanoTime();
         Set<String> warmOnly = new java.util.LinkedHashSet<>();
