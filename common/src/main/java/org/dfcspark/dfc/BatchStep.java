@@ -327,25 +327,33 @@ public final class BatchStep {
         Parallel.forBlocks(threads, Parallel.blocks(dict, FEATURE_BLOCK), blk -> {
             for (int j = blk * FEATURE_BLOCK, end = Math.min(dict, j + FEATURE_BLOCK); j < end; j++) {
                 int row = j * w, lo = p.loModel(j) * d, hi = p.hiModel(j) * d, len = hi - lo;
-                java.util.Arrays.fill(g.encT, row, row + w, 0f);
-                java.util.Arrays.fill(g.dec, row, row + w, 0f);
+                // forbidden halves are 0; the allowed part is written by the first entry (a scale, not zeros + axpy)
+                zeroOutside(g.encT, row, lo, hi);
+                zeroOutside(g.dec, row, lo, hi);
+                boolean first = true;
                 double gb = 0, fSum = 0;
                 for (int a = main.start[j]; a < main.start[j + 1]; a++) {
                     int e = main.entry[a], b = main.row[a];
                     float gp = gpre[e];
                     gb += gp;
                     fSum += codes.value[e];
-                    VecOps.axpy(gp, x, b * w + lo, g.encT, row + lo, len);
-                    VecOps.axpy(codes.value[e], gx, b * w + lo, g.dec, row + lo, len);
+                    accumulate(first, gp, x, b * w + lo, g.encT, row + lo, len);
+                    accumulate(first, codes.value[e], gx, b * w + lo, g.dec, row + lo, len);
+                    first = false;
                 }
                 if (auxIdx != null) {
                     for (int a = auxIdx.start[j]; a < auxIdx.start[j + 1]; a++) {
                         int e = auxIdx.entry[a], b = auxIdx.row[a];
                         float gp = gpreAux[e];
                         gb += gp;
-                        VecOps.axpy(gp, x, b * w + lo, g.encT, row + lo, len);
-                        VecOps.axpy(aux.value[e], gaux, b * w + lo, g.dec, row + lo, len);
+                        accumulate(first, gp, x, b * w + lo, g.encT, row + lo, len);
+                        accumulate(first, aux.value[e], gaux, b * w + lo, g.dec, row + lo, len);
+                        first = false;
                     }
+                }
+                if (first) { // no entry: a zero gradient
+                    java.util.Arrays.fill(g.encT, row + lo, row + hi, 0f);
+                    java.util.Arrays.fill(g.dec, row + lo, row + hi, 0f);
                 }
                 if (lambdaPerRow > 0 && fSum > 0) {
                     // d/d W_dec[j,m] of λ/B · Σ_b f_bj · ‖W_dec[j,m]‖
@@ -362,6 +370,18 @@ public final class BatchStep {
         for (int b = 0; b < rows; b++) for (int i = 0; i < w; i++) gbDec[i] += gx[b * w + i];
         for (int i = 0; i < w; i++) g.bDec[i] = (float) gbDec[i];
         if (tied) foldHalves(g.bDec, 0);
+    }
+
+    /** y = alpha·x for the first term of a sum, y += alpha·x for the others. */
+    private static void accumulate(boolean first, float alpha, float[] x, int xo, float[] y, int yo, int n) {
+        if (first) VecOps.scale(alpha, x, xo, y, yo, n);
+        else VecOps.axpy(alpha, x, xo, y, yo, n);
+    }
+
+    /** Zeroes a row's entries outside [lo, hi). */
+    private void zeroOutside(float[] a, int row, int lo, int hi) {
+        java.util.Arrays.fill(a, row, row + lo, 0f);
+        java.util.Arrays.fill(a, row + hi, row + w, 0f);
     }
 
     /** The loss rule's view of the current training batch: this step's buffers, and AuxK on its dead latents. */

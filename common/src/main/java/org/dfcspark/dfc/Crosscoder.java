@@ -201,12 +201,11 @@ public final class Crosscoder {
     void applyMasks() {
         touch();
         for (int j = 0; j < partition.nA() + partition.nB(); j++) {
-            int lo = partition.loModel(j) * d, hi = partition.hiModel(j) * d;
-            for (int c = 0; c < width; c++) {
-                if (c >= lo && c < hi) continue;
-                encT[j * width + c] = 0f;
-                dec[j * width + c] = 0f;
-            }
+            int row = j * width, lo = partition.loModel(j) * d, hi = partition.hiModel(j) * d;
+            java.util.Arrays.fill(encT, row, row + lo, 0f);
+            java.util.Arrays.fill(encT, row + hi, row + width, 0f);
+            java.util.Arrays.fill(dec, row, row + lo, 0f);
+            java.util.Arrays.fill(dec, row + hi, row + width, 0f);
         }
     }
 

@@ -54,6 +54,7 @@ public final class Diagnostics {
         double[] shared = new double[d], aExcl = new double[d], bExcl = new double[d];
         BatchStep step = new BatchStep(cc, threads);
         float[] buf = new float[batch * w];
+        double[] activation = new double[cc.dictSize]; // Σ over rows of each feature's activation
         for (int start = 0; start < n; start += batch) {
             int c = Math.min(batch, n - start);
             data.readRange(start, c, buf);
@@ -65,16 +66,18 @@ public final class Diagnostics {
                     dataDiff[i] += (double) buf[b * w + i] - buf[b * w + d + i];
                     reconDiff[i] += (double) rec[b * w + i] - rec[b * w + d + i];
                 }
-                for (int e = 0; e < f.count(b); e++) {
-                    int j = f.feature(b, e);
-                    double v = f.value(b, e);
-                    int row = j * w;
-                    switch (p.kind(j)) {
-                        case SHARED -> { for (int i = 0; i < d; i++) shared[i] += v * (cc.dec[row + i] / scale[i] - cc.dec[row + d + i] / scale[d + i]); }
-                        case A_EXCLUSIVE -> { for (int i = 0; i < d; i++) aExcl[i] += v * cc.dec[row + i] / scale[i]; }
-                        case B_EXCLUSIVE -> { for (int i = 0; i < d; i++) bExcl[i] -= v * cc.dec[row + d + i] / scale[d + i]; }
-                    }
-                }
+                for (int e = 0; e < f.count(b); e++) activation[f.feature(b, e)] += f.value(b, e);
+            }
+        }
+        // each feature's part of the mean difference is its summed activation times its decoder's A − B (de-normalised)
+        for (int j = 0; j < cc.dictSize; j++) {
+            double v = activation[j];
+            if (v == 0) continue;
+            int row = j * w;
+            switch (p.kind(j)) {
+                case SHARED -> { for (int i = 0; i < d; i++) shared[i] += v * (cc.dec[row + i] / scale[i] - cc.dec[row + d + i] / scale[d + i]); }
+                case A_EXCLUSIVE -> { for (int i = 0; i < d; i++) aExcl[i] += v * cc.dec[row + i] / scale[i]; }
+                case B_EXCLUSIVE -> { for (int i = 0; i < d; i++) bExcl[i] -= v * cc.dec[row + d + i] / scale[d + i]; }
             }
         }
         Map<String, double[]> parts = new LinkedHashMap<>();

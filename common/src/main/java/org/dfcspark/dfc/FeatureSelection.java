@@ -23,14 +23,13 @@ public final class FeatureSelection {
             float[] heapKey = new float[k];
             int[] heapIdx = new int[k];
             int[] found = plain ? new int[dict] : null;
-            float[] foundValue = plain ? new float[dict] : null, work = plain ? new float[dict] : null;
-            float[] lanes = new float[VecOps.LANES];
+            float[] foundValue = plain ? new float[dict + VecOps.LANES] : null;
             float guess = 0f;
             for (int b = blk * ROW_BLOCK, end = Math.min(rows, b + ROW_BLOCK); b < end; b++) {
                 int o = b * dict;
                 out.start[b] = b * k;
                 if (plain) {
-                    float kth = plainRow(pre, o, dict, k, guess, found, foundValue, work, lanes, out, b * k);
+                    float kth = plainRow(pre, o, dict, k, guess, found, foundValue, out, b * k);
                     out.count[b] = kth > 0f ? k : (int) -kth;
                     // rows are alike: the next row's k-th value is likely near this one's (only the speed depends on it)
                     guess = kth > 0f ? kth * GUESS_MARGIN : 0f;
@@ -50,100 +49,51 @@ public final class FeatureSelection {
     /**
      * The threshold guessed for a row is the previous row's k-th value times this (the first row of a block: half its
      * largest value). While fewer than k values pass it, it is multiplied by {@link #RETRY}, down to {@link
-     * #LOWEST_RETRY} of the guess, then 0 (every positive entry); while more than {@link #CROWDED}·k pass, it is
-     * divided by RETRY. Only the speed depends on these (timed on organism sweeps: about 60 candidates per row for
-     * k = 8–32, no row scanned at 0).
+     * #LOWEST_RETRY} of the guess, then 0 (every positive entry). Only the speed depends on these.
      */
     private static final float GUESS_MARGIN = 0.95f;
     private static final float RETRY = 0.7f;
     private static final float LOWEST_RETRY = 1e-3f;
-    private static final int CROWDED = 4;
 
     /**
      * The k largest positive entries of one row (no scale, every feature a candidate), written in index order at
      * {@code at}. Returns the k-th largest value, or −(how many were written) when the row has fewer than k positive
      * entries. Once k entries pass a threshold, only entries above it can be among them, so one vectorised compare per
-     * vector finds the candidates; the k-th largest candidate value is then selected (quickselect), and the
-     * candidates above it, and ties with it from the lowest index, are kept.
+     * vector finds the candidates; the k-th largest candidate value is then found bit by bit, and the candidates
+     * above it, and ties with it from the lowest index, are kept. {@code value} needs room for dict + LANES.
      */
-    private static float plainRow(float[] pre, int o, int dict, int k, float guess, int[] found, float[] foundValue, float[] work,
-                                  float[] lanes, SparseCodes out, int at) {
+    private static float plainRow(float[] pre, int o, int dict, int k, float guess, int[] found, float[] value, SparseCodes out, int at) {
         float t = guess;
         if (!(t > 0f)) { // no previous row: start from half the row's largest value
             for (int j = 0; j < dict; j++) t = Math.max(t, pre[o + j]);
             t *= 0.5f;
         }
         float lowest = t * LOWEST_RETRY;
-        int n = t > 0f ? VecOps.collectGreater(pre, o, o + dict, t, found, lanes) : 0;
+        int n = t > 0f ? VecOps.collectGreater(pre, o, o + dict, t, found, value) : 0;
         while (n < k && t > lowest) {
             t *= RETRY;
-            n = VecOps.collectGreater(pre, o, o + dict, t, found, lanes);
+            n = VecOps.collectGreater(pre, o, o + dict, t, found, value);
         }
-        if (n < k) {
-            t = 0f;
-            n = VecOps.collectGreater(pre, o, o + dict, t, found, lanes);
-        }
-        for (int c = 0; c < n; c++) foundValue[c] = pre[o + found[c]];
-        // far too many candidates (a guess from a row of smaller values): raise the threshold in the same steps while
-        // at least k candidates stay above it
-        if (n > CROWDED * k && t == 0f) t = foundValue[0] * LOWEST_RETRY; // any positive start
-        while (n > CROWDED * k) {
-            float up = t / RETRY;
-            if (!(up > t)) break; // 0 or infinite: no progress
-            int above = 0;
-            for (int c = 0; c < n; c++) above += foundValue[c] > up ? 1 : 0;
-            if (above < k) break;
-            int m = 0;
-            for (int c = 0; c < n; c++) {
-                found[m] = found[c];
-                foundValue[m] = foundValue[c];
-                m += foundValue[c] > up ? 1 : 0;
-            }
-            n = m;
-            t = up;
-        }
+        if (n < k) n = VecOps.collectGreater(pre, o, o + dict, 0f, found, value);
         if (n < k) {
             for (int c = 0; c < n; c++) {
                 out.index[at + c] = found[c];
-                out.value[at + c] = foundValue[c];
+                out.value[at + c] = value[c];
             }
             return -n;
         }
-        System.arraycopy(foundValue, 0, work, 0, n);
-        float kth = kthLargest(work, n, k);
+        float kth = VecOps.kthLargestPositive(value, n, k);
         int above = 0;
-        for (int c = 0; c < n; c++) if (foundValue[c] > kth) above++;
+        for (int c = 0; c < n; c++) above += value[c] > kth ? 1 : 0;
         int ties = k - above, e = at;
         for (int c = 0; c < n; c++) {
-            float x = foundValue[c];
+            float x = value[c];
             if (x > kth || (x == kth && ties-- > 0)) {
                 out.index[e] = found[c];
                 out.value[e++] = x;
             }
         }
         return kth;
-    }
-
-    /** The k-th largest of a[0..n) (1 ≤ k ≤ n, no NaN), by quickselect; reorders a. */
-    static float kthLargest(float[] a, int n, int k) {
-        int lo = 0, hi = n - 1, want = k - 1; // position in descending order
-        while (lo < hi) {
-            float pivot = a[(lo + hi) >>> 1];
-            int i = lo, j = hi;
-            while (i <= j) {
-                while (a[i] > pivot) i++;
-                while (a[j] < pivot) j--;
-                if (i <= j) {
-                    float t = a[i];
-                    a[i++] = a[j];
-                    a[j--] = t;
-                }
-            }
-            if (want <= j) hi = j;
-            else if (want >= i) lo = i;
-            else return a[want];
-        }
-        return a[want];
     }
 
     /** The k entries of one row with the largest key = post · scale[j] among the candidates (either may be null). */

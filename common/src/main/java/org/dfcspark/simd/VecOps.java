@@ -16,21 +16,46 @@ public final class VecOps {
         return SIMD ? SimdOps.dot(a, ao, b, bo, n) : scalarDot(a, ao, b, bo, n);
     }
 
+    /** {@code y = alpha·x} over n values: what {@link #axpy} gives on zeros (up to the sign of a zero), without reading y. */
+    public static void scale(float alpha, float[] x, int xo, float[] y, int yo, int n) {
+        if (SIMD) {
+            SimdOps.scale(alpha, x, xo, y, yo, n);
+            return;
+        }
+        for (int i = 0; i < n; i++) y[yo + i] = alpha * x[xo + i];
+    }
+
     public static void axpy(float alpha, float[] x, int xo, float[] y, int yo, int n) {
         if (SIMD) SimdOps.axpy(alpha, x, xo, y, yo, n);
         else scalarAxpy(alpha, x, xo, y, yo, n);
     }
 
     /**
-     * Writes the offsets i − from of every i in [from, to) with v[i] > t into {@code out}, ascending, and returns how
-     * many (out needs room for to − from). The candidates of the top-k selection: one compare per vector.
-     * {@code lanes}: scratch of at least {@link #LANES} floats.
+     * Writes the offsets i − from of every i in [from, to) with v[i] > t into {@code index} and v[i] into {@code value},
+     * ascending, and returns how many (both need room for to − from). The candidates of the top-k selection: one
+     * compare per vector, one step per hit.
      */
-    public static int collectGreater(float[] v, int from, int to, float t, int[] out, float[] lanes) {
-        if (SIMD) return SimdOps.collectGreater(v, from, to, t, out, lanes);
+    public static int collectGreater(float[] v, int from, int to, float t, int[] index, float[] value) {
+        if (SIMD) return SimdOps.collectGreater(v, from, to, t, index, value);
         int n = 0;
-        for (int i = from; i < to; i++) if (v[i] > t) out[n++] = i - from;
+        for (int i = from; i < to; i++) {
+            if (v[i] > t) {
+                index[n] = i - from;
+                value[n++] = v[i];
+            }
+        }
         return n;
+    }
+
+    /**
+     * The k-th largest of a[0..n), 1 ≤ k ≤ n, all positive (+∞ allowed, no NaN). {@code a} needs room for n rounded
+     * up to a multiple of {@link #LANES}; the values stay where they are.
+     */
+    public static float kthLargestPositive(float[] a, int n, int k) {
+        if (SIMD) return SimdOps.kthLargestPositive(a, n, k);
+        float[] work = java.util.Arrays.copyOf(a, n);
+        java.util.Arrays.sort(work);
+        return work[n - k];
     }
 
     /** True where {@link #panelProduct} runs 8-row passes on 512-bit vectors: there it beats libtorch's BLAS on large

@@ -93,14 +93,40 @@ class KernelsTest {
         v[4] = 5f;
         v[299] = Float.NaN;
         int[] found = new int[300];
-        float[] lanes = new float[VecOps.LANES];
-        assertEquals(2, SimdOps.collectGreater(v, 5, 300, 1f, found, lanes));
+        float[] values = new float[300];
+        assertEquals(2, SimdOps.collectGreater(v, 5, 300, 1f, found, values));
         assertArrayEquals(new int[] {212, 245}, java.util.Arrays.copyOf(found, 2));
-        assertEquals(1, SimdOps.collectGreater(v, 218, 300, 1f, found, lanes));
+        assertArrayEquals(new float[] {2f, 3f}, java.util.Arrays.copyOf(values, 2));
+        assertEquals(1, SimdOps.collectGreater(v, 218, 300, 1f, found, values));
         assertEquals(32, found[0]);
-        assertEquals(0, SimdOps.collectGreater(v, 0, 300, 5f, found, lanes));
-        assertEquals(3, VecOps.collectGreater(v, 0, 299, 0f, found, lanes));
+        assertEquals(0, SimdOps.collectGreater(v, 0, 300, 5f, found, values));
+        assertEquals(3, VecOps.collectGreater(v, 0, 299, 0f, found, values));
         assertArrayEquals(new int[] {4, 217, 250}, java.util.Arrays.copyOf(found, 3));
+        // every lane of a vector a hit (the mask's bits, all of them)
+        float[] all = new float[40];
+        java.util.Arrays.fill(all, 1f);
+        assertEquals(37, SimdOps.collectGreater(all, 3, 40, 0f, found, values));
+        for (int i = 0; i < 37; i++) assertEquals(i, found[i]);
+
+        // the k-th largest positive value, bit by bit, against a sort: ties, +Inf, subnormals, lengths around a vector
+        SplittableRandom rk = new SplittableRandom(5);
+        for (int n : new int[] {1, 2, 15, 16, 17, 33, 100, 1000}) {
+            float[] top = new float[n + VecOps.LANES];
+            for (int i = 0; i < n; i++) {
+                top[i] = switch (rk.nextInt(6)) {
+                    case 0 -> Float.MIN_VALUE * (1 + rk.nextInt(3));
+                    case 1 -> 1.5f;
+                    case 2 -> Float.POSITIVE_INFINITY;
+                    default -> (float) Math.exp(rk.nextGaussian() * 5);
+                };
+            }
+            float[] sorted = java.util.Arrays.copyOf(top, n);
+            java.util.Arrays.sort(sorted);
+            for (int k : new int[] {1, Math.max(1, n / 3), n}) {
+                assertEquals(sorted[n - k], SimdOps.kthLargestPositive(top, n, k), "n=" + n + " k=" + k);
+                assertEquals(sorted[n - k], VecOps.kthLargestPositive(top, n, k), "n=" + n + " k=" + k);
+            }
+        }
     }
 
     @Test
