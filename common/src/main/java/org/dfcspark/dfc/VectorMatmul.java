@@ -19,8 +19,6 @@ final class VectorMatmul {
     /** True where this product beats libtorch's on the CPU: the Vector API with 512-bit vectors (8-row passes). */
     static final boolean PREFERRED = VecOps.WIDE;
     private static final int P = VecOps.PANEL;
-    /** Side of the square blocks the tile goes out in transposed on vectors (0: by value; only 512-bit vectors have it). */
-    private static final int T = SimdOps.TRANSPOSE == 16 ? 16 : 0;
     /** Rows of w per block: 64 rows of 2d = 1024 (256 KB) stay in L2 while the panels of x go by. */
     private static final int W_ROWS_PER_BLOCK = 64;
 
@@ -35,18 +33,14 @@ final class VectorMatmul {
         Parallel.forBlocks(threads, panelCount, p -> pack(x, rows, inner, xp, p));
         Parallel.forBlocks(threads, Parallel.blocks(cols, W_ROWS_PER_BLOCK), blk -> {
             int c0 = blk * W_ROWS_PER_BLOCK, n = Math.min(W_ROWS_PER_BLOCK, cols - c0);
-            float[] tile = new float[n * P], scratch = new float[256];
+            float[] tile = new float[n * P];
             for (int p = 0; p < panelCount; p++) {
                 int r0 = p * P, width = Math.min(P, rows - r0);
                 SimdOps.panelSums(xp, p * P * inner, inner, w, c0 * inner, n, tile);
-                // the tile is (w's rows × the panel's rows): square blocks go out transposed on vectors, the edges by value
-                int fullC = T == 0 ? 0 : n / T * T, fullJ = T == 0 ? 0 : width / T * T;
-                for (int c = 0; c < fullC; c += T) {
-                    for (int j = 0; j < fullJ; j += T) SimdOps.transposeAdd(tile, c * P + j, P, scratch, out, (r0 + j) * cols + c0 + c, cols, bias, c0 + c);
-                }
                 for (int j = 0; j < width; j++) {
                     int o = (r0 + j) * cols + c0;
-                    for (int c = j < fullJ ? fullC : 0; c < n; c++) out[o + c] = bias == null ? tile[c * P + j] : tile[c * P + j] + bias[c0 + c];
+                    if (bias == null) for (int c = 0; c < n; c++) out[o + c] = tile[c * P + j];
+                    else for (int c = 0; c < n; c++) out[o + c] = tile[c * P + j] + bias[c0 + c];
                 }
             }
         });

@@ -5,7 +5,6 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -74,8 +73,9 @@ public final class SimdOps {
 
     /** {@link VecOps#scale}. */
     public static void scale(float alpha, float[] x, int xo, float[] y, int yo, int n) {
+        FloatVector av = FloatVector.broadcast(S, alpha);
         int i = 0;
-        for (; i + L <= n; i += L) FloatVector.fromArray(S, x, xo + i).mul(alpha).intoArray(y, yo + i);
+        for (; i + L <= n; i += L) FloatVector.fromArray(S, x, xo + i).mul(av).intoArray(y, yo + i);
         for (; i < n; i++) y[yo + i] = alpha * x[xo + i];
     }
 
@@ -258,56 +258,6 @@ public final class SimdOps {
             g.div(one.add(g.neg().lanewise(VectorOperators.EXP))).mul(FloatVector.fromArray(S, up, i)).intoArray(gate, i);
         }
         for (; i < n; i++) gate[i] = gate[i] / (1f + (float) Math.exp(-gate[i])) * up[i];
-    }
-
-    /** Lanes per block of {@link #transposeAdd}: a square of vectors. */
-    public static final int TRANSPOSE = L;
-    // The butterfly of a transpose, per distance s: lanes with bit s set (HIGH_s) take the partner's lane l − s (UP_s),
-    // the others its lane l + s (DOWN_s). Constants, one per stage: C2 keeps a shuffle read from an array out of a
-    // register (measured: no faster than scalar copies).
-    private static final VectorShuffle<Float> UP_1 = shift(1, -1), UP_2 = shift(2, -1), UP_4 = shift(4, -1), UP_8 = shift(8, -1);
-    private static final VectorShuffle<Float> DOWN_1 = shift(1, 1), DOWN_2 = shift(2, 1), DOWN_4 = shift(4, 1), DOWN_8 = shift(8, 1);
-    private static final VectorMask<Float> HIGH_1 = high(1), HIGH_2 = high(2), HIGH_4 = high(4), HIGH_8 = high(8);
-
-    private static VectorShuffle<Float> shift(int s, int sign) {
-        int[] from = new int[L];
-        for (int l = 0; l < L; l++) from[l] = ((l & s) != 0) == (sign < 0) ? l + sign * s : l;
-        return VectorShuffle.fromArray(S, from, 0);
-    }
-
-    private static VectorMask<Float> high(int s) {
-        boolean[] high = new boolean[L];
-        for (int l = 0; l < L; l++) high[l] = (l & s) != 0;
-        return VectorMask.fromArray(S, high, 0);
-    }
-
-    /**
-     * {@code out[oo + l·ldo + i] = src[so + i·lds + l] + bias[bo + i]} for i, l < {@link #TRANSPOSE} = 16 (bias null: no
-     * sum): a square block transposed through {@code scratch} (256 floats) in four butterfly passes of whole vectors
-     * (measured 35% faster than a scalar load and store per value). 512-bit vectors only (where VectorMatmul runs).
-     */
-    public static void transposeAdd(float[] src, int so, int lds, float[] scratch, float[] out, int oo, int ldo, float[] bias, int bo) {
-        if (L != 16) throw new IllegalStateException("transposeAdd needs 16 lanes, this JVM has " + L);
-        butterfly(src, so, lds, scratch, 0, L, 8, UP_8, DOWN_8, HIGH_8, null);
-        butterfly(scratch, 0, L, scratch, 0, L, 4, UP_4, DOWN_4, HIGH_4, null);
-        butterfly(scratch, 0, L, scratch, 0, L, 2, UP_2, DOWN_2, HIGH_2, null);
-        butterfly(scratch, 0, L, out, oo, ldo, 1, UP_1, DOWN_1, HIGH_1, bias == null ? null : FloatVector.fromArray(S, bias, bo));
-    }
-
-    /** One pass of {@link #transposeAdd}: vectors i and i + s (i without bit s) exchange their lanes of distance s. */
-    private static void butterfly(float[] src, int so, int lds, float[] dst, int dso, int ldd, int s, VectorShuffle<Float> up,
-                                  VectorShuffle<Float> down, VectorMask<Float> high, FloatVector add) {
-        for (int i = 0; i < L; i++) {
-            if ((i & s) != 0) continue;
-            FloatVector a = FloatVector.fromArray(S, src, so + i * lds), b = FloatVector.fromArray(S, src, so + (i + s) * lds);
-            FloatVector lo = a.blend(b.rearrange(up), high), hi = a.rearrange(down).blend(b, high);
-            if (add != null) {
-                lo = lo.add(add);
-                hi = hi.add(add);
-            }
-            lo.intoArray(dst, dso + i * ldd);
-            hi.intoArray(dst, dso + (i + s) * ldd);
-        }
     }
 
     /** Lane l holds the int bits 1 << l (as a float vector, for a blend that keeps bit patterns). */
