@@ -32,7 +32,7 @@ public final class FeatureSelection {
                     float kth = plainRow(pre, o, dict, k, guess, found, foundValue, out, b * k);
                     out.count[b] = kth > 0f ? k : (int) -kth;
                     // rows are alike: the next row's k-th value is likely near this one's (only the speed depends on it)
-                    guess = kth > 0f ? kth * GUESS_MARGIN : 0f;
+                    guess = kth;
                     continue;
                 }
                 int size = keyedRow(pre, o, dict, k, scale, candidate, heapKey, heapIdx);
@@ -47,34 +47,37 @@ public final class FeatureSelection {
     }
 
     /**
-     * The threshold guessed for a row is the previous row's k-th value times this (the first row of a block: half its
-     * largest value). While fewer than k values pass it, it is multiplied by {@link #RETRY}, down to {@link
-     * #LOWEST_RETRY} of the guess, then 0 (every positive entry). Only the speed depends on these.
+     * How the threshold is steered before the candidates are collected: at most this many counts, until between k and
+     * {@code 2k + CROWD_SLACK} values pass it. A count is a branch-free compare per vector; each candidate collected
+     * costs about as much as a count of 4 to 5 values would save (measured), so a few counts that bring the
+     * candidates near k pay. Only the speed depends on these.
      */
-    private static final float GUESS_MARGIN = 0.95f;
-    private static final float RETRY = 0.7f;
-    private static final float LOWEST_RETRY = 1e-3f;
+    private static final int STEER_COUNTS = 6;
+    private static final int CROWD_SLACK = 8;
 
     /**
      * The k largest positive entries of one row (no scale, every feature a candidate), written in index order at
      * {@code at}. Returns the k-th largest value, or −(how many were written) when the row has fewer than k positive
-     * entries. Once k entries pass a threshold, only entries above it can be among them, so one vectorised compare per
-     * vector finds the candidates; the k-th largest candidate value is then found bit by bit, and the candidates
-     * above it, and ties with it from the lowest index, are kept. {@code value} needs room for dict + LANES.
+     * entries. Once k entries pass a threshold, only entries above it can be among them: the threshold starts at
+     * {@code guess} (the previous row's k-th value; none: half the row's largest) and is steered by counting (halved
+     * while fewer than k pass, raised while too many do, bisected once both sides are known), then the entries above
+     * it are collected, their k-th largest value is found bit by bit, and the candidates above it, and ties with it
+     * from the lowest index, are kept. {@code value} needs room for dict + LANES.
      */
     private static float plainRow(float[] pre, int o, int dict, int k, float guess, int[] found, float[] value, SparseCodes out, int at) {
-        float t = guess;
-        if (!(t > 0f)) { // no previous row: start from half the row's largest value
-            for (int j = 0; j < dict; j++) t = Math.max(t, pre[o + j]);
-            t *= 0.5f;
+        int end = o + dict, crowd = 2 * k + CROWD_SLACK;
+        float t = guess > 0f && guess < Float.POSITIVE_INFINITY ? guess : 0.5f * VecOps.max(pre, o, dict);
+        float enough = 0f, tooHigh = Float.POSITIVE_INFINITY; // thresholds known to pass ≥ k values, and < k
+        for (int i = 0; i < STEER_COUNTS && t > 0f && t < Float.POSITIVE_INFINITY; i++) {
+            int c = VecOps.countGreater(pre, o, end, t);
+            if (c < k) tooHigh = t;
+            else enough = t;
+            if (c >= k && c <= crowd) break;
+            t = tooHigh < Float.POSITIVE_INFINITY && enough > 0f ? 0.5f * (enough + tooHigh) : c < k ? 0.5f * t : 2f * t;
+            if (t == enough || t == tooHigh) break; // no float left between them
         }
-        float lowest = t * LOWEST_RETRY;
-        int n = t > 0f ? VecOps.collectGreater(pre, o, o + dict, t, found, value) : 0;
-        while (n < k && t > lowest) {
-            t *= RETRY;
-            n = VecOps.collectGreater(pre, o, o + dict, t, found, value);
-        }
-        if (n < k) n = VecOps.collectGreater(pre, o, o + dict, 0f, found, value);
+        // the collected threshold: the highest known to pass k (0 when none is: every positive entry)
+        int n = VecOps.collectGreater(pre, o, end, enough, found, value);
         if (n < k) {
             for (int c = 0; c < n; c++) {
                 out.index[at + c] = found[c];

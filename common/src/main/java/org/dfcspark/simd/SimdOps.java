@@ -276,6 +276,35 @@ public final class SimdOps {
         return ((FloatVector) FloatVector.zero(S).blend(LANE_BITS, m)).reinterpretAsInts().reduceLanes(VectorOperators.OR);
     }
 
+    /** {@link VecOps#max}: four running maxima (one would wait on each max's latency). */
+    public static float max(float[] v, int from, int n) {
+        FloatVector m0 = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY), m1 = m0, m2 = m0, m3 = m0;
+        int i = 0;
+        for (; i + 4 * L <= n; i += 4 * L) {
+            m0 = m0.max(FloatVector.fromArray(S, v, from + i));
+            m1 = m1.max(FloatVector.fromArray(S, v, from + i + L));
+            m2 = m2.max(FloatVector.fromArray(S, v, from + i + 2 * L));
+            m3 = m3.max(FloatVector.fromArray(S, v, from + i + 3 * L));
+        }
+        for (; i + L <= n; i += L) m0 = m0.max(FloatVector.fromArray(S, v, from + i));
+        float r = m0.max(m1).max(m2.max(m3)).reduceLanes(VectorOperators.MAX);
+        for (; i < n; i++) r = Math.max(r, v[from + i]);
+        return r;
+    }
+
+    /** {@link VecOps#countGreater}: a compare and a blended add per vector, two running counts, no branch. */
+    public static int countGreater(float[] v, int from, int to, float t) {
+        FloatVector zero = FloatVector.zero(S), c0 = zero, c1 = zero;
+        int i = from;
+        for (; i + 2 * L <= to; i += 2 * L) {
+            c0 = c0.add(zero.blend(1f, FloatVector.fromArray(S, v, i).compare(VectorOperators.GT, t)));
+            c1 = c1.add(zero.blend(1f, FloatVector.fromArray(S, v, i + L).compare(VectorOperators.GT, t)));
+        }
+        int n = (int) c0.add(c1).reduceLanes(VectorOperators.ADD); // whole numbers below 2^24: exact in any order
+        for (; i < to; i++) n += v[i] > t ? 1 : 0;
+        return n;
+    }
+
     /** {@link VecOps#collectGreater}. */
     public static int collectGreater(float[] v, int from, int to, float t, int[] index, float[] value) {
         int n = 0, i = from;
@@ -298,14 +327,39 @@ public final class SimdOps {
         return n;
     }
 
-    /**
-     * {@link VecOps#kthLargestPositive}: the bits of the k-th largest value, found bit by bit from the highest (positive
-     * floats order like their bits); each bit is one count of the values at or above a candidate, a compare per vector
-     * and no branch on the data.
-     */
+    /** Up to this many values, {@link #kthLargestPositive} ranks every value against every other (n²/16 vector steps,
+     *  no reductions); above, it searches the bits (31 counts, each ending in a reduction that the next waits on). */
+    private static final int RANK_LIMIT = 96;
+
+    /** {@link VecOps#kthLargestPositive}. */
     public static float kthLargestPositive(float[] a, int n, int k) {
         int padded = (n + L - 1) / L * L;
-        java.util.Arrays.fill(a, n, padded, 0f); // zeros never count: every candidate is at least 1
+        java.util.Arrays.fill(a, n, padded, 0f); // zeros: above none of the values, and ranked below k of them
+        return n <= RANK_LIMIT ? kthByRank(a, n, padded, k) : kthByBits(a, padded, k);
+    }
+
+    /**
+     * Each value's rank (how many values are greater) counted on vector lanes; the k-th largest is the smallest value
+     * ranked below k (every value above it is, and no value below it is).
+     */
+    private static float kthByRank(float[] a, int n, int padded, int k) {
+        FloatVector zero = FloatVector.zero(S), one = FloatVector.broadcast(S, 1f), inf = FloatVector.broadcast(S, Float.POSITIVE_INFINITY);
+        FloatVector kth = inf;
+        for (int i = 0; i < padded; i += L) {
+            FloatVector v = FloatVector.fromArray(S, a, i), r0 = zero, r1 = zero;
+            int j = 0;
+            for (; j + 1 < n; j += 2) { // two running counts: each add waits on the one before
+                r0 = r0.add(zero.blend(one, v.compare(VectorOperators.LT, FloatVector.broadcast(S, a[j]))));
+                r1 = r1.add(zero.blend(one, v.compare(VectorOperators.LT, FloatVector.broadcast(S, a[j + 1]))));
+            }
+            if (j < n) r0 = r0.add(zero.blend(one, v.compare(VectorOperators.LT, FloatVector.broadcast(S, a[j]))));
+            kth = kth.min(inf.blend(v, r0.add(r1).compare(VectorOperators.LT, FloatVector.broadcast(S, (float) k))));
+        }
+        return kth.reduceLanes(VectorOperators.MIN);
+    }
+
+    /** The bits of the k-th largest value from the highest (positive floats order like their bits), one count each. */
+    private static float kthByBits(float[] a, int padded, int k) {
         IntVector one = IntVector.broadcast(IS, 1);
         int kth = 0;
         for (int bit = 30; bit >= 0; bit--) {

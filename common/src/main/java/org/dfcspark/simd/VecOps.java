@@ -30,6 +30,22 @@ public final class VecOps {
         else scalarAxpy(alpha, x, xo, y, yo, n);
     }
 
+    /** The largest of v[from .. from + n) (NaN if any is NaN; −∞ when n = 0). */
+    public static float max(float[] v, int from, int n) {
+        if (SIMD) return SimdOps.max(v, from, n);
+        float m = Float.NEGATIVE_INFINITY;
+        for (int i = from; i < from + n; i++) m = Math.max(m, v[i]);
+        return m;
+    }
+
+    /** How many of v[from .. to) are greater than t (NaN never is): cheaper than {@link #collectGreater}'s hits. */
+    public static int countGreater(float[] v, int from, int to, float t) {
+        if (SIMD) return SimdOps.countGreater(v, from, to, t);
+        int n = 0;
+        for (int i = from; i < to; i++) n += v[i] > t ? 1 : 0;
+        return n;
+    }
+
     /**
      * Writes the offsets i − from of every i in [from, to) with v[i] > t into {@code index} and v[i] into {@code value},
      * ascending, and returns how many (both need room for to − from). The candidates of the top-k selection: one
