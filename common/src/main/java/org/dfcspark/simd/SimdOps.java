@@ -44,16 +44,21 @@ public final class SimdOps {
     /** {@link VecOps#adam}: the same operations in the same order on each lane, so the same bits as the scalar loop. */
     public static void adam(float[] p, float[] m, float[] v, float[] g, int off, int len, float coef, float oneMinusB1, float b2,
                             float oneMinusB2, float stepSize, float b2c, float eps) {
+        // the scalars as vectors once: the scalar overloads (mul(float), ...) add a layer of calls that C2 sometimes
+        // declines to inline into this loop, and then every vector is boxed and stored by the slow path (seen in sweeps)
+        FloatVector coefV = FloatVector.broadcast(S, coef), oneMinusB1V = FloatVector.broadcast(S, oneMinusB1);
+        FloatVector b2V = FloatVector.broadcast(S, b2), oneMinusB2V = FloatVector.broadcast(S, oneMinusB2);
+        FloatVector stepSizeV = FloatVector.broadcast(S, stepSize), b2cV = FloatVector.broadcast(S, b2c), epsV = FloatVector.broadcast(S, eps);
         int i = off, end = off + len;
         for (; i + L <= end; i += L) {
-            FloatVector gi = FloatVector.fromArray(S, g, i).mul(coef);
+            FloatVector gi = FloatVector.fromArray(S, g, i).mul(coefV);
             FloatVector mo = FloatVector.fromArray(S, m, i);
-            FloatVector mi = mo.add(gi.sub(mo).mul(oneMinusB1));
-            FloatVector vi = FloatVector.fromArray(S, v, i).mul(b2).add(gi.mul(oneMinusB2).mul(gi));
+            FloatVector mi = mo.add(gi.sub(mo).mul(oneMinusB1V));
+            FloatVector vi = FloatVector.fromArray(S, v, i).mul(b2V).add(gi.mul(oneMinusB2V).mul(gi));
             mi.intoArray(m, i);
             vi.intoArray(v, i);
-            FloatVector denom = vi.lanewise(VectorOperators.SQRT).div(b2c).add(eps);
-            FloatVector.fromArray(S, p, i).sub(mi.div(denom).mul(stepSize)).intoArray(p, i);
+            FloatVector denom = vi.lanewise(VectorOperators.SQRT).div(b2cV).add(epsV);
+            FloatVector.fromArray(S, p, i).sub(mi.div(denom).mul(stepSizeV)).intoArray(p, i);
         }
         VecOps.scalarAdam(p, m, v, g, i, end - i, coef, oneMinusB1, b2, oneMinusB2, stepSize, b2c, eps);
     }
@@ -294,11 +299,11 @@ public final class SimdOps {
 
     /** {@link VecOps#countGreater}: a compare and a blended add per vector, two running counts, no branch. */
     public static int countGreater(float[] v, int from, int to, float t) {
-        FloatVector zero = FloatVector.zero(S), c0 = zero, c1 = zero;
+        FloatVector zero = FloatVector.zero(S), one = FloatVector.broadcast(S, 1f), tv = FloatVector.broadcast(S, t), c0 = zero, c1 = zero;
         int i = from;
         for (; i + 2 * L <= to; i += 2 * L) {
-            c0 = c0.add(zero.blend(1f, FloatVector.fromArray(S, v, i).compare(VectorOperators.GT, t)));
-            c1 = c1.add(zero.blend(1f, FloatVector.fromArray(S, v, i + L).compare(VectorOperators.GT, t)));
+            c0 = c0.add(zero.blend(one, FloatVector.fromArray(S, v, i).compare(VectorOperators.GT, tv)));
+            c1 = c1.add(zero.blend(one, FloatVector.fromArray(S, v, i + L).compare(VectorOperators.GT, tv)));
         }
         int n = (int) c0.add(c1).reduceLanes(VectorOperators.ADD); // whole numbers below 2^24: exact in any order
         for (; i < to; i++) n += v[i] > t ? 1 : 0;
@@ -307,9 +312,10 @@ public final class SimdOps {
 
     /** {@link VecOps#collectGreater}. */
     public static int collectGreater(float[] v, int from, int to, float t, int[] index, float[] value) {
+        FloatVector tv = FloatVector.broadcast(S, t);
         int n = 0, i = from;
         for (; i + L <= to; i += L) {
-            VectorMask<Float> m = FloatVector.fromArray(S, v, i).compare(VectorOperators.GT, t);
+            VectorMask<Float> m = FloatVector.fromArray(S, v, i).compare(VectorOperators.GT, tv);
             if (!m.anyTrue()) continue;
             // one iteration per hit, not per lane: a branch per lane mispredicts on every hit
             for (int bits = maskBits(m); bits != 0; bits &= bits - 1) {
@@ -363,13 +369,13 @@ public final class SimdOps {
         IntVector one = IntVector.broadcast(IS, 1);
         int kth = 0;
         for (int bit = 30; bit >= 0; bit--) {
-            int candidate = kth | (1 << bit);
+            IntVector candidate = IntVector.broadcast(IS, kth | (1 << bit));
             IntVector count = IntVector.zero(IS);
             for (int i = 0; i < padded; i += L) {
                 VectorMask<Integer> ge = FloatVector.fromArray(S, a, i).reinterpretAsInts().compare(VectorOperators.GE, candidate);
                 count = count.add(one, ge);
             }
-            if (count.reduceLanes(VectorOperators.ADD) >= k) kth = candidate;
+            if (count.reduceLanes(VectorOperators.ADD) >= k) kth |= 1 << bit;
         }
         return Float.intBitsToFloat(kth);
     }
