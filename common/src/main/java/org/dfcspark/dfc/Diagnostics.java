@@ -46,61 +46,87 @@ public final class Diagnostics {
     }
 
     public static Decomposition meanDifference(Crosscoder cc, ActivationSource data, int batch, int threads) throws IOException {
-        int d = cc.d, w = cc.width, n = data.rows();
-        Partition p = cc.partition;
-        Normalization norm = cc.config().normalization();
-        float[] mean = norm == null ? new float[w] : norm.mean(), scale = norm == null ? ones(w) : norm.scale();
-        double[] dataDiff = new double[d], reconDiff = new double[d];
-        double[] shared = new double[d], aExcl = new double[d], bExcl = new double[d];
+        MeanDifference sum = new MeanDifference(cc);
         BatchStep step = new BatchStep(cc, threads);
-        float[] buf = new float[batch * w];
-        double[] activation = new double[cc.dictSize]; // Σ over rows of each feature's activation
-        for (int start = 0; start < n; start += batch) {
+        float[] buf = new float[batch * cc.width];
+        for (int start = 0, n = data.rows(); start < n; start += batch) {
             int c = Math.min(batch, n - start);
             data.readRange(start, c, buf);
             BatchStep.Encoded enc = step.encode(buf, c);
-            float[] rec = enc.reconstruction();
-            SparseCodes f = enc.features();
-            for (int b = 0; b < c; b++) {
+            sum.add(buf, enc.reconstruction(), enc.features(), c);
+        }
+        return sum.decomposition();
+    }
+
+    /**
+     * {@link #meanDifference} summed batch by batch over rows the caller has encoded already (the sweep's metrics
+     * encode their evaluation rows once for every measure).
+     */
+    public static final class MeanDifference {
+        private final Crosscoder cc;
+        private final double[] dataDiff, reconDiff;
+        private final double[] activation; // Σ over rows of each feature's activation
+        private int rows;
+
+        public MeanDifference(Crosscoder cc) {
+            this.cc = cc;
+            dataDiff = new double[cc.d];
+            reconDiff = new double[cc.d];
+            activation = new double[cc.dictSize];
+        }
+
+        /** {@code n} raw rows, their raw reconstructions and their codes. */
+        public void add(float[] raw, float[] recon, SparseCodes f, int n) {
+            int d = cc.d, w = cc.width;
+            for (int b = 0; b < n; b++) {
                 for (int i = 0; i < d; i++) {
-                    dataDiff[i] += (double) buf[b * w + i] - buf[b * w + d + i];
-                    reconDiff[i] += (double) rec[b * w + i] - rec[b * w + d + i];
+                    dataDiff[i] += (double) raw[b * w + i] - raw[b * w + d + i];
+                    reconDiff[i] += (double) recon[b * w + i] - recon[b * w + d + i];
                 }
                 for (int e = 0; e < f.count(b); e++) activation[f.feature(b, e)] += f.value(b, e);
             }
+            rows += n;
         }
-        // each feature's part of the mean difference is its summed activation times its decoder's A − B (de-normalised)
-        for (int j = 0; j < cc.dictSize; j++) {
-            double v = activation[j];
-            if (v == 0) continue;
-            int row = j * w;
-            switch (p.kind(j)) {
-                case SHARED -> { for (int i = 0; i < d; i++) shared[i] += v * (cc.dec[row + i] / scale[i] - cc.dec[row + d + i] / scale[d + i]); }
-                case A_EXCLUSIVE -> { for (int i = 0; i < d; i++) aExcl[i] += v * cc.dec[row + i] / scale[i]; }
-                case B_EXCLUSIVE -> { for (int i = 0; i < d; i++) bExcl[i] -= v * cc.dec[row + d + i] / scale[d + i]; }
+
+        public Decomposition decomposition() {
+            int d = cc.d, w = cc.width, n = rows;
+            Partition p = cc.partition;
+            Normalization norm = cc.config().normalization();
+            float[] mean = norm == null ? new float[w] : norm.mean(), scale = norm == null ? ones(w) : norm.scale();
+            double[] shared = new double[d], aExcl = new double[d], bExcl = new double[d];
+            // each feature's part of the mean difference is its summed activation times its decoder's A − B (de-normalised)
+            for (int j = 0; j < cc.dictSize; j++) {
+                double v = activation[j];
+                if (v == 0) continue;
+                int row = j * w;
+                switch (p.kind(j)) {
+                    case SHARED -> { for (int i = 0; i < d; i++) shared[i] += v * (cc.dec[row + i] / scale[i] - cc.dec[row + d + i] / scale[d + i]); }
+                    case A_EXCLUSIVE -> { for (int i = 0; i < d; i++) aExcl[i] += v * cc.dec[row + i] / scale[i]; }
+                    case B_EXCLUSIVE -> { for (int i = 0; i < d; i++) bExcl[i] -= v * cc.dec[row + d + i] / scale[d + i]; }
+                }
             }
+            double[] data = new double[d], recon = new double[d], nrm = new double[d], bias = new double[d], err = new double[d];
+            for (int i = 0; i < d; i++) {
+                data[i] = dataDiff[i] / n;
+                recon[i] = reconDiff[i] / n;
+                shared[i] /= n;
+                aExcl[i] /= n;
+                bExcl[i] /= n;
+                nrm[i] = (double) mean[i] - mean[d + i];
+                bias[i] = (double) cc.bDec[i] / scale[i] - (double) cc.bDec[d + i] / scale[d + i];
+                err[i] = data[i] - recon[i];
+            }
+            Map<String, double[]> parts = new LinkedHashMap<>();
+            parts.put("data", data);
+            parts.put("reconstruction", recon);
+            parts.put("normalization", nrm);
+            parts.put("decoder bias", bias);
+            parts.put("shared", shared);
+            parts.put("A-exclusive", aExcl);
+            parts.put("B-exclusive", bExcl);
+            parts.put("error", err);
+            return new Decomposition(n, Math.sqrt(dot(data, data)), parts);
         }
-        Map<String, double[]> parts = new LinkedHashMap<>();
-        double[] nrm = new double[d], bias = new double[d], err = new double[d];
-        for (int i = 0; i < d; i++) {
-            dataDiff[i] /= n;
-            reconDiff[i] /= n;
-            shared[i] /= n;
-            aExcl[i] /= n;
-            bExcl[i] /= n;
-            nrm[i] = (double) mean[i] - mean[d + i];
-            bias[i] = (double) cc.bDec[i] / scale[i] - (double) cc.bDec[d + i] / scale[d + i];
-            err[i] = dataDiff[i] - reconDiff[i];
-        }
-        parts.put("data", dataDiff);
-        parts.put("reconstruction", reconDiff);
-        parts.put("normalization", nrm);
-        parts.put("decoder bias", bias);
-        parts.put("shared", shared);
-        parts.put("A-exclusive", aExcl);
-        parts.put("B-exclusive", bExcl);
-        parts.put("error", err);
-        return new Decomposition(n, Math.sqrt(dot(dataDiff, dataDiff)), parts);
     }
 
     /**

@@ -28,6 +28,7 @@ public record VariantMetrics(int rows, double fvuA, double fvuB, double l0, doub
         double errA = 0, errB = 0, active = 0;
         boolean[] fired = new boolean[cc.dictSize()];
         BatchStep step = new BatchStep(cc, threads);
+        Diagnostics.MeanDifference difference = new Diagnostics.MeanDifference(cc);
         float[] buf = new float[batch * w];
         for (int start = 0; start < n; start += batch) {
             int c = Math.min(batch, n - start);
@@ -35,6 +36,7 @@ public record VariantMetrics(int rows, double fvuA, double fvuB, double l0, doub
             BatchStep.Encoded enc = step.encode(buf, c);
             float[] rec = enc.reconstruction();
             SparseCodes f = enc.features();
+            difference.add(buf, rec, f, c);
             for (int b = 0; b < c; b++) {
                 for (int i = 0; i < w; i++) {
                     double x = buf[b * w + i], e = x - rec[b * w + i];
@@ -56,7 +58,7 @@ public record VariantMetrics(int rows, double fvuA, double fvuB, double l0, doub
         int dead = 0;
         for (boolean b : fired) if (!b) dead++;
         double forbidden = cc.verifyPartition();
-        Diagnostics.Decomposition dec = Diagnostics.meanDifference(cc, data, batch, threads);
+        Diagnostics.Decomposition dec = difference.decomposition();
         Map<String, Double> shares = new LinkedHashMap<>();
         for (String p : PARTS) shares.put(p, dec.dataNorm() == 0 ? 0 : dec.carried(p) / dec.dataNorm());
         return new VariantMetrics(n, errA / varA, errB / varB, active / n, dead / (double) cc.dictSize(), forbidden, forbidden == 0,
