@@ -335,7 +335,7 @@ public final class SimdOps {
 
     /** Up to this many values, {@link #kthLargestPositive} ranks every value against every other (n²/16 vector steps,
      *  no reductions); above, it searches the bits (31 counts, each ending in a reduction that the next waits on). */
-    private static final int RANK_LIMIT = 96;
+    private static final int RANK_LIMIT = 64;
 
     /** {@link VecOps#kthLargestPositive}. */
     public static float kthLargestPositive(float[] a, int n, int k) {
