@@ -24,7 +24,7 @@ public final class FeatureSelection {
             int[] heapIdx = new int[k];
             int[] found = plain ? new int[dict] : null;
             float[] foundValue = plain ? new float[dict + VecOps.LANES] : null;
-            float[] guess = new float[2]; // the previous row's k-th value, and 1 if it was collected at once
+            float[] guess = new float[2]; // the previous row's k-th value, and 1 if its threshold passed k to 2k + 8 entries
             for (int b = blk * ROW_BLOCK, end = Math.min(rows, b + ROW_BLOCK); b < end; b++) {
                 int o = b * dict;
                 out.start[b] = b * k;

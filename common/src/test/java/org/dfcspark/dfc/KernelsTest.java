@@ -102,6 +102,14 @@ class KernelsTest {
         assertEquals(0, SimdOps.collectGreater(v, 0, 300, 5f, found, values));
         assertEquals(3, VecOps.collectGreater(v, 0, 299, 0f, found, values));
         assertArrayEquals(new int[] {4, 217, 250}, java.util.Arrays.copyOf(found, 3));
+        // counts agree with the collected candidates (NaN never counts); the largest value, NaN when there is one
+        assertEquals(2, SimdOps.countGreater(v, 5, 300, 1f));
+        assertEquals(3, VecOps.countGreater(v, 0, 299, 0f));
+        assertEquals(3, SimdOps.countGreater(v, 0, 300, 0f));
+        assertEquals(5f, SimdOps.max(v, 0, 299));
+        assertEquals(3f, SimdOps.max(v, 5, 294));
+        assertTrue(Float.isNaN(SimdOps.max(v, 0, 300)));
+        assertEquals(Float.NEGATIVE_INFINITY, SimdOps.max(v, 7, 0));
         // every lane of a vector a hit (the mask's bits, all of them)
         float[] all = new float[40];
         java.util.Arrays.fill(all, 1f);
