@@ -328,8 +328,8 @@ public final class BatchStep {
             for (int j = blk * FEATURE_BLOCK, end = Math.min(dict, j + FEATURE_BLOCK); j < end; j++) {
                 int row = j * w, lo = p.loModel(j) * d, hi = p.hiModel(j) * d, len = hi - lo;
                 // forbidden halves are 0; the allowed part is written by the first entry (a scale, not zeros + axpy)
-                zeroOutside(g.encT, row, lo, hi);
-                zeroOutside(g.dec, row, lo, hi);
+                Crosscoder.zeroForbidden(p, d, g.encT, j);
+                Crosscoder.zeroForbidden(p, d, g.dec, j);
                 boolean first = true;
                 double gb = 0, fSum = 0;
                 for (int a = main.start[j]; a < main.start[j + 1]; a++) {
@@ -376,12 +376,6 @@ public final class BatchStep {
     private static void accumulate(boolean first, float alpha, float[] x, int xo, float[] y, int yo, int n) {
         if (first) VecOps.scale(alpha, x, xo, y, yo, n);
         else VecOps.axpy(alpha, x, xo, y, yo, n);
-    }
-
-    /** Zeroes a row's entries outside [lo, hi). */
-    private void zeroOutside(float[] a, int row, int lo, int hi) {
-        java.util.Arrays.fill(a, row, row + lo, 0f);
-        java.util.Arrays.fill(a, row + hi, row + w, 0f);
     }
 
     /** The loss rule's view of the current training batch: this step's buffers, and AuxK on its dead latents. */

@@ -201,12 +201,16 @@ public final class Crosscoder {
     void applyMasks() {
         touch();
         for (int j = 0; j < partition.nA() + partition.nB(); j++) {
-            int row = j * width, lo = partition.loModel(j) * d, hi = partition.hiModel(j) * d;
-            java.util.Arrays.fill(encT, row, row + lo, 0f);
-            java.util.Arrays.fill(encT, row + hi, row + width, 0f);
-            java.util.Arrays.fill(dec, row, row + lo, 0f);
-            java.util.Arrays.fill(dec, row + hi, row + width, 0f);
+            zeroForbidden(partition, d, encT, j);
+            zeroForbidden(partition, d, dec, j);
         }
+    }
+
+    /** Zeroes row j of a (D, 2d) array outside the models feature j may use (nothing for a shared feature). */
+    static void zeroForbidden(Partition partition, int d, float[] a, int j) {
+        int row = 2 * d * j;
+        java.util.Arrays.fill(a, row, row + partition.loModel(j) * d, 0f);
+        java.util.Arrays.fill(a, row + partition.hiModel(j) * d, row + 2 * d, 0f);
     }
 
     /** With tied coupling: copies model A's half onto B's for shared decoders and b_dec (after initialisation). */

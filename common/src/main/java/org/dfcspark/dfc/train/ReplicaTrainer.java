@@ -41,8 +41,9 @@ import org.dfcspark.dfc.Version;
  * settings train on one stream of batches: every micro-batch is read once and fed to each of them (normalised with its
  * own normalisation), a few steps of batches at a time, each learner taking them in turn (its state stays in the
  * caches; its checkpoints record each step's data position). Each learner's arithmetic is exactly what it would do
- * alone, so lockstep and separate runs give the same parameters. A learner that diverges or throws stops alone (its last checkpoint kept, its reason in its
- * {@link Result}); the others go on. Learners may take different numbers of steps; they must start at the same step.
+ * alone, so lockstep and separate runs give the same parameters. A learner that diverges or throws stops alone (its
+ * last checkpoint kept, its reason in its {@link Result}); the others go on. Learners may take different numbers of
+ * steps; they must start at the same step.
  */
 public final class ReplicaTrainer {
 
