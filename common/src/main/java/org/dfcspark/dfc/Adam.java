@@ -82,19 +82,35 @@ public final class Adam {
         float b2c = (float) bc2Sqrt;
         float oneMinusB1 = (float) (1 - beta1), b2 = (float) beta2, oneMinusB2 = (float) (1 - beta2), epsF = (float) eps;
         Updater u = (p, m, v, gr, off, len) -> VecOps.adam(p, m, v, gr, off, len, coef, oneMinusB1, b2, oneMinusB2, stepSize, b2c, epsF);
-        Partition part = cc.partition;
-        int d = cc.d, w = cc.width;
-        Parallel.forBlocks(threads, Parallel.blocks(cc.dictSize, 64), blk -> {
-            for (int j = blk * 64, end = Math.min(cc.dictSize, j + 64); j < end; j++) {
-                int lo = j * w + part.loModel(j) * d, len = (part.hiModel(j) - part.loModel(j)) * d;
-                u.update(cc.encT, mEnc, vEnc, g.encT, lo, len);
-                u.update(cc.dec, mDec, vDec, g.dec, lo, len);
-            }
+        Parallel.forBlocks(threads, Parallel.blocks(cc.dictSize, FEATURE_BLOCK), blk -> {
+            int from = blk * FEATURE_BLOCK, to = Math.min(cc.dictSize, from + FEATURE_BLOCK);
+            // the block's encoder rows, then its decoder rows: eight arrays of one size walked together a row at a time
+            // hit the same cache sets (measured: 2.8x slower than four at a time)
+            updateRows(u, cc.encT, mEnc, vEnc, g.encT, from, to);
+            updateRows(u, cc.dec, mDec, vDec, g.dec, from, to);
         });
         u.update(cc.bEnc, mBEnc, vBEnc, g.bEnc, 0, cc.bEnc.length);
         u.update(cc.bDec, mBDec, vBDec, g.bDec, 0, cc.bDec.length);
         cc.applyMasks(); // also marks the parameters as changed
         return normF;
+    }
+
+    private static final int FEATURE_BLOCK = 64;
+
+    /** Updates the allowed part of rows [from, to) of one parameter, consecutive allowed parts in one call. */
+    private void updateRows(Updater u, float[] p, float[] m, float[] v, float[] g, int from, int to) {
+        Partition part = cc.partition;
+        int d = cc.d, w = cc.width;
+        int runLo = -1, runEnd = -1;
+        for (int j = from; j < to; j++) {
+            int lo = j * w + part.loModel(j) * d, end = j * w + part.hiModel(j) * d;
+            if (lo != runEnd) {
+                if (runLo >= 0) u.update(p, m, v, g, runLo, runEnd - runLo);
+                runLo = lo;
+            }
+            runEnd = end;
+        }
+        if (runLo >= 0) u.update(p, m, v, g, runLo, runEnd - runLo);
     }
 
     private interface Updater {

@@ -19,7 +19,6 @@ import org.dfcspark.simd.VecOps;
  * concurrently as long as nobody updates the parameters meanwhile.
  */
 public final class BatchStep {
-    private static final int ROW_BLOCK = 16;
     private static final int FEATURE_BLOCK = 64;
 
     private final Crosscoder cc;
@@ -41,6 +40,8 @@ public final class BatchStep {
     private float[] codeNorm;
     private final SparseCodes codes;
     private final SparseCodes aux;
+    private ByFeature codesByFeature; // of codes, and of aux (null when AuxK selected nothing), for the last batch
+    private ByFeature auxByFeature;
     private double minActiveRanked = Double.NaN;
     private int auxEntries;
     private boolean[] lastFired = new boolean[0];
@@ -140,21 +141,32 @@ public final class BatchStep {
         codeNorm = rule.needsCodeNorms() || cfg.lossRule().needsCodeNorms() ? cc.codeNorms() : null;
         minActiveRanked = rule.select(pre, n, dict, cfg.k(), codeNorm, cfg.threshold(), training, threads, codes);
         timer.stop("sparsity selection");
-        decode(codes, recon, true);
+        codesByFeature = ByFeature.of(codes, dict);
+        decode(codesByFeature, codes, recon, true);
         timer.stop("sparse decode");
     }
 
-    /** out[b] = (b_dec if withBias) + Σ_active f · W_dec[j] over the allowed halves. */
-    private void decode(SparseCodes c, float[] out, boolean withBias) {
+    /**
+     * out[b] = (b_dec if withBias) + Σ_active f · W_dec[j] over the allowed halves, summed in ascending j. Feature by
+     * feature: an active decoder row is read once for all its rows, which stay in L2 (row by row, every entry read a
+     * decoder row from farther away). Threads take ranges of rows.
+     */
+    private void decode(ByFeature byFeature, SparseCodes c, float[] out, boolean withBias) {
         Partition p = cc.partition;
-        Parallel.forBlocks(threads, Parallel.blocks(rows, ROW_BLOCK), blk -> {
-            for (int b = blk * ROW_BLOCK, end = Math.min(rows, b + ROW_BLOCK); b < end; b++) {
-                int o = b * w;
-                if (withBias) System.arraycopy(cc.bDec, 0, out, o, w);
-                else java.util.Arrays.fill(out, o, o + w, 0f);
-                for (int e = c.start[b], stop = e + c.count[b]; e < stop; e++) {
-                    int j = c.index[e], lo = p.loModel(j) * d, hi = p.hiModel(j) * d;
-                    VecOps.axpy(c.value[e], cc.dec, j * w + lo, out, o + lo, hi - lo);
+        int perThread = (rows + threads - 1) / threads;
+        Parallel.forBlocks(threads, Parallel.blocks(rows, perThread), blk -> {
+            int from = blk * perThread, to = Math.min(rows, from + perThread);
+            for (int b = from; b < to; b++) {
+                if (withBias) System.arraycopy(cc.bDec, 0, out, b * w, w);
+                else java.util.Arrays.fill(out, b * w, (b + 1) * w, 0f);
+            }
+            for (int j = 0; j < dict; j++) {
+                int lo = p.loModel(j) * d, len = p.hiModel(j) * d - lo;
+                for (int a = byFeature.start[j], end = byFeature.start[j + 1]; a < end; a++) {
+                    int b = byFeature.row[a]; // ascending
+                    if (b < from) continue;
+                    if (b >= to) break;
+                    VecOps.axpy(c.value[byFeature.entry[a]], cc.dec, j * w + lo, out, b * w + lo, len);
                 }
             }
         });
@@ -194,9 +206,9 @@ public final class BatchStep {
         if (grads == null) return result;
 
         // d loss / d f for every active entry: decoder part + penalty
-        activeGradients(codes, gx, penalty, gpre);
+        activeGradients(codesByFeature, gx, penalty, gpre);
         if (auxEntries > 0) {
-            activeGradients(aux, gaux, null, gpreAux);
+            activeGradients(auxByFeature, gaux, null, gpreAux);
         }
         timer.stop("d loss/d f (sparse dots)");
         parameterGradients(cfg, loss.decoderNormPenalty(cfg), grads, auxEntries > 0);
@@ -252,7 +264,8 @@ public final class BatchStep {
             auxRecon = new float[n * w];
             gaux = new float[n * w];
         }
-        decode(aux, auxRecon, false);
+        auxByFeature = ByFeature.of(aux, dict);
+        decode(auxByFeature, aux, auxRecon, false);
         double[] mean = new double[w];
         for (int b = 0; b < n; b++) for (int i = 0; i < w; i++) mean[i] += (double) x[b * w + i] - recon[b * w + i];
         for (int i = 0; i < w; i++) mean[i] /= n;
@@ -280,14 +293,18 @@ public final class BatchStep {
         return new double[] {auxk, num};
     }
 
-    /** out[e] = d loss/d f_e = ⟨g_row, W_dec[j]⟩ over the allowed halves (+ penalty[j]); ReLU passes it to pre. */
-    private void activeGradients(SparseCodes c, float[] g, float[] penalty, float[] out) {
+    /**
+     * out[e] = d loss/d f_e = ⟨g_row, W_dec[j]⟩ over the allowed halves (+ penalty[j]); ReLU passes it to pre. Feature
+     * by feature, as {@link #decode}.
+     */
+    private void activeGradients(ByFeature byFeature, float[] g, float[] penalty, float[] out) {
         Partition p = cc.partition;
-        Parallel.forBlocks(threads, Parallel.blocks(rows, ROW_BLOCK), blk -> {
-            for (int b = blk * ROW_BLOCK, end = Math.min(rows, b + ROW_BLOCK); b < end; b++) {
-                for (int e = c.start[b], s = e + c.count[b]; e < s; e++) {
-                    int j = c.index[e], lo = p.loModel(j) * d, hi = p.hiModel(j) * d;
-                    float v = VecOps.dot(g, b * w + lo, cc.dec, j * w + lo, hi - lo);
+        Parallel.forBlocks(threads, Parallel.blocks(dict, FEATURE_BLOCK), blk -> {
+            for (int j = blk * FEATURE_BLOCK, end = Math.min(dict, j + FEATURE_BLOCK); j < end; j++) {
+                int lo = p.loModel(j) * d, len = p.hiModel(j) * d - lo;
+                for (int a = byFeature.start[j]; a < byFeature.start[j + 1]; a++) {
+                    float v = VecOps.dot(g, byFeature.row[a] * w + lo, cc.dec, j * w + lo, len);
+                    int e = byFeature.entry[a];
                     out[e] = penalty == null ? v : v + penalty[j];
                 }
             }
@@ -320,8 +337,8 @@ public final class BatchStep {
     /** Writes every parameter gradient (forbidden entries 0; tied halves folded into their sum). */
     private void parameterGradients(CrosscoderConfig cfg, double decoderNormPenalty, Gradients g, boolean withAux) {
         Partition p = cc.partition;
-        ByFeature main = ByFeature.of(codes, dict);
-        ByFeature auxIdx = withAux ? ByFeature.of(aux, dict) : null;
+        ByFeature main = codesByFeature;
+        ByFeature auxIdx = withAux ? auxByFeature : null;
         boolean tied = cfg.coupling() == Coupling.TIED;
         double lambdaPerRow = decoderNormPenalty / rows;
         Parallel.forBlocks(threads, Parallel.blocks(dict, FEATURE_BLOCK), blk -> {
