@@ -48,8 +48,10 @@ public final class FeatureSelection {
 
     /**
      * How the threshold is found. A row starts at {@code GUESS_MARGIN} × the previous row's k-th value. When that worked
-     * for the previous row (k to {@code 2k + CROWD_SLACK} entries passed), the entries above it are collected at once;
-     * otherwise, or when fewer than k pass, the threshold is first steered by counting: multiplied by {@code DOWN}
+     * for the previous row (k to {@code 2k + CROWD_SLACK} entries passed), the entries above it are collected at once
+     * (the collect stops once more than 2k + CROWD_SLACK pass: on the organism 17% of such rows passed over 4k, and
+     * collected 69 entries per row on average against 27 with the stop); otherwise, or when fewer than k or too many
+     * pass, the threshold is first steered by counting: multiplied by {@code DOWN}
      * while fewer than k pass, by {@code UP} while more than 2k + CROWD_SLACK do, bisected once both sides are known,
      * at most {@code STEER_COUNTS} counts. A count is a branch-free compare per vector; each entry collected costs about
      * as much as a count of 4 to 5 values would save, as its branches mispredict. So rows that vary (the organism's
@@ -78,10 +80,14 @@ public final class FeatureSelection {
         float enough = 0f, tooHigh = Float.POSITIVE_INFINITY; // thresholds known to pass ≥ k values, and < k
         int n = -1;
         if (known && guess[1] > 0f) {
-            n = VecOps.collectGreater(pre, o, end, t, found, value);
+            n = VecOps.collectGreater(pre, o, end, t, found, value, crowd); // stops past crowd: collecting costs per entry
             if (n < k) {
                 tooHigh = t;
                 t *= DOWN;
+                n = -1;
+            } else if (n > crowd) {
+                enough = t;
+                t *= UP;
                 n = -1;
             }
         }
@@ -95,7 +101,7 @@ public final class FeatureSelection {
                 if (t == enough || t == tooHigh) break; // no float left between them
             }
             // the collected threshold: the highest known to pass k (0 when none is: every positive entry)
-            n = VecOps.collectGreater(pre, o, end, enough, found, value);
+            n = VecOps.collectGreater(pre, o, end, enough, found, value, Integer.MAX_VALUE);
         }
         guess[1] = n >= k && n <= crowd ? 1f : 0f;
         if (n < k) {

@@ -311,7 +311,7 @@ public final class SimdOps {
     }
 
     /** {@link VecOps#collectGreater}. */
-    public static int collectGreater(float[] v, int from, int to, float t, int[] index, float[] value) {
+    public static int collectGreater(float[] v, int from, int to, float t, int[] index, float[] value, int limit) {
         FloatVector tv = FloatVector.broadcast(S, t);
         int n = 0, i = from;
         for (; i + L <= to; i += L) {
@@ -323,8 +323,9 @@ public final class SimdOps {
                 index[n] = at - from;
                 value[n++] = v[at];
             }
+            if (n > limit) return n;
         }
-        for (; i < to; i++) {
+        for (; i < to && n <= limit; i++) {
             if (v[i] > t) {
                 index[n] = i - from;
                 value[n++] = v[i];

@@ -49,12 +49,13 @@ public final class VecOps {
     /**
      * Writes the offsets i − from of every i in [from, to) with v[i] > t into {@code index} and v[i] into {@code value},
      * ascending, and returns how many (both need room for to − from). The candidates of the top-k selection: one
-     * compare per vector, one step per hit.
+     * compare per vector, one step per hit. Stops early once more than {@code limit} are written, and then returns
+     * a count above {@code limit} (how many it wrote).
      */
-    public static int collectGreater(float[] v, int from, int to, float t, int[] index, float[] value) {
-        if (SIMD) return SimdOps.collectGreater(v, from, to, t, index, value);
+    public static int collectGreater(float[] v, int from, int to, float t, int[] index, float[] value, int limit) {
+        if (SIMD) return SimdOps.collectGreater(v, from, to, t, index, value, limit);
         int n = 0;
-        for (int i = from; i < to; i++) {
+        for (int i = from; i < to && n <= limit; i++) {
             if (v[i] > t) {
                 index[n] = i - from;
                 value[n++] = v[i];

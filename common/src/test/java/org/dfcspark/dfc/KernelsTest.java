@@ -94,13 +94,13 @@ class KernelsTest {
         v[299] = Float.NaN;
         int[] found = new int[300];
         float[] values = new float[300];
-        assertEquals(2, SimdOps.collectGreater(v, 5, 300, 1f, found, values));
+        assertEquals(2, SimdOps.collectGreater(v, 5, 300, 1f, found, values, Integer.MAX_VALUE));
         assertArrayEquals(new int[] {212, 245}, java.util.Arrays.copyOf(found, 2));
         assertArrayEquals(new float[] {2f, 3f}, java.util.Arrays.copyOf(values, 2));
-        assertEquals(1, SimdOps.collectGreater(v, 218, 300, 1f, found, values));
+        assertEquals(1, SimdOps.collectGreater(v, 218, 300, 1f, found, values, Integer.MAX_VALUE));
         assertEquals(32, found[0]);
-        assertEquals(0, SimdOps.collectGreater(v, 0, 300, 5f, found, values));
-        assertEquals(3, VecOps.collectGreater(v, 0, 299, 0f, found, values));
+        assertEquals(0, SimdOps.collectGreater(v, 0, 300, 5f, found, values, Integer.MAX_VALUE));
+        assertEquals(3, VecOps.collectGreater(v, 0, 299, 0f, found, values, Integer.MAX_VALUE));
         assertArrayEquals(new int[] {4, 217, 250}, java.util.Arrays.copyOf(found, 3));
         // counts agree with the collected candidates (NaN never counts); the largest value, NaN when there is one
         assertEquals(2, SimdOps.countGreater(v, 5, 300, 1f));
@@ -113,8 +113,14 @@ class KernelsTest {
         // every lane of a vector a hit (the mask's bits, all of them)
         float[] all = new float[40];
         java.util.Arrays.fill(all, 1f);
-        assertEquals(37, SimdOps.collectGreater(all, 3, 40, 0f, found, values));
+        assertEquals(37, SimdOps.collectGreater(all, 3, 40, 0f, found, values, Integer.MAX_VALUE));
         for (int i = 0; i < 37; i++) assertEquals(i, found[i]);
+        // a limit stops the collect once more than it are written: a count above the limit, the first ones in order
+        int stopped = SimdOps.collectGreater(all, 3, 40, 0f, found, values, 20), stoppedScalar = VecOps.collectGreater(all, 3, 40, 0f, found, values, 20);
+        assertTrue(stopped > 20 && stopped <= 37, "stopped at " + stopped);
+        assertTrue(stoppedScalar > 20 && stoppedScalar <= 37, "stopped at " + stoppedScalar);
+        for (int i = 0; i < stopped; i++) assertEquals(i, found[i]);
+        assertEquals(2, SimdOps.collectGreater(v, 5, 300, 1f, found, values, 2)); // exactly the limit: all of them
 
         // the k-th largest positive value, bit by bit, against a sort: ties, +Inf, subnormals, lengths around a vector
         SplittableRandom rk = new SplittableRandom(5);
