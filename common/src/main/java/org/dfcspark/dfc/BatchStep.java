@@ -40,8 +40,8 @@ public final class BatchStep {
     private float[] codeNorm;
     private final SparseCodes codes;
     private final SparseCodes aux;
-    private ByFeature codesByFeature; // of codes, and of aux (null when AuxK selected nothing), for the last batch
-    private ByFeature auxByFeature;
+    private final ByFeature codesByFeature = new ByFeature(); // of codes and of aux, for the last batch
+    private final ByFeature auxByFeature = new ByFeature();
     private double minActiveRanked = Double.NaN;
     private int auxEntries;
     private boolean[] lastFired = new boolean[0];
@@ -141,7 +141,7 @@ public final class BatchStep {
         codeNorm = rule.needsCodeNorms() || cfg.lossRule().needsCodeNorms() ? cc.codeNorms() : null;
         minActiveRanked = rule.select(pre, n, dict, cfg.k(), codeNorm, cfg.threshold(), training, threads, codes);
         timer.stop("sparsity selection");
-        codesByFeature = ByFeature.of(codes, dict);
+        codesByFeature.index(codes, dict);
         decode(codesByFeature, codes, recon, true);
         timer.stop("sparse decode");
     }
@@ -264,7 +264,7 @@ public final class BatchStep {
             auxRecon = new float[n * w];
             gaux = new float[n * w];
         }
-        auxByFeature = ByFeature.of(aux, dict);
+        auxByFeature.index(aux, dict);
         decode(auxByFeature, aux, auxRecon, false);
         double[] mean = new double[w];
         for (int b = 0; b < n; b++) for (int i = 0; i < w; i++) mean[i] += (double) x[b * w + i] - recon[b * w + i];
@@ -311,18 +311,28 @@ public final class BatchStep {
         });
     }
 
-    /** Feature-major index of a code set: entries of feature j are ids[start[j] .. start[j+1]), rows ascending. */
-    private record ByFeature(int[] start, int[] entry, int[] row) {
-        static ByFeature of(SparseCodes c, int dict) {
-            int[] start = new int[dict + 1];
+    /** Feature-major index of a code set: feature j's entries are entry[start[j] .. start[j+1]), their rows ascending. */
+    private static final class ByFeature {
+        int[] start = new int[0], entry = new int[0], row = new int[0], fill = new int[0];
+
+        /** Indexes {@code c} (its buffers reused from batch to batch: this runs every step of every variant). */
+        void index(SparseCodes c, int dict) {
+            if (start.length < dict + 1) {
+                start = new int[dict + 1];
+                fill = new int[dict + 1];
+            }
+            java.util.Arrays.fill(start, 0, dict + 1, 0);
             int nnz = 0;
             for (int b = 0; b < c.rows; b++) {
                 nnz += c.count[b];
                 for (int e = c.start[b], s = e + c.count[b]; e < s; e++) start[c.index[e] + 1]++;
             }
             for (int j = 0; j < dict; j++) start[j + 1] += start[j];
-            int[] fill = start.clone();
-            int[] entry = new int[nnz], row = new int[nnz];
+            System.arraycopy(start, 0, fill, 0, dict + 1);
+            if (entry.length < nnz) {
+                entry = new int[nnz];
+                row = new int[nnz];
+            }
             for (int b = 0; b < c.rows; b++) {
                 for (int e = c.start[b], s = e + c.count[b]; e < s; e++) {
                     int at = fill[c.index[e]]++;
@@ -330,7 +340,6 @@ public final class BatchStep {
                     row[at] = b;
                 }
             }
-            return new ByFeature(start, entry, row);
         }
     }
 

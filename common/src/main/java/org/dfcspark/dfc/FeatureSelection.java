@@ -19,11 +19,15 @@ public final class FeatureSelection {
     public static void topKPerRow(float[] pre, int rows, int dict, int k, float[] scale, boolean[] candidate, SparseCodes out, int threads) {
         out.reset(rows, rows * k);
         boolean plain = scale == null && candidate == null;
+        // each share's scratch, allocated once per call (not per block: this runs every training step)
+        int shares = plain ? Math.max(1, threads) : 0;
+        int[][] foundOf = new int[shares][dict];
+        float[][] foundValueOf = new float[shares][dict + VecOps.LANES];
         Parallel.forBlocks(threads, Parallel.blocks(rows, ROW_BLOCK), blk -> {
-            float[] heapKey = new float[k];
-            int[] heapIdx = new int[k];
-            int[] found = plain ? new int[dict] : null;
-            float[] foundValue = plain ? new float[dict + VecOps.LANES] : null;
+            float[] heapKey = plain ? null : new float[k];
+            int[] heapIdx = plain ? null : new int[k];
+            int[] found = plain ? foundOf[Parallel.share(blk, threads)] : null;
+            float[] foundValue = plain ? foundValueOf[Parallel.share(blk, threads)] : null;
             float[] guess = new float[2]; // the previous row's k-th value, and 1 if its threshold passed k to 2k + 8 entries
             for (int b = blk * ROW_BLOCK, end = Math.min(rows, b + ROW_BLOCK); b < end; b++) {
                 int o = b * dict;

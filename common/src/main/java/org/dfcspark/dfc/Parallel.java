@@ -55,6 +55,14 @@ final class Parallel {
         if (failure != null) throw new IllegalStateException(failure);
     }
 
+    /**
+     * Which of {@link #forBlocks}'s shares runs {@code block}, in {@code [0, threads)}: blocks with the same share never
+     * run at the same time, so a caller can give each share its own scratch buffers.
+     */
+    static int share(int block, int threads) {
+        return block % Math.max(1, threads); // share s takes s, s + t, ... with t = min(threads, blocks)
+    }
+
     /** Number of blocks of {@code size} needed to cover n items. */
     static int blocks(int n, int size) {
         return (n + size - 1) / size;

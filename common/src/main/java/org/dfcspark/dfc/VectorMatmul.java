@@ -23,6 +23,8 @@ final class VectorMatmul {
     private static final int W_ROWS_PER_BLOCK = 64;
 
     private float[] panels = new float[0];
+    /** Each share's tile of sums ({@link Parallel#share}), reused: this runs every training step. */
+    private float[][] tiles = new float[0][];
 
     void linear(float[] x, int rows, int inner, float[] w, int cols, float[] bias, float[] out, int threads) {
         if (rows == 0) return;
@@ -31,9 +33,14 @@ final class VectorMatmul {
         if (panels.length < need) panels = new float[Math.toIntExact(need)];
         float[] xp = panels;
         Parallel.forBlocks(threads, panelCount, p -> pack(x, rows, inner, xp, p));
+        if (tiles.length < threads) {
+            tiles = new float[threads][];
+            for (int t = 0; t < threads; t++) tiles[t] = new float[W_ROWS_PER_BLOCK * P];
+        }
+        float[][] tile0 = tiles;
         Parallel.forBlocks(threads, Parallel.blocks(cols, W_ROWS_PER_BLOCK), blk -> {
             int c0 = blk * W_ROWS_PER_BLOCK, n = Math.min(W_ROWS_PER_BLOCK, cols - c0);
-            float[] tile = new float[n * P];
+            float[] tile = tile0[Parallel.share(blk, threads)];
             for (int p = 0; p < panelCount; p++) {
                 int r0 = p * P, width = Math.min(P, rows - r0);
                 SimdOps.panelSums(xp, p * P * inner, inner, w, c0 * inner, n, tile);
