@@ -47,17 +47,23 @@ final class SweepPlan {
             int n = (same.size() + size - 1) / size;
             List<List<SweepVariant>> groups = new ArrayList<>();
             long[] load = new long[n];
-            for (int i = 0; i < n; i++) groups.add(new ArrayList<>());
+            List<Map<String, Integer>> settingCounts = new ArrayList<>(); // per group: how many members have key=value
+            for (int i = 0; i < n; i++) {
+                groups.add(new ArrayList<>());
+                settingCounts.add(new java.util.HashMap<>());
+            }
             List<SweepVariant> heaviestFirst = new ArrayList<>(same);
             heaviestFirst.sort(Comparator.comparingLong(SweepVariant::flops).reversed());
             for (SweepVariant m : heaviestFirst) {
+                List<String> mine = settings(configs.get(m.id()));
                 int lightest = -1; // n × size ≥ the set's size, so some group has room
                 long fewestAlike = Long.MAX_VALUE;
                 for (int i = 0; i < n; i++) {
                     if (groups.get(i).size() >= size || (lightest >= 0 && load[i] > load[lightest])) continue;
                     // equally light: the group least like m, so that every value of every setting is spread (dealt in
                     // turns, the grid's innermost axis went by parity: all variants with L1 in one task, which ran 6% longer)
-                    long alike = alike(m, groups.get(i), configs);
+                    long alike = 0;
+                    for (String kv : mine) alike += settingCounts.get(i).getOrDefault(kv, 0);
                     if (lightest < 0 || load[i] < load[lightest] || alike < fewestAlike) {
                         lightest = i;
                         fewestAlike = alike;
@@ -65,6 +71,7 @@ final class SweepPlan {
                 }
                 groups.get(lightest).add(m);
                 load[lightest] += m.flops();
+                for (String kv : mine) settingCounts.get(lightest).merge(kv, 1, Integer::sum);
             }
             // the grid's order inside a group: its checkpoints and logs read in the order the user wrote
             for (List<SweepVariant> g : groups) {
@@ -75,15 +82,10 @@ final class SweepPlan {
         return out;
     }
 
-    /** How many training settings the members of {@code group} share with {@code m}, summed over the members. */
-    private static long alike(SweepVariant m, List<SweepVariant> group, Map<String, TrainConfig> configs) {
-        Map<String, Object> mine = configs.get(m.id()).toMap();
-        long n = 0;
-        for (SweepVariant g : group) {
-            for (Map.Entry<String, Object> e : configs.get(g.id()).toMap().entrySet()) {
-                if (java.util.Objects.equals(mine.get(e.getKey()), e.getValue())) n++;
-            }
-        }
-        return n;
+    /** A variant's training settings as {@code key=value} strings. */
+    private static List<String> settings(TrainConfig c) {
+        List<String> out = new ArrayList<>();
+        c.toMap().forEach((k, v) -> out.add(k + "=" + v));
+        return out;
     }
 }
