@@ -81,40 +81,60 @@ public final class Adam {
         float stepSize = (float) (lr / bc1);
         float b2c = (float) bc2Sqrt;
         float oneMinusB1 = (float) (1 - beta1), b2 = (float) beta2, oneMinusB2 = (float) (1 - beta2), epsF = (float) eps;
-        Updater u = (p, m, v, gr, off, len) -> VecOps.adam(p, m, v, gr, off, len, coef, oneMinusB1, b2, oneMinusB2, stepSize, b2c, epsF);
+        Updater u = (p, m, v, gr, gShift, off, len) -> VecOps.adam(p, m, v, gr, gShift, off, len, coef, oneMinusB1, b2, oneMinusB2, stepSize, b2c, epsF);
         Parallel.forBlocks(threads, Parallel.blocks(cc.dictSize, FEATURE_BLOCK), blk -> {
             int from = blk * FEATURE_BLOCK, to = Math.min(cc.dictSize, from + FEATURE_BLOCK);
             // the block's encoder rows, then its decoder rows: eight arrays of one size walked together a row at a time
             // hit the same cache sets (measured: 2.8x slower than four at a time)
-            updateRows(u, cc.encT, mEnc, vEnc, g.encT, from, to);
-            updateRows(u, cc.dec, mDec, vDec, g.dec, from, to);
+            updateRows(u, cc.encT, mEnc, vEnc, g, g.encT, from, to);
+            updateRows(u, cc.dec, mDec, vDec, g, g.dec, from, to);
         });
-        u.update(cc.bEnc, mBEnc, vBEnc, g.bEnc, 0, cc.bEnc.length);
-        u.update(cc.bDec, mBDec, vBDec, g.bDec, 0, cc.bDec.length);
+        u.update(cc.bEnc, mBEnc, vBEnc, g.bEnc, 0, 0, cc.bEnc.length);
+        u.update(cc.bDec, mBDec, vBDec, g.bDec, 0, 0, cc.bDec.length);
         cc.applyMasks(); // also marks the parameters as changed
         return normF;
     }
 
     private static final int FEATURE_BLOCK = 64;
 
-    /** Updates the allowed part of rows [from, to) of one parameter, consecutive allowed parts in one call. */
-    private void updateRows(Updater u, float[] p, float[] m, float[] v, float[] g, int from, int to) {
+    /**
+     * Updates the allowed part of rows [from, to) of one parameter, consecutive allowed parts in one call; rows that
+     * {@code grads} knows to be zero ({@link Gradients#isZeroRow}) read {@link #ZEROS} instead of their gradient
+     * (a few KB that stay in L1, where the gradient rows would come from memory).
+     */
+    private void updateRows(Updater u, float[] p, float[] m, float[] v, Gradients grads, float[] g, int from, int to) {
         Partition part = cc.partition;
         int d = cc.d, w = cc.width;
         int runLo = -1, runEnd = -1;
+        boolean runZero = false;
         for (int j = from; j < to; j++) {
             int lo = j * w + part.loModel(j) * d, end = j * w + part.hiModel(j) * d;
-            if (lo != runEnd) {
-                if (runLo >= 0) u.update(p, m, v, g, runLo, runEnd - runLo);
+            boolean zero = grads.isZeroRow(j);
+            if (lo != runEnd || zero != runZero) {
+                if (runLo >= 0) update(u, p, m, v, runZero ? null : g, runLo, runEnd);
                 runLo = lo;
+                runZero = zero;
             }
             runEnd = end;
         }
-        if (runLo >= 0) u.update(p, m, v, g, runLo, runEnd - runLo);
+        if (runLo >= 0) update(u, p, m, v, runZero ? null : g, runLo, runEnd);
     }
 
+    /** Zero gradients, for rows known to be zero (the same bits as reading their zeros: Adam on +0). */
+    private static final float[] ZEROS = new float[4096];
+
+    /** p[from, to) with gradients {@code g} at the same places, or zeros when g is null. */
+    private static void update(Updater u, float[] p, float[] m, float[] v, float[] g, int from, int to) {
+        if (g != null) {
+            u.update(p, m, v, g, 0, from, to - from);
+            return;
+        }
+        for (int at = from; at < to; at += ZEROS.length) u.update(p, m, v, ZEROS, -at, at, Math.min(ZEROS.length, to - at));
+    }
+
+    /** One Adam update of p[off, off + len) and its moments with the gradients g[off + gShift, …). */
     private interface Updater {
-        void update(float[] p, float[] m, float[] v, float[] g, int off, int len);
+        void update(float[] p, float[] m, float[] v, float[] g, int gShift, int off, int len);
     }
 
     /** Largest |moment| over the forbidden entries (exclusivity of the optimiser state; 0.0 when it holds). */

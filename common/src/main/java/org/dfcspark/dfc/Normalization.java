@@ -79,6 +79,18 @@ public final class Normalization {
         return scale.clone();
     }
 
+    /** The same statistics (so the same normalised rows): lockstep learners that agree normalise a batch once. */
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof Normalization n && scheme == n.scheme && shared == n.shared && d == n.d
+                && Arrays.equals(mean, n.mean) && Arrays.equals(scale, n.scale);
+    }
+
+    @Override
+    public int hashCode() {
+        return 31 * Arrays.hashCode(mean) + Arrays.hashCode(scale);
+    }
+
     /** In place: rows of 2d raw values become normalised. */
     public void normalize(float[] rows, int count) {
         int w = 2 * d;

@@ -67,6 +67,16 @@ public record Partition(int dictSize, int nA, int nB) {
         return j < nA ? 1 : 2;
     }
 
+    /** {@link #loModel(int)} of the features [from, to) together: the start of the union of their allowed ranges. */
+    public int loModel(int from, int to) {
+        return from >= nA && to <= nA + nB ? 1 : 0;
+    }
+
+    /** {@link #hiModel(int)} of the features [from, to) together: the end of the union of their allowed ranges. */
+    public int hiModel(int from, int to) {
+        return to <= nA ? 1 : 2;
+    }
+
     /** {@code enc_mask (2, D)} as in the paper: 1 where model m may encode into feature j. */
     public float[] encMask() {
         float[] mask = new float[2 * dictSize];

@@ -25,8 +25,21 @@ final class VectorMatmul {
     private float[] panels = new float[0];
     /** Each share's tile of sums ({@link Parallel#share}), reused: this runs every training step. */
     private float[][] tiles = new float[0][];
+    /** The last call's blocks ({@link #blockStarts}), for its cols and partition bounds. */
+    private int[] starts;
+    private int lastCols;
+    private int[] lastBounds;
 
     void linear(float[] x, int rows, int inner, float[] w, int cols, float[] bias, float[] out, int threads) {
+        linear(x, rows, inner, w, cols, bias, out, threads, null);
+    }
+
+    /**
+     * As above, where w's rows are the features of {@code zeros} and x's inner values two models' halves: a block of
+     * w's rows that are all exclusive to one model reads only that model's half (the other half's weights are zero;
+     * {@link SimdOps#panelSums(float[], int, int, float[], int, int, float[], int, int)}: the same bits).
+     */
+    void linear(float[] x, int rows, int inner, float[] w, int cols, float[] bias, float[] out, int threads, Partition zeros) {
         if (rows == 0) return;
         int panelCount = (rows + P - 1) / P;
         long need = (long) panelCount * P * inner;
@@ -38,12 +51,15 @@ final class VectorMatmul {
             for (int t = 0; t < threads; t++) tiles[t] = new float[W_ROWS_PER_BLOCK * P];
         }
         float[][] tile0 = tiles;
-        Parallel.forBlocks(threads, Parallel.blocks(cols, W_ROWS_PER_BLOCK), blk -> {
-            int c0 = blk * W_ROWS_PER_BLOCK, n = Math.min(W_ROWS_PER_BLOCK, cols - c0);
+        int[] starts = blockStarts(cols, zeros);
+        Parallel.forBlocks(threads, starts.length - 1, blk -> {
+            int c0 = starts[blk], n = starts[blk + 1] - c0;
             float[] tile = tile0[Parallel.share(blk, threads)];
+            int half = inner / 2;
+            int lo = zeros == null ? 0 : zeros.loModel(c0, c0 + n) * half, hi = zeros == null ? inner : zeros.hiModel(c0, c0 + n) * half;
             for (int p = 0; p < panelCount; p++) {
                 int r0 = p * P, width = Math.min(P, rows - r0);
-                SimdOps.panelSums(xp, p * P * inner, inner, w, c0 * inner, n, tile);
+                SimdOps.panelSums(xp, p * P * inner, inner, w, c0 * inner, n, tile, lo, hi);
                 for (int j = 0; j < width; j++) {
                     int o = (r0 + j) * cols + c0;
                     if (bias == null) for (int c = 0; c < n; c++) out[o + c] = tile[c * P + j];
@@ -51,6 +67,24 @@ final class VectorMatmul {
                 }
             }
         });
+    }
+
+    /**
+     * The first w row of each block (and cols at the end): blocks of at most {@link #W_ROWS_PER_BLOCK} rows that do not
+     * cross the boundaries between A-exclusive, B-exclusive and shared features, so that exclusive blocks skip a half.
+     */
+    private int[] blockStarts(int cols, Partition zeros) {
+        int[] bounds = zeros == null ? new int[] {0, cols} : new int[] {0, zeros.nA(), zeros.sharedStart(), cols};
+        if (starts != null && lastCols == cols && java.util.Arrays.equals(lastBounds, bounds)) return starts;
+        java.util.List<Integer> list = new java.util.ArrayList<>();
+        for (int s = 0; s + 1 < bounds.length; s++) {
+            for (int c = bounds[s]; c < bounds[s + 1]; c += W_ROWS_PER_BLOCK) list.add(c);
+        }
+        list.add(cols);
+        starts = list.stream().mapToInt(Integer::intValue).toArray();
+        lastCols = cols;
+        lastBounds = bounds;
+        return starts;
     }
 
     /** Panel p: rows [p·PANEL, (p+1)·PANEL) of x transposed to (inner, PANEL), rows past the end as zeros. */

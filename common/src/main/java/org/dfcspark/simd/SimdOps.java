@@ -42,7 +42,7 @@ public final class SimdOps {
     }
 
     /** {@link VecOps#adam}: the same operations in the same order on each lane, so the same bits as the scalar loop. */
-    public static void adam(float[] p, float[] m, float[] v, float[] g, int off, int len, float coef, float oneMinusB1, float b2,
+    public static void adam(float[] p, float[] m, float[] v, float[] g, int gShift, int off, int len, float coef, float oneMinusB1, float b2,
                             float oneMinusB2, float stepSize, float b2c, float eps) {
         // the scalars as vectors once: the scalar overloads (mul(float), ...) add a layer of calls that C2 sometimes
         // declines to inline into this loop, and then every vector is boxed and stored by the slow path (seen in sweeps)
@@ -51,7 +51,7 @@ public final class SimdOps {
         FloatVector stepSizeV = FloatVector.broadcast(S, stepSize), b2cV = FloatVector.broadcast(S, b2c), epsV = FloatVector.broadcast(S, eps);
         int i = off, end = off + len;
         for (; i + L <= end; i += L) {
-            FloatVector gi = FloatVector.fromArray(S, g, i).mul(coefV);
+            FloatVector gi = FloatVector.fromArray(S, g, i + gShift).mul(coefV);
             FloatVector mo = FloatVector.fromArray(S, m, i);
             FloatVector mi = mo.add(gi.sub(mo).mul(oneMinusB1V));
             FloatVector vi = FloatVector.fromArray(S, v, i).mul(b2V).add(gi.mul(oneMinusB2V).mul(gi));
@@ -60,7 +60,7 @@ public final class SimdOps {
             FloatVector denom = vi.lanewise(VectorOperators.SQRT).div(b2cV).add(epsV);
             FloatVector.fromArray(S, p, i).sub(mi.div(denom).mul(stepSizeV)).intoArray(p, i);
         }
-        VecOps.scalarAdam(p, m, v, g, i, end - i, coef, oneMinusB1, b2, oneMinusB2, stepSize, b2c, eps);
+        VecOps.scalarAdam(p, m, v, g, gShift, i, end - i, coef, oneMinusB1, b2, oneMinusB2, stepSize, b2c, eps);
     }
 
     public static float dot(float[] a, int ao, float[] b, int bo, int n) {
@@ -118,9 +118,19 @@ public final class SimdOps {
      * with many thread-locals, such as a Spark executor's (measured in the sweep).
      */
     public static void panelSums(float[] panel, int po, int in, float[] x, int xo, int rows, float[] sums) {
-        int blocks = Math.max(1, (in + K_BLOCK - 1) / K_BLOCK);
+        panelSums(panel, po, in, x, xo, rows, sums, 0, in);
+    }
+
+    /**
+     * {@link #panelSums} over the inputs [lo, hi) only: the product where every other input's weight is zero (a
+     * feature's forbidden half). The same bits: a sum that starts at +0 stays +0 through zero terms, and a non-zero
+     * sum is unchanged by them, so leaving them out before or after the others changes nothing.
+     */
+    public static void panelSums(float[] panel, int po, int in, float[] x, int xo, int rows, float[] sums, int lo, int hi) {
+        int len = hi - lo;
+        int blocks = Math.max(1, (len + K_BLOCK - 1) / K_BLOCK);
         for (int b = 0; b < blocks; b++) {
-            int from = (int) ((long) in * b / blocks), to = (int) ((long) in * (b + 1) / blocks);
+            int from = lo + (int) ((long) len * b / blocks), to = lo + (int) ((long) len * (b + 1) / blocks);
             boolean first = b == 0;
             int r = 0;
             if (ROW_BLOCK == 8) for (; r + 8 <= rows; r += 8) eightRows(panel, po, in, x, xo + r * in, r, from, to, sums, first);

@@ -175,16 +175,20 @@ public final class VecOps {
      * {@code coef} (clipping): m ← m + (g − m)(1 − β1); v ← β2·v + (1 − β2)·g²; p ← p − step · m / (√v / √(1 − β2ᵗ) + ε),
      * with {@code stepSize} = lr / (1 − β1ᵗ). The same bits with or without the Vector API.
      */
-    public static void adam(float[] p, float[] m, float[] v, float[] g, int off, int len, float coef, float oneMinusB1, float b2,
+    /**
+     * One Adam update of p[off, off + len) and its moments, the gradient of p[i] being g[i + gShift] (a shift other
+     * than 0: a row of zeros standing in for gradients known to be zero).
+     */
+    public static void adam(float[] p, float[] m, float[] v, float[] g, int gShift, int off, int len, float coef, float oneMinusB1, float b2,
                             float oneMinusB2, float stepSize, float b2c, float eps) {
-        if (SIMD) SimdOps.adam(p, m, v, g, off, len, coef, oneMinusB1, b2, oneMinusB2, stepSize, b2c, eps);
-        else scalarAdam(p, m, v, g, off, len, coef, oneMinusB1, b2, oneMinusB2, stepSize, b2c, eps);
+        if (SIMD) SimdOps.adam(p, m, v, g, gShift, off, len, coef, oneMinusB1, b2, oneMinusB2, stepSize, b2c, eps);
+        else scalarAdam(p, m, v, g, gShift, off, len, coef, oneMinusB1, b2, oneMinusB2, stepSize, b2c, eps);
     }
 
-    public static void scalarAdam(float[] p, float[] m, float[] v, float[] g, int off, int len, float coef, float oneMinusB1, float b2,
+    public static void scalarAdam(float[] p, float[] m, float[] v, float[] g, int gShift, int off, int len, float coef, float oneMinusB1, float b2,
                                   float oneMinusB2, float stepSize, float b2c, float eps) {
         for (int i = off, end = off + len; i < end; i++) {
-            float gi = g[i] * coef;
+            float gi = g[i + gShift] * coef;
             float mi = m[i] + (gi - m[i]) * oneMinusB1;       // exp_avg.lerp_(grad, 1 - beta1)
             float vi = v[i] * b2 + oneMinusB2 * gi * gi;      // exp_avg_sq.mul_(beta2).addcmul_(grad, grad, 1 - beta2)
             m[i] = mi;

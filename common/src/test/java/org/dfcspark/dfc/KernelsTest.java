@@ -26,8 +26,8 @@ class KernelsTest {
             }
             float[] p2 = p.clone(), m2 = m.clone(), v2 = v.clone();
             for (int t = 0; t < 3; t++) {
-                VecOps.scalarAdam(p, m, v, g, 3, n, 0.7f, 0.1f, 0.999f, 0.001f, 1e-3f / 0.271f, 0.0447f, 1e-8f);
-                SimdOps.adam(p2, m2, v2, g, 3, n, 0.7f, 0.1f, 0.999f, 0.001f, 1e-3f / 0.271f, 0.0447f, 1e-8f);
+                VecOps.scalarAdam(p, m, v, g, 0, 3, n, 0.7f, 0.1f, 0.999f, 0.001f, 1e-3f / 0.271f, 0.0447f, 1e-8f);
+                SimdOps.adam(p2, m2, v2, g, 0, 3, n, 0.7f, 0.1f, 0.999f, 0.001f, 1e-3f / 0.271f, 0.0447f, 1e-8f);
             }
             assertArrayEquals(p, p2, "params n=" + n);
             assertArrayEquals(m, m2, "first moments n=" + n);
@@ -197,6 +197,31 @@ class KernelsTest {
                 float[] again = new float[rows * cols];
                 reused.linear(x, rows, inner, w, cols, b, again, 2);
                 assertArrayEquals(two, again, at + ": a second call on the same instance");
+            }
+        }
+    }
+
+    @Test
+    void vectorMatmulSkipsTheForbiddenHalfOfExclusiveFeaturesWithTheSameBits() {
+        // features: 70 A-exclusive, 9 B-exclusive, 50 shared (blocks cut at both boundaries, one A block of 64 + 6)
+        SplittableRandom r = new SplittableRandom(5);
+        int rows = 45, d = 48, inner = 2 * d;
+        Partition p = new Partition(129, 70, 9);
+        int cols = p.dictSize();
+        float[] x = new float[rows * inner], w = new float[cols * inner], bias = new float[cols];
+        for (int i = 0; i < x.length; i++) x[i] = (float) r.nextGaussian();
+        x[3 * inner + 5] = -0f; // zeros of either sign in the input
+        java.util.Arrays.fill(x, 7 * inner, 7 * inner + d, 0f); // a row whose A half is all zeros
+        for (int j = 0; j < cols; j++) {
+            for (int i = p.loModel(j) * d; i < p.hiModel(j) * d; i++) w[j * inner + i] = (float) r.nextGaussian();
+        }
+        for (int j = 0; j < cols; j++) bias[j] = j % 3 == 0 ? 0f : (float) r.nextGaussian();
+        for (int threads = 1; threads <= 2; threads++) {
+            float[] whole = new float[rows * cols], halves = new float[rows * cols];
+            new VectorMatmul().linear(x, rows, inner, w, cols, bias, whole, threads);
+            new VectorMatmul().linear(x, rows, inner, w, cols, bias, halves, threads, p);
+            for (int i = 0; i < whole.length; i++) {
+                assertEquals(Float.floatToRawIntBits(whole[i]), Float.floatToRawIntBits(halves[i]), "the same bits at " + i + ", " + threads + " threads");
             }
         }
     }

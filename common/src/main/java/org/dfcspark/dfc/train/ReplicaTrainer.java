@@ -6,6 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -19,6 +20,7 @@ import org.dfcspark.dfc.Gradients;
 import org.dfcspark.dfc.Init;
 import org.dfcspark.dfc.LossTerms;
 import org.dfcspark.dfc.MetricsWindow;
+import org.dfcspark.dfc.Normalization;
 import org.dfcspark.dfc.TrainingRun;
 import org.dfcspark.dfc.Version;
 
@@ -181,14 +183,17 @@ public final class ReplicaTrainer {
                 }
                 badRowsAfter[s] = source.badRows();
             }
+            normalizeOnce(active, rows, steps * parts * m);
             for (Learner l : active) {
+                float[] own = normalizedRows.getOrDefault(l.cc.config().normalization(), rows);
+                boolean normalized = own != rows;
                 for (int s = 0; s < steps && !l.done(); s++) {
                     if (t + s == l.failAtStep) {
                         l.fail(new IllegalStateException("injected failure at step " + (t + s) + " (" + org.dfcspark.testing.InjectedFaults.PROPERTY + ")"));
                         break;
                     }
                     l.beginStep();
-                    for (int i = 0; i < parts; i++) l.microBatch(rows, (s * parts + i) * m * w, m);
+                    for (int i = 0; i < parts; i++) l.microBatch(own, (s * parts + i) * m * w, m, normalized);
                     l.finishStep(positionsAfter[s], badRowsAfter[s]);
                 }
             }
@@ -203,6 +208,28 @@ public final class ReplicaTrainer {
                     l.stopped, l.resumedFrom, l.failed, steps == 0 ? 0 : waitNanos / 1e6 / steps));
         }
         return results;
+    }
+
+    /** The rows read ahead, normalised once for each normalisation that several lockstep learners share. */
+    private final Map<Normalization, float[]> normalizedRows = new HashMap<>();
+
+    private void normalizeOnce(List<Learner> active, float[] rows, int count) {
+        Map<Normalization, Integer> users = new HashMap<>();
+        for (Learner l : active) {
+            Normalization n = l.cc.config().normalization();
+            if (n != null) users.merge(n, 1, Integer::sum);
+        }
+        normalizedRows.keySet().retainAll(users.keySet());
+        users.forEach((n, sharing) -> {
+            if (sharing < 2) {
+                normalizedRows.remove(n);
+                return;
+            }
+            float[] copy = normalizedRows.get(n);
+            if (copy == null || copy.length < rows.length) normalizedRows.put(n, copy = new float[rows.length]);
+            System.arraycopy(rows, 0, copy, 0, count * 2 * source.dim());
+            n.normalize(copy, count);
+        });
     }
 
     /** Bytes of batches read ahead for lockstep learners (a few MB: one learner's state and them fit in a core's caches). */
@@ -329,11 +356,11 @@ public final class ReplicaTrainer {
         }
 
         /** This learner's gradients of the micro-batch at {@code from} in {@code rows}, added into {@code sum} (in stream order). */
-        void microBatch(float[] rows, int from, int m) {
+        void microBatch(float[] rows, int from, int m, boolean normalized) {
             if (failed) return;
             try {
                 System.arraycopy(rows, from, batch, 0, m * 2 * cc.activationDim());
-                normalize(batch, m);
+                if (!normalized) normalize(batch, m);
                 trainer.deadLatents().setCounters(dead.counters());
                 LossTerms lt;
                 if (part == null) {
@@ -376,7 +403,7 @@ public final class ReplicaTrainer {
             if (cfg.sync().exact()) {
                 // every replica's micro-batches, one update for all: gradients and statistics summed across replicas
                 awaitReplicas();
-                sumAll(sum.buffers());
+                if (comm.size() > 1) sumAll(sum.buffers()); // buffers() writes the zero rows a step leaves unwritten
                 sum.scale(1f / streams);
                 stats.reduce();
                 s = finish(streams, cfg.batch());
