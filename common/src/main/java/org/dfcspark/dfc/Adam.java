@@ -82,12 +82,14 @@ public final class Adam {
         float b2c = (float) bc2Sqrt;
         float oneMinusB1 = (float) (1 - beta1), b2 = (float) beta2, oneMinusB2 = (float) (1 - beta2), epsF = (float) eps;
         Updater u = (p, m, v, gr, gShift, off, len) -> VecOps.adam(p, m, v, gr, gShift, off, len, coef, oneMinusB1, b2, oneMinusB2, stepSize, b2c, epsF);
+        float[][][] rowParameters = {{cc.encT, mEnc, vEnc, g.encT}, {cc.dec, mDec, vDec, g.dec}};
         Parallel.forBlocks(threads, Parallel.blocks(cc.dictSize, FEATURE_BLOCK), blk -> {
             int from = blk * FEATURE_BLOCK, to = Math.min(cc.dictSize, from + FEATURE_BLOCK);
             // the block's encoder rows, then its decoder rows: eight arrays of one size walked together a row at a time
-            // hit the same cache sets (measured: 2.8x slower than four at a time)
-            updateRows(u, cc.encT, mEnc, vEnc, g, g.encT, from, to);
-            updateRows(u, cc.dec, mDec, vDec, g, g.dec, from, to);
+            // hit the same cache sets (measured: 2.8x slower than four at a time). One call site of the kernel (in a
+            // loop, not one per parameter): C2 inlines it into each call site, and with several copies it ran out of
+            // budget and left the last vector operations as calls on boxed vectors (10% of a sweep, seen twice)
+            for (float[][] a : rowParameters) updateRows(u, a[0], a[1], a[2], g, a[3], from, to);
         });
         u.update(cc.bEnc, mBEnc, vBEnc, g.bEnc, 0, 0, cc.bEnc.length);
         u.update(cc.bDec, mBDec, vBDec, g.bDec, 0, 0, cc.bDec.length);
@@ -107,30 +109,25 @@ public final class Adam {
         int d = cc.d, w = cc.width;
         int runLo = -1, runEnd = -1;
         boolean runZero = false;
-        for (int j = from; j < to; j++) {
-            int lo = j * w + part.loModel(j) * d, end = j * w + part.hiModel(j) * d;
-            boolean zero = grads.isZeroRow(j);
+        for (int j = from; j <= to; j++) { // j = to: flush the last run
+            int lo = j < to ? j * w + part.loModel(j) * d : -1, end = j < to ? j * w + part.hiModel(j) * d : -1;
+            boolean zero = j < to && grads.isZeroRow(j);
             if (lo != runEnd || zero != runZero) {
-                if (runLo >= 0) update(u, p, m, v, runZero ? null : g, runLo, runEnd);
+                // the run's rows, in pieces of at most ZEROS.length when their gradients are known zeros
+                for (int at = runLo; at >= 0 && at < runEnd; ) {
+                    int len = runZero ? Math.min(ZEROS.length, runEnd - at) : runEnd - at;
+                    u.update(p, m, v, runZero ? ZEROS : g, runZero ? -at : 0, at, len);
+                    at += len;
+                }
                 runLo = lo;
                 runZero = zero;
             }
             runEnd = end;
         }
-        if (runLo >= 0) update(u, p, m, v, runZero ? null : g, runLo, runEnd);
     }
 
     /** Zero gradients, for rows known to be zero (the same bits as reading their zeros: Adam on +0). */
     private static final float[] ZEROS = new float[4096];
-
-    /** p[from, to) with gradients {@code g} at the same places, or zeros when g is null. */
-    private static void update(Updater u, float[] p, float[] m, float[] v, float[] g, int from, int to) {
-        if (g != null) {
-            u.update(p, m, v, g, 0, from, to - from);
-            return;
-        }
-        for (int at = from; at < to; at += ZEROS.length) u.update(p, m, v, ZEROS, -at, at, Math.min(ZEROS.length, to - at));
-    }
 
     /** One Adam update of p[off, off + len) and its moments with the gradients g[off + gShift, …). */
     private interface Updater {

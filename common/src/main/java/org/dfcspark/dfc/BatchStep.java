@@ -223,13 +223,8 @@ public final class BatchStep {
         for (int i = 0; i < w; i++) mean[i] /= n;
         for (int b = 0; b < n; b++) {
             for (int m = 0; m < 2; m++) {
-                double s = 0, v = 0;
-                for (int i = m * d, o = b * w; i < (m + 1) * d; i++) {
-                    double e = (double) recon[o + i] - x[o + i];
-                    s += e * e;
-                    double c = x[o + i] - mean[i];
-                    v += c * c;
-                }
+                int o = b * w + m * d;
+                double s = VecOps.sumSquaredDifferences(recon, o, x, o, d), v = VecOps.sumSquaredDeviations(x, o, mean, m * d, d);
                 rowSse[2 * b + m] = s;
                 sse[m] += s;
                 var[m] += v;

@@ -12,8 +12,10 @@ import org.dfcspark.simd.VecOps;
  * <p>How: x is copied into panels of {@link VecOps#PANEL} rows stored transposed, (inner, PANEL): 4 MB for a batch of
  * 1024 rows of 2d = 1024, against w's 32 MB, which is read in place. A block of w's rows then goes through every panel
  * with {@link SimdOps#panelSums}, w's rows being the broadcast operand; each panel's sums come out as (w's rows ×
- * the panel's rows) and are written transposed into out, plus the bias. Threads take blocks of w's rows. Every output
- * is one thread's sum over inner in order, so the result does not depend on the number of threads.
+ * the panel's rows) and are written transposed into out (16 × 16 blocks transposed in registers), plus the bias.
+ * Threads take blocks of w's rows. Every output is one thread's sum over inner in order, so the result does not
+ * depend on the number of threads. Given the features' {@link Partition}, blocks stop at its bounds and a block of
+ * one model's exclusive features reads only that model's half of x.
  */
 final class VectorMatmul {
     /** True where this product beats libtorch's on the CPU: the Vector API with 512-bit vectors (8-row passes). */
@@ -25,6 +27,8 @@ final class VectorMatmul {
     private float[] panels = new float[0];
     /** Each share's tile of sums ({@link Parallel#share}), reused: this runs every training step. */
     private float[][] tiles = new float[0][];
+    /** Each share's 16 × 16 block for {@link SimdOps#transpose16}. */
+    private float[][] scratches = new float[0][];
     /** The last call's blocks ({@link #blockStarts}), for its cols and partition bounds. */
     private int[] starts;
     private int lastCols;
@@ -48,9 +52,13 @@ final class VectorMatmul {
         Parallel.forBlocks(threads, panelCount, p -> pack(x, rows, inner, xp, p));
         if (tiles.length < threads) {
             tiles = new float[threads][];
-            for (int t = 0; t < threads; t++) tiles[t] = new float[W_ROWS_PER_BLOCK * P];
+            scratches = new float[threads][];
+            for (int t = 0; t < threads; t++) {
+                tiles[t] = new float[W_ROWS_PER_BLOCK * P];
+                scratches[t] = new float[16 * 16];
+            }
         }
-        float[][] tile0 = tiles;
+        float[][] tile0 = tiles, scratch0 = scratches;
         int[] starts = blockStarts(cols, zeros);
         Parallel.forBlocks(threads, starts.length - 1, blk -> {
             int c0 = starts[blk], n = starts[blk + 1] - c0;
@@ -60,13 +68,27 @@ final class VectorMatmul {
             for (int p = 0; p < panelCount; p++) {
                 int r0 = p * P, width = Math.min(P, rows - r0);
                 SimdOps.panelSums(xp, p * P * inner, inner, w, c0 * inner, n, tile, lo, hi);
-                for (int j = 0; j < width; j++) {
-                    int o = (r0 + j) * cols + c0;
-                    if (bias == null) for (int c = 0; c < n; c++) out[o + c] = tile[c * P + j];
-                    else for (int c = 0; c < n; c++) out[o + c] = tile[c * P + j] + bias[c0 + c];
-                }
+                writeTransposed(tile, n, width, out, (long) r0 * cols + c0, cols, bias, c0, scratch0[Parallel.share(blk, threads)]);
             }
         });
+    }
+
+    /**
+     * out[o + j·cols + c] = tile[c·P + j] (+ bias[b0 + c]) for c < n, j < width: the tile's sums (w's rows × the panel's
+     * rows) into out's rows, in 16 × 16 blocks transposed in registers where the machine has 16 lanes, the rest one value
+     * at a time.
+     */
+    private static void writeTransposed(float[] tile, int n, int width, float[] out, long o, int cols, float[] bias, int b0, float[] scratch) {
+        int at = Math.toIntExact(o);
+        int blocked = SimdOps.LANES == 16 ? 16 : Integer.MAX_VALUE;
+        int cFull = n / blocked * blocked, jFull = width / blocked * blocked;
+        for (int c = 0; c < cFull; c += 16) {
+            for (int j = 0; j < jFull; j += 16) SimdOps.transpose16(tile, c * P + j, P, out, at + j * cols + c, cols, bias, b0 + c, scratch);
+        }
+        for (int j = 0; j < width; j++) {
+            int from = j < jFull ? cFull : 0; // the blocks wrote columns [0, cFull) of rows [0, jFull)
+            for (int c = from; c < n; c++) out[at + j * cols + c] = bias == null ? tile[c * P + j] : tile[c * P + j] + bias[b0 + c];
+        }
     }
 
     /**

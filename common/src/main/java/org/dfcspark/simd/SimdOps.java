@@ -5,6 +5,7 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -38,6 +39,46 @@ public final class SimdOps {
         double s = 0;
         for (int l = 0; l < DS.length(); l++) s += lo.lane(l) + hi.lane(l); // a fixed order (reduceLanes has none)
         for (; i < n; i++) s += (double) x[xo + i] * x[xo + i];
+        return s;
+    }
+
+    /** {@link VecOps#sumSquaredDifferences}: as {@link #sumSquares}, on the differences taken in double. */
+    public static double sumSquaredDifferences(float[] a, int ao, float[] b, int bo, int n) {
+        DoubleVector lo = DoubleVector.zero(DS), hi = DoubleVector.zero(DS);
+        int i = 0;
+        for (; i + L <= n; i += L) {
+            FloatVector fa = FloatVector.fromArray(S, a, ao + i), fb = FloatVector.fromArray(S, b, bo + i);
+            DoubleVector e0 = ((DoubleVector) fa.convertShape(VectorOperators.F2D, DS, 0)).sub((DoubleVector) fb.convertShape(VectorOperators.F2D, DS, 0));
+            DoubleVector e1 = ((DoubleVector) fa.convertShape(VectorOperators.F2D, DS, 1)).sub((DoubleVector) fb.convertShape(VectorOperators.F2D, DS, 1));
+            lo = e0.fma(e0, lo);
+            hi = e1.fma(e1, hi);
+        }
+        double s = 0;
+        for (int l = 0; l < DS.length(); l++) s += lo.lane(l) + hi.lane(l);
+        for (; i < n; i++) {
+            double e = (double) a[ao + i] - b[bo + i];
+            s += e * e;
+        }
+        return s;
+    }
+
+    /** {@link VecOps#sumSquaredDeviations}: as {@link #sumSquares}, on x − mean taken in double. */
+    public static double sumSquaredDeviations(float[] x, int xo, double[] mean, int mo, int n) {
+        DoubleVector lo = DoubleVector.zero(DS), hi = DoubleVector.zero(DS);
+        int i = 0, half = DS.length();
+        for (; i + L <= n; i += L) {
+            FloatVector f = FloatVector.fromArray(S, x, xo + i);
+            DoubleVector c0 = ((DoubleVector) f.convertShape(VectorOperators.F2D, DS, 0)).sub(DoubleVector.fromArray(DS, mean, mo + i));
+            DoubleVector c1 = ((DoubleVector) f.convertShape(VectorOperators.F2D, DS, 1)).sub(DoubleVector.fromArray(DS, mean, mo + i + half));
+            lo = c0.fma(c0, lo);
+            hi = c1.fma(c1, hi);
+        }
+        double s = 0;
+        for (int l = 0; l < DS.length(); l++) s += lo.lane(l) + hi.lane(l);
+        for (; i < n; i++) {
+            double c = x[xo + i] - mean[mo + i];
+            s += c * c;
+        }
         return s;
     }
 
@@ -318,6 +359,117 @@ public final class SimdOps {
         int n = (int) c0.add(c1).reduceLanes(VectorOperators.ADD); // whole numbers below 2^24: exact in any order
         for (; i < to; i++) n += v[i] > t ? 1 : 0;
         return n;
+    }
+
+    /** Lanes per vector of the preferred shape (16 with AVX-512). */
+    public static final int LANES = L;
+    // 16 × 16 transposition (only with 16 lanes): the stage of h swaps the lanes with bit h set between vectors i and i | h
+    private static final float[] NEGATIVE_ZEROS = new float[16];
+    static {
+        java.util.Arrays.fill(NEGATIVE_ZEROS, -0f);
+    }
+    private static final VectorShuffle<Float> SWAP1 = L == 16 ? VectorShuffle.fromOp(S, i -> i ^ 1) : null;
+    private static final VectorShuffle<Float> SWAP2 = L == 16 ? VectorShuffle.fromOp(S, i -> i ^ 2) : null;
+    private static final VectorShuffle<Float> SWAP4 = L == 16 ? VectorShuffle.fromOp(S, i -> i ^ 4) : null;
+    private static final VectorShuffle<Float> SWAP8 = L == 16 ? VectorShuffle.fromOp(S, i -> i ^ 8) : null;
+    private static final VectorMask<Float> HI1 = L == 16 ? VectorMask.fromLong(S, 0xAAAAL) : null, LO1 = L == 16 ? HI1.not() : null;
+    private static final VectorMask<Float> HI2 = L == 16 ? VectorMask.fromLong(S, 0xCCCCL) : null, LO2 = L == 16 ? HI2.not() : null;
+    private static final VectorMask<Float> HI4 = L == 16 ? VectorMask.fromLong(S, 0xF0F0L) : null, LO4 = L == 16 ? HI4.not() : null;
+    private static final VectorMask<Float> HI8 = L == 16 ? VectorMask.fromLong(S, 0xFF00L) : null, LO8 = L == 16 ? HI8.not() : null;
+
+    /**
+     * {@code dst[dOff + l·ldd + i] = src[sOff + i·lds + l] + add[ao + i]} for i, l < 16 ({@code add} null: nothing added):
+     * a 16 × 16 block transposed in registers, with vector loads and stores (written out one value at a time, the
+     * encoder's tile of sums took 8% of a sweep). Only with {@link #LANES} = 16; {@code scratch} holds 256 floats.
+     * Every value is one float addition, as in the scalar loop. In three parts, each compiled on its own: as one
+     * method its ~180 vector operations exceeded C2's inlining budget, and the operations left as calls ran on boxed
+     * vectors (10% of a sweep).
+     */
+    public static void transpose16(float[] src, int sOff, int lds, float[] dst, int dOff, int ldd, float[] add, int ao, float[] scratch) {
+        swapHalves(src, sOff, lds, scratch);
+        transpose8(scratch, 0, dst, dOff, ldd, add, ao);
+        transpose8(scratch, 8 * 16, dst, dOff + 8 * ldd, ldd, add, ao);
+    }
+
+    /** The transposition's first stage: rows i and i + 8 (i < 8) swap the lanes with bit 3 set; out: 16 rows of 16. */
+    private static void swapHalves(float[] src, int sOff, int lds, float[] out) {
+        FloatVector v0 = FloatVector.fromArray(S, src, sOff + 0 * lds);
+        FloatVector v1 = FloatVector.fromArray(S, src, sOff + 1 * lds);
+        FloatVector v2 = FloatVector.fromArray(S, src, sOff + 2 * lds);
+        FloatVector v3 = FloatVector.fromArray(S, src, sOff + 3 * lds);
+        FloatVector v4 = FloatVector.fromArray(S, src, sOff + 4 * lds);
+        FloatVector v5 = FloatVector.fromArray(S, src, sOff + 5 * lds);
+        FloatVector v6 = FloatVector.fromArray(S, src, sOff + 6 * lds);
+        FloatVector v7 = FloatVector.fromArray(S, src, sOff + 7 * lds);
+        FloatVector v8 = FloatVector.fromArray(S, src, sOff + 8 * lds);
+        FloatVector v9 = FloatVector.fromArray(S, src, sOff + 9 * lds);
+        FloatVector v10 = FloatVector.fromArray(S, src, sOff + 10 * lds);
+        FloatVector v11 = FloatVector.fromArray(S, src, sOff + 11 * lds);
+        FloatVector v12 = FloatVector.fromArray(S, src, sOff + 12 * lds);
+        FloatVector v13 = FloatVector.fromArray(S, src, sOff + 13 * lds);
+        FloatVector v14 = FloatVector.fromArray(S, src, sOff + 14 * lds);
+        FloatVector v15 = FloatVector.fromArray(S, src, sOff + 15 * lds);
+        FloatVector t;
+        t = v0.blend(v8.rearrange(SWAP8), HI8); v8 = v8.blend(v0.rearrange(SWAP8), LO8); v0 = t;
+        t = v1.blend(v9.rearrange(SWAP8), HI8); v9 = v9.blend(v1.rearrange(SWAP8), LO8); v1 = t;
+        t = v2.blend(v10.rearrange(SWAP8), HI8); v10 = v10.blend(v2.rearrange(SWAP8), LO8); v2 = t;
+        t = v3.blend(v11.rearrange(SWAP8), HI8); v11 = v11.blend(v3.rearrange(SWAP8), LO8); v3 = t;
+        t = v4.blend(v12.rearrange(SWAP8), HI8); v12 = v12.blend(v4.rearrange(SWAP8), LO8); v4 = t;
+        t = v5.blend(v13.rearrange(SWAP8), HI8); v13 = v13.blend(v5.rearrange(SWAP8), LO8); v5 = t;
+        t = v6.blend(v14.rearrange(SWAP8), HI8); v14 = v14.blend(v6.rearrange(SWAP8), LO8); v6 = t;
+        t = v7.blend(v15.rearrange(SWAP8), HI8); v15 = v15.blend(v7.rearrange(SWAP8), LO8); v7 = t;
+        v0.intoArray(out, 0);
+        v1.intoArray(out, 16);
+        v2.intoArray(out, 32);
+        v3.intoArray(out, 48);
+        v4.intoArray(out, 64);
+        v5.intoArray(out, 80);
+        v6.intoArray(out, 96);
+        v7.intoArray(out, 112);
+        v8.intoArray(out, 128);
+        v9.intoArray(out, 144);
+        v10.intoArray(out, 160);
+        v11.intoArray(out, 176);
+        v12.intoArray(out, 192);
+        v13.intoArray(out, 208);
+        v14.intoArray(out, 224);
+        v15.intoArray(out, 240);
+    }
+
+    /** The other stages on 8 of {@link #swapHalves}' rows (independent of the other 8): the block's rows of out. */
+    private static void transpose8(float[] in, int iOff, float[] dst, int dOff, int ldd, float[] add, int ao) {
+        FloatVector v0 = FloatVector.fromArray(S, in, iOff + 0);
+        FloatVector v1 = FloatVector.fromArray(S, in, iOff + 16);
+        FloatVector v2 = FloatVector.fromArray(S, in, iOff + 32);
+        FloatVector v3 = FloatVector.fromArray(S, in, iOff + 48);
+        FloatVector v4 = FloatVector.fromArray(S, in, iOff + 64);
+        FloatVector v5 = FloatVector.fromArray(S, in, iOff + 80);
+        FloatVector v6 = FloatVector.fromArray(S, in, iOff + 96);
+        FloatVector v7 = FloatVector.fromArray(S, in, iOff + 112);
+        FloatVector t;
+        t = v0.blend(v4.rearrange(SWAP4), HI4); v4 = v4.blend(v0.rearrange(SWAP4), LO4); v0 = t;
+        t = v1.blend(v5.rearrange(SWAP4), HI4); v5 = v5.blend(v1.rearrange(SWAP4), LO4); v1 = t;
+        t = v2.blend(v6.rearrange(SWAP4), HI4); v6 = v6.blend(v2.rearrange(SWAP4), LO4); v2 = t;
+        t = v3.blend(v7.rearrange(SWAP4), HI4); v7 = v7.blend(v3.rearrange(SWAP4), LO4); v3 = t;
+        t = v0.blend(v2.rearrange(SWAP2), HI2); v2 = v2.blend(v0.rearrange(SWAP2), LO2); v0 = t;
+        t = v1.blend(v3.rearrange(SWAP2), HI2); v3 = v3.blend(v1.rearrange(SWAP2), LO2); v1 = t;
+        t = v4.blend(v6.rearrange(SWAP2), HI2); v6 = v6.blend(v4.rearrange(SWAP2), LO2); v4 = t;
+        t = v5.blend(v7.rearrange(SWAP2), HI2); v7 = v7.blend(v5.rearrange(SWAP2), LO2); v5 = t;
+        t = v0.blend(v1.rearrange(SWAP1), HI1); v1 = v1.blend(v0.rearrange(SWAP1), LO1); v0 = t;
+        t = v2.blend(v3.rearrange(SWAP1), HI1); v3 = v3.blend(v2.rearrange(SWAP1), LO1); v2 = t;
+        t = v4.blend(v5.rearrange(SWAP1), HI1); v5 = v5.blend(v4.rearrange(SWAP1), LO1); v4 = t;
+        t = v6.blend(v7.rearrange(SWAP1), HI1); v7 = v7.blend(v6.rearrange(SWAP1), LO1); v6 = t;
+        // no add: + −0, which is x for every x, signed zeros too (loaded from an array either way: a vector chosen by a
+        // condition is boxed by C2 here, and so was everything after it)
+        FloatVector b = add == null ? FloatVector.fromArray(S, NEGATIVE_ZEROS, 0) : FloatVector.fromArray(S, add, ao);
+        v0.add(b).intoArray(dst, dOff + 0 * ldd);
+        v1.add(b).intoArray(dst, dOff + 1 * ldd);
+        v2.add(b).intoArray(dst, dOff + 2 * ldd);
+        v3.add(b).intoArray(dst, dOff + 3 * ldd);
+        v4.add(b).intoArray(dst, dOff + 4 * ldd);
+        v5.add(b).intoArray(dst, dOff + 5 * ldd);
+        v6.add(b).intoArray(dst, dOff + 6 * ldd);
+        v7.add(b).intoArray(dst, dOff + 7 * ldd);
     }
 
     /** {@link VecOps#collectGreater}. */

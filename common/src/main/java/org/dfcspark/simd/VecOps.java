@@ -162,6 +162,28 @@ public final class VecOps {
         for (int i = 0; i < n; i++) y[yo + i] += alpha * x[xo + i];
     }
 
+    /** Σ (a[ao+i] − b[bo+i])² with the differences and sums in double, in a fixed order (as {@link #sumSquares}). */
+    public static double sumSquaredDifferences(float[] a, int ao, float[] b, int bo, int n) {
+        if (SIMD) return SimdOps.sumSquaredDifferences(a, ao, b, bo, n);
+        double s = 0;
+        for (int i = 0; i < n; i++) {
+            double e = (double) a[ao + i] - b[bo + i];
+            s += e * e;
+        }
+        return s;
+    }
+
+    /** Σ (x[xo+i] − mean[mo+i])² in double, in a fixed order (as {@link #sumSquares}). */
+    public static double sumSquaredDeviations(float[] x, int xo, double[] mean, int mo, int n) {
+        if (SIMD) return SimdOps.sumSquaredDeviations(x, xo, mean, mo, n);
+        double s = 0;
+        for (int i = 0; i < n; i++) {
+            double c = x[xo + i] - mean[mo + i];
+            s += c * c;
+        }
+        return s;
+    }
+
     /** Σ x[xo+i]² in double, in a fixed order (partial sums per vector lane with the Vector API). */
     public static double sumSquares(float[] x, int xo, int n) {
         if (SIMD) return SimdOps.sumSquares(x, xo, n);

@@ -225,4 +225,25 @@ class KernelsTest {
             }
         }
     }
+
+    @Test
+    void errorSumsOnVectorLanesMatchTheScalarSums() {
+        SplittableRandom r = new SplittableRandom(8);
+        for (int n : new int[] {0, 1, 15, 16, 17, 128, 131}) {
+            float[] a = new float[n + 3], b = new float[n + 5];
+            double[] mean = new double[n + 2];
+            for (int i = 0; i < a.length; i++) a[i] = (float) r.nextGaussian();
+            for (int i = 0; i < b.length; i++) b[i] = (float) (r.nextGaussian() * 1e3);
+            for (int i = 0; i < mean.length; i++) mean[i] = r.nextGaussian();
+            double diff = 0, dev = 0;
+            for (int i = 0; i < n; i++) {
+                double e = (double) a[3 + i] - b[5 + i];
+                diff += e * e;
+                double c = a[3 + i] - mean[2 + i];
+                dev += c * c;
+            }
+            assertEquals(diff, VecOps.sumSquaredDifferences(a, 3, b, 5, n), 1e-12 * diff, "differences, n = " + n);
+            assertEquals(dev, VecOps.sumSquaredDeviations(a, 3, mean, 2, n), 1e-12 * dev, "deviations, n = " + n);
+        }
+    }
 }
