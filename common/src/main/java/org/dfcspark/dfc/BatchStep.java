@@ -360,26 +360,20 @@ public final class BatchStep {
                 // forbidden halves are 0; the allowed part is written by the first entry (a scale, not zeros + axpy)
                 Crosscoder.zeroForbidden(p, d, g.encT, j);
                 Crosscoder.zeroForbidden(p, d, g.dec, j);
-                boolean first = true;
                 double gb = 0, fSum = 0;
-                for (int a = main.start[j]; a < main.start[j + 1]; a++) {
-                    int e = main.entry[a], b = main.row[a];
-                    float gp = gpre[e];
-                    gb += gp;
-                    fSum += codes.value[e];
-                    accumulate(first, gp, x, b * w + lo, g.encT, row + lo, len);
-                    accumulate(first, codes.value[e], gx, b * w + lo, g.dec, row + lo, len);
-                    first = false;
+                int from = main.start[j], to = main.start[j + 1];
+                for (int a = from; a < to; a++) {
+                    gb += gpre[main.entry[a]];
+                    fSum += codes.value[main.entry[a]];
                 }
+                // the first term is written, not added onto zeros; each row of sums stays in registers over the terms
+                VecOps.sumRows(gpre, main.entry, main.row, from, to, x, lo, w, g.encT, row + lo, len, true);
+                VecOps.sumRows(codes.value, main.entry, main.row, from, to, gx, lo, w, g.dec, row + lo, len, true);
                 if (auxIdx != null) {
-                    for (int a = auxIdx.start[j]; a < auxIdx.start[j + 1]; a++) {
-                        int e = auxIdx.entry[a], b = auxIdx.row[a];
-                        float gp = gpreAux[e];
-                        gb += gp;
-                        accumulate(first, gp, x, b * w + lo, g.encT, row + lo, len);
-                        accumulate(first, aux.value[e], gaux, b * w + lo, g.dec, row + lo, len);
-                        first = false;
-                    }
+                    int auxFrom = auxIdx.start[j], auxTo = auxIdx.start[j + 1];
+                    for (int a = auxFrom; a < auxTo; a++) gb += gpreAux[auxIdx.entry[a]];
+                    VecOps.sumRows(gpreAux, auxIdx.entry, auxIdx.row, auxFrom, auxTo, x, lo, w, g.encT, row + lo, len, from == to);
+                    VecOps.sumRows(aux.value, auxIdx.entry, auxIdx.row, auxFrom, auxTo, gaux, lo, w, g.dec, row + lo, len, from == to);
                 }
                 if (lambdaPerRow > 0 && fSum > 0) {
                     // d/d W_dec[j,m] of λ/B · Σ_b f_bj · ‖W_dec[j,m]‖
@@ -398,12 +392,6 @@ public final class BatchStep {
         for (int b = 0; b < rows; b++) for (int i = 0; i < w; i++) gbDec[i] += gx[b * w + i];
         for (int i = 0; i < w; i++) g.bDec[i] = (float) gbDec[i];
         if (tied) foldHalves(g.bDec, 0);
-    }
-
-    /** y = alpha·x for the first term of a sum, y += alpha·x for the others. */
-    private static void accumulate(boolean first, float alpha, float[] x, int xo, float[] y, int yo, int n) {
-        if (first) VecOps.scale(alpha, x, xo, y, yo, n);
-        else VecOps.axpy(alpha, x, xo, y, yo, n);
     }
 
     /** The loss rule's view of the current training batch: this step's buffers, and AuxK on its dead latents. */

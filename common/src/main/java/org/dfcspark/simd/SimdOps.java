@@ -134,6 +134,82 @@ public final class SimdOps {
         for (; i < n; i++) y[yo + i] += alpha * x[xo + i];
     }
 
+    /**
+     * {@link VecOps#sumRows}: eight vectors of y at a time held in registers through all the terms (then one vector,
+     * then single values as {@link #scale} and {@link #axpy} do them).
+     */
+    public static void sumRows(float[] coef, int[] entry, int[] row, int from, int to, float[] x, int xo, int ldx, float[] y, int yo, int n,
+                               boolean first) {
+        if (from >= to) return;
+        int i = 0;
+        for (; i + 8 * L <= n; i += 8 * L) sumRows8(coef, entry, row, from, to, x, xo + i, ldx, y, yo + i, first);
+        for (; i + L <= n; i += L) {
+            int a = from;
+            FloatVector acc;
+            if (first) {
+                acc = FloatVector.fromArray(S, x, row[a] * ldx + xo + i).mul(FloatVector.broadcast(S, coef[entry[a]]));
+                a++;
+            } else {
+                acc = FloatVector.fromArray(S, y, yo + i);
+            }
+            for (; a < to; a++) acc = FloatVector.fromArray(S, x, row[a] * ldx + xo + i).fma(FloatVector.broadcast(S, coef[entry[a]]), acc);
+            acc.intoArray(y, yo + i);
+        }
+        for (; i < n; i++) {
+            for (int a = from; a < to; a++) {
+                float t = coef[entry[a]] * x[row[a] * ldx + xo + i];
+                y[yo + i] = a == from && first ? t : y[yo + i] + t;
+            }
+        }
+    }
+
+    private static void sumRows8(float[] coef, int[] entry, int[] row, int from, int to, float[] x, int xo, int ldx, float[] y, int yo, boolean first) {
+        int a = from;
+        FloatVector y0, y1, y2, y3, y4, y5, y6, y7;
+        if (first) { // the first term is a product, as scale gives it
+            FloatVector c = FloatVector.broadcast(S, coef[entry[a]]);
+            int at = row[a] * ldx + xo;
+            y0 = FloatVector.fromArray(S, x, at).mul(c);
+            y1 = FloatVector.fromArray(S, x, at + L).mul(c);
+            y2 = FloatVector.fromArray(S, x, at + 2 * L).mul(c);
+            y3 = FloatVector.fromArray(S, x, at + 3 * L).mul(c);
+            y4 = FloatVector.fromArray(S, x, at + 4 * L).mul(c);
+            y5 = FloatVector.fromArray(S, x, at + 5 * L).mul(c);
+            y6 = FloatVector.fromArray(S, x, at + 6 * L).mul(c);
+            y7 = FloatVector.fromArray(S, x, at + 7 * L).mul(c);
+            a++;
+        } else {
+            y0 = FloatVector.fromArray(S, y, yo);
+            y1 = FloatVector.fromArray(S, y, yo + L);
+            y2 = FloatVector.fromArray(S, y, yo + 2 * L);
+            y3 = FloatVector.fromArray(S, y, yo + 3 * L);
+            y4 = FloatVector.fromArray(S, y, yo + 4 * L);
+            y5 = FloatVector.fromArray(S, y, yo + 5 * L);
+            y6 = FloatVector.fromArray(S, y, yo + 6 * L);
+            y7 = FloatVector.fromArray(S, y, yo + 7 * L);
+        }
+        for (; a < to; a++) {
+            FloatVector c = FloatVector.broadcast(S, coef[entry[a]]);
+            int at = row[a] * ldx + xo;
+            y0 = FloatVector.fromArray(S, x, at).fma(c, y0);
+            y1 = FloatVector.fromArray(S, x, at + L).fma(c, y1);
+            y2 = FloatVector.fromArray(S, x, at + 2 * L).fma(c, y2);
+            y3 = FloatVector.fromArray(S, x, at + 3 * L).fma(c, y3);
+            y4 = FloatVector.fromArray(S, x, at + 4 * L).fma(c, y4);
+            y5 = FloatVector.fromArray(S, x, at + 5 * L).fma(c, y5);
+            y6 = FloatVector.fromArray(S, x, at + 6 * L).fma(c, y6);
+            y7 = FloatVector.fromArray(S, x, at + 7 * L).fma(c, y7);
+        }
+        y0.intoArray(y, yo);
+        y1.intoArray(y, yo + L);
+        y2.intoArray(y, yo + 2 * L);
+        y3.intoArray(y, yo + 3 * L);
+        y4.intoArray(y, yo + 4 * L);
+        y5.intoArray(y, yo + 5 * L);
+        y6.intoArray(y, yo + 6 * L);
+        y7.intoArray(y, yo + 7 * L);
+    }
+
     /** Rows whose partial sums a pass keeps in registers: 8 rows × 2 vectors = 16 accumulators where the machine has
      * 32 vector registers (AVX-512), 4 rows where it has 16 (AVX2: 8 accumulators, the weights and a broadcast). */
     public static final int ROW_BLOCK = S.vectorBitSize() >= 512 ? 8 : 4;

@@ -30,6 +30,24 @@ public final class VecOps {
         else scalarAxpy(alpha, x, xo, y, yo, n);
     }
 
+    /**
+     * {@code y[yo + i] (=|+=) Σ_a coef[entry[a]] · x[row[a]·ldx + xo + i]} over a in [from, to), for i < n, in the
+     * order a goes: what {@link #scale} for the first a (when {@code first}) and {@link #axpy} for each next one give,
+     * the same bits, with the sums kept in registers rather than stored and loaded again per term (a feature's
+     * gradient row over the batch rows it fired in).
+     */
+    public static void sumRows(float[] coef, int[] entry, int[] row, int from, int to, float[] x, int xo, int ldx, float[] y, int yo, int n,
+                               boolean first) {
+        if (SIMD) {
+            SimdOps.sumRows(coef, entry, row, from, to, x, xo, ldx, y, yo, n, first);
+            return;
+        }
+        for (int a = from; a < to; a++, first = false) {
+            if (first) scale(coef[entry[a]], x, row[a] * ldx + xo, y, yo, n);
+            else scalarAxpy(coef[entry[a]], x, row[a] * ldx + xo, y, yo, n);
+        }
+    }
+
     /** The largest of v[from .. from + n) (NaN if any is NaN; −∞ when n = 0). */
     public static float max(float[] v, int from, int n) {
         if (SIMD) return SimdOps.max(v, from, n);

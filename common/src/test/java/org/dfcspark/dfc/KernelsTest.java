@@ -246,4 +246,32 @@ class KernelsTest {
             assertEquals(dev, VecOps.sumSquaredDeviations(a, 3, mean, 2, n), 1e-12 * dev, "deviations, n = " + n);
         }
     }
+
+    @Test
+    void sumRowsGivesTheBitsOfScaleThenAxpyTermByTerm() {
+        SplittableRandom r = new SplittableRandom(12);
+        int ld = 300, rows = 20;
+        float[] x = new float[rows * ld], coef = new float[50];
+        for (int i = 0; i < x.length; i++) x[i] = (float) r.nextGaussian();
+        for (int i = 0; i < coef.length; i++) coef[i] = (float) r.nextGaussian();
+        for (int n : new int[] {7, 16, 128, 131, 256, 291}) {
+            for (int terms : new int[] {1, 2, 9}) {
+                int[] entry = new int[terms + 2], row = new int[terms + 2];
+                for (int a = 0; a < entry.length; a++) {
+                    entry[a] = r.nextInt(coef.length);
+                    row[a] = r.nextInt(rows);
+                }
+                for (boolean first : new boolean[] {true, false}) {
+                    float[] want = new float[n + 5], got = new float[n + 5];
+                    for (int i = 0; i < want.length; i++) want[i] = got[i] = (float) r.nextGaussian();
+                    for (int a = 1; a <= terms; a++) { // terms [1, terms] of the index, at offset 4 of x's rows, into y at 3
+                        if (a == 1 && first) VecOps.scale(coef[entry[a]], x, row[a] * ld + 4, want, 3, n);
+                        else VecOps.axpy(coef[entry[a]], x, row[a] * ld + 4, want, 3, n);
+                    }
+                    VecOps.sumRows(coef, entry, row, 1, terms + 1, x, 4, ld, got, 3, n, first);
+                    assertArrayEquals(want, got, "n = " + n + ", " + terms + " terms, first = " + first);
+                }
+            }
+        }
+    }
 }

@@ -24,16 +24,19 @@ public final class BenchSweepCommand implements Command {
     public String usage() {
         return """
                 usage: bin/dfc bench sweep --store DIR [--config conf/sweeps/organism-48.conf] [--only NAMES] [--set key=value]...
-                         [--work DIR] [--master URL]
+                         [--work DIR] [--rounds 1] [--master URL]
                 Trains the grid twice on this master, into WORK/lockstep and WORK/separate (WORK: new or empty; a new
                 temporary directory by default): with the variants of a task sharing one read of the store, then with every
                 variant its own task reading the store itself, after an untimed warm-up of both modes (the first 8 variants,
-                40 steps each, WORK/warmup-*). Prints the wall time and variants/hour of each and their ratio. Run it alone.""";
+                40 steps each, WORK/warmup-*). Prints the wall time and variants/hour of each and their ratio. With
+                --rounds N, both modes run N times (WORK/lockstep-R, WORK/separate-R), the order alternating from round to
+                round (lockstep first, then separate first, ...), and the ratio is of the mean times: for a machine whose
+                speed drifts. Run it alone.""";
     }
 
     @Override
     public Set<String> valuedFlags() {
-        return Set.of("store", "config", "only", "set", "work", "master");
+        return Set.of("store", "config", "only", "set", "work", "rounds", "master");
     }
 
     @Override
@@ -60,8 +63,10 @@ public final class BenchSweepCommand implements Command {
                 if (entries.findAny().isPresent()) throw new UsageException("--work " + work + " is not empty: give a new or empty directory");
             }
         }
+        int rounds = a.getInt("rounds", 1);
+        if (rounds < 1) throw new UsageException("--rounds must be at least 1, got " + rounds);
         if (a.has("master")) System.setProperty("spark.master", a.get("master"));
-        SweepBench.run(SparkSessions.get("dfc bench sweep"), grid, only, work.toAbsolutePath(), System.out);
+        SweepBench.run(SparkSessions.get("dfc bench sweep"), grid, only, work.toAbsolutePath(), rounds, System.out);
         return 0;
     }
 }
