@@ -457,84 +457,71 @@ public final class SimdOps {
      * {@code dst[dOff + l·ldd + i] = src[sOff + i·lds + l] + add[ao + i]} for i, l < 16 ({@code add} null: nothing added):
      * a 16 × 16 block transposed in registers, with vector loads and stores (written out one value at a time, the
      * encoder's tile of sums took 8% of a sweep). Only with {@link #LANES} = 16; {@code scratch} holds 256 floats.
-     * Every value is one float addition, as in the scalar loop. In three parts, each compiled on its own: as one
-     * method its ~180 vector operations exceeded C2's inlining budget, and the operations left as calls ran on boxed
-     * vectors (10% of a sweep).
+     * Every value is one float addition, as in the scalar loop. In eight small parts, each compiled on its own: C2
+     * inlines a method's vector operations while its budget lasts, and those left over run as calls on boxed vectors
+     * (with ~180 operations in one method, and even 72, the last stores did: up to 10% of a sweep).
      */
     public static void transpose16(float[] src, int sOff, int lds, float[] dst, int dOff, int ldd, float[] add, int ao, float[] scratch) {
-        swapHalves(src, sOff, lds, scratch);
-        transpose8(scratch, 0, dst, dOff, ldd, add, ao);
-        transpose8(scratch, 8 * 16, dst, dOff + 8 * ldd, ldd, add, ao);
+        swap8(src, sOff, lds, scratch, 0);
+        swap8(src, sOff, lds, scratch, 4);
+        swap4(scratch, 0);
+        swap4(scratch, 8);
+        for (int q = 0; q < 16; q += 4) swap21(scratch, q, dst, dOff + q * ldd, ldd, add, ao);
     }
 
-    /** The transposition's first stage: rows i and i + 8 (i < 8) swap the lanes with bit 3 set; out: 16 rows of 16. */
-    private static void swapHalves(float[] src, int sOff, int lds, float[] out) {
-        FloatVector v0 = FloatVector.fromArray(S, src, sOff + 0 * lds);
-        FloatVector v1 = FloatVector.fromArray(S, src, sOff + 1 * lds);
-        FloatVector v2 = FloatVector.fromArray(S, src, sOff + 2 * lds);
-        FloatVector v3 = FloatVector.fromArray(S, src, sOff + 3 * lds);
-        FloatVector v4 = FloatVector.fromArray(S, src, sOff + 4 * lds);
-        FloatVector v5 = FloatVector.fromArray(S, src, sOff + 5 * lds);
-        FloatVector v6 = FloatVector.fromArray(S, src, sOff + 6 * lds);
-        FloatVector v7 = FloatVector.fromArray(S, src, sOff + 7 * lds);
-        FloatVector v8 = FloatVector.fromArray(S, src, sOff + 8 * lds);
-        FloatVector v9 = FloatVector.fromArray(S, src, sOff + 9 * lds);
-        FloatVector v10 = FloatVector.fromArray(S, src, sOff + 10 * lds);
-        FloatVector v11 = FloatVector.fromArray(S, src, sOff + 11 * lds);
-        FloatVector v12 = FloatVector.fromArray(S, src, sOff + 12 * lds);
-        FloatVector v13 = FloatVector.fromArray(S, src, sOff + 13 * lds);
-        FloatVector v14 = FloatVector.fromArray(S, src, sOff + 14 * lds);
-        FloatVector v15 = FloatVector.fromArray(S, src, sOff + 15 * lds);
+    /** Stage 8 for rows i and i + 8, i in [i0, i0 + 4): the lanes with bit 3 set change places; into out's rows. */
+    private static void swap8(float[] src, int sOff, int lds, float[] out, int i0) {
         FloatVector t;
-        t = v0.blend(v8.rearrange(SWAP8), HI8); v8 = v8.blend(v0.rearrange(SWAP8), LO8); v0 = t;
-        t = v1.blend(v9.rearrange(SWAP8), HI8); v9 = v9.blend(v1.rearrange(SWAP8), LO8); v1 = t;
-        t = v2.blend(v10.rearrange(SWAP8), HI8); v10 = v10.blend(v2.rearrange(SWAP8), LO8); v2 = t;
-        t = v3.blend(v11.rearrange(SWAP8), HI8); v11 = v11.blend(v3.rearrange(SWAP8), LO8); v3 = t;
-        t = v4.blend(v12.rearrange(SWAP8), HI8); v12 = v12.blend(v4.rearrange(SWAP8), LO8); v4 = t;
-        t = v5.blend(v13.rearrange(SWAP8), HI8); v13 = v13.blend(v5.rearrange(SWAP8), LO8); v5 = t;
-        t = v6.blend(v14.rearrange(SWAP8), HI8); v14 = v14.blend(v6.rearrange(SWAP8), LO8); v6 = t;
-        t = v7.blend(v15.rearrange(SWAP8), HI8); v15 = v15.blend(v7.rearrange(SWAP8), LO8); v7 = t;
-        v0.intoArray(out, 0);
-        v1.intoArray(out, 16);
-        v2.intoArray(out, 32);
-        v3.intoArray(out, 48);
-        v4.intoArray(out, 64);
-        v5.intoArray(out, 80);
-        v6.intoArray(out, 96);
-        v7.intoArray(out, 112);
-        v8.intoArray(out, 128);
-        v9.intoArray(out, 144);
-        v10.intoArray(out, 160);
-        v11.intoArray(out, 176);
-        v12.intoArray(out, 192);
-        v13.intoArray(out, 208);
-        v14.intoArray(out, 224);
-        v15.intoArray(out, 240);
+        FloatVector a0 = FloatVector.fromArray(S, src, sOff + (i0 + 0) * lds), b0 = FloatVector.fromArray(S, src, sOff + (i0 + 8) * lds);
+        FloatVector a1 = FloatVector.fromArray(S, src, sOff + (i0 + 1) * lds), b1 = FloatVector.fromArray(S, src, sOff + (i0 + 9) * lds);
+        FloatVector a2 = FloatVector.fromArray(S, src, sOff + (i0 + 2) * lds), b2 = FloatVector.fromArray(S, src, sOff + (i0 + 10) * lds);
+        FloatVector a3 = FloatVector.fromArray(S, src, sOff + (i0 + 3) * lds), b3 = FloatVector.fromArray(S, src, sOff + (i0 + 11) * lds);
+        t = a0.blend(b0.rearrange(SWAP8), HI8); b0 = b0.blend(a0.rearrange(SWAP8), LO8); a0 = t;
+        t = a1.blend(b1.rearrange(SWAP8), HI8); b1 = b1.blend(a1.rearrange(SWAP8), LO8); a1 = t;
+        t = a2.blend(b2.rearrange(SWAP8), HI8); b2 = b2.blend(a2.rearrange(SWAP8), LO8); a2 = t;
+        t = a3.blend(b3.rearrange(SWAP8), HI8); b3 = b3.blend(a3.rearrange(SWAP8), LO8); a3 = t;
+        a0.intoArray(out, (i0 + 0) * 16);
+        b0.intoArray(out, (i0 + 8) * 16);
+        a1.intoArray(out, (i0 + 1) * 16);
+        b1.intoArray(out, (i0 + 9) * 16);
+        a2.intoArray(out, (i0 + 2) * 16);
+        b2.intoArray(out, (i0 + 10) * 16);
+        a3.intoArray(out, (i0 + 3) * 16);
+        b3.intoArray(out, (i0 + 11) * 16);
     }
 
-    /** The other stages on 8 of {@link #swapHalves}' rows (independent of the other 8): the block's rows of out. */
-    private static void transpose8(float[] in, int iOff, float[] dst, int dOff, int ldd, float[] add, int ao) {
-        FloatVector v0 = FloatVector.fromArray(S, in, iOff + 0);
-        FloatVector v1 = FloatVector.fromArray(S, in, iOff + 16);
-        FloatVector v2 = FloatVector.fromArray(S, in, iOff + 32);
-        FloatVector v3 = FloatVector.fromArray(S, in, iOff + 48);
-        FloatVector v4 = FloatVector.fromArray(S, in, iOff + 64);
-        FloatVector v5 = FloatVector.fromArray(S, in, iOff + 80);
-        FloatVector v6 = FloatVector.fromArray(S, in, iOff + 96);
-        FloatVector v7 = FloatVector.fromArray(S, in, iOff + 112);
+    /** Stage 4 in place for rows base + i and base + i + 4, i < 4. */
+    private static void swap4(float[] rows, int base) {
         FloatVector t;
-        t = v0.blend(v4.rearrange(SWAP4), HI4); v4 = v4.blend(v0.rearrange(SWAP4), LO4); v0 = t;
-        t = v1.blend(v5.rearrange(SWAP4), HI4); v5 = v5.blend(v1.rearrange(SWAP4), LO4); v1 = t;
-        t = v2.blend(v6.rearrange(SWAP4), HI4); v6 = v6.blend(v2.rearrange(SWAP4), LO4); v2 = t;
-        t = v3.blend(v7.rearrange(SWAP4), HI4); v7 = v7.blend(v3.rearrange(SWAP4), LO4); v3 = t;
+        FloatVector a0 = FloatVector.fromArray(S, rows, (base + 0) * 16), b0 = FloatVector.fromArray(S, rows, (base + 4) * 16);
+        FloatVector a1 = FloatVector.fromArray(S, rows, (base + 1) * 16), b1 = FloatVector.fromArray(S, rows, (base + 5) * 16);
+        FloatVector a2 = FloatVector.fromArray(S, rows, (base + 2) * 16), b2 = FloatVector.fromArray(S, rows, (base + 6) * 16);
+        FloatVector a3 = FloatVector.fromArray(S, rows, (base + 3) * 16), b3 = FloatVector.fromArray(S, rows, (base + 7) * 16);
+        t = a0.blend(b0.rearrange(SWAP4), HI4); b0 = b0.blend(a0.rearrange(SWAP4), LO4); a0 = t;
+        t = a1.blend(b1.rearrange(SWAP4), HI4); b1 = b1.blend(a1.rearrange(SWAP4), LO4); a1 = t;
+        t = a2.blend(b2.rearrange(SWAP4), HI4); b2 = b2.blend(a2.rearrange(SWAP4), LO4); a2 = t;
+        t = a3.blend(b3.rearrange(SWAP4), HI4); b3 = b3.blend(a3.rearrange(SWAP4), LO4); a3 = t;
+        a0.intoArray(rows, (base + 0) * 16);
+        b0.intoArray(rows, (base + 4) * 16);
+        a1.intoArray(rows, (base + 1) * 16);
+        b1.intoArray(rows, (base + 5) * 16);
+        a2.intoArray(rows, (base + 2) * 16);
+        b2.intoArray(rows, (base + 6) * 16);
+        a3.intoArray(rows, (base + 3) * 16);
+        b3.intoArray(rows, (base + 7) * 16);
+    }
+
+    /** Stages 2 and 1 on rows q .. q + 3, then + add, into four rows of dst. */
+    private static void swap21(float[] rows, int q, float[] dst, int dOff, int ldd, float[] add, int ao) {
+        FloatVector t;
+        FloatVector v0 = FloatVector.fromArray(S, rows, (q + 0) * 16);
+        FloatVector v1 = FloatVector.fromArray(S, rows, (q + 1) * 16);
+        FloatVector v2 = FloatVector.fromArray(S, rows, (q + 2) * 16);
+        FloatVector v3 = FloatVector.fromArray(S, rows, (q + 3) * 16);
         t = v0.blend(v2.rearrange(SWAP2), HI2); v2 = v2.blend(v0.rearrange(SWAP2), LO2); v0 = t;
         t = v1.blend(v3.rearrange(SWAP2), HI2); v3 = v3.blend(v1.rearrange(SWAP2), LO2); v1 = t;
-        t = v4.blend(v6.rearrange(SWAP2), HI2); v6 = v6.blend(v4.rearrange(SWAP2), LO2); v4 = t;
-        t = v5.blend(v7.rearrange(SWAP2), HI2); v7 = v7.blend(v5.rearrange(SWAP2), LO2); v5 = t;
         t = v0.blend(v1.rearrange(SWAP1), HI1); v1 = v1.blend(v0.rearrange(SWAP1), LO1); v0 = t;
         t = v2.blend(v3.rearrange(SWAP1), HI1); v3 = v3.blend(v2.rearrange(SWAP1), LO1); v2 = t;
-        t = v4.blend(v5.rearrange(SWAP1), HI1); v5 = v5.blend(v4.rearrange(SWAP1), LO1); v4 = t;
-        t = v6.blend(v7.rearrange(SWAP1), HI1); v7 = v7.blend(v6.rearrange(SWAP1), LO1); v6 = t;
         // no add: + −0, which is x for every x, signed zeros too (loaded from an array either way: a vector chosen by a
         // condition is boxed by C2 here, and so was everything after it)
         FloatVector b = add == null ? FloatVector.fromArray(S, NEGATIVE_ZEROS, 0) : FloatVector.fromArray(S, add, ao);
@@ -542,10 +529,6 @@ public final class SimdOps {
         v1.add(b).intoArray(dst, dOff + 1 * ldd);
         v2.add(b).intoArray(dst, dOff + 2 * ldd);
         v3.add(b).intoArray(dst, dOff + 3 * ldd);
-        v4.add(b).intoArray(dst, dOff + 4 * ldd);
-        v5.add(b).intoArray(dst, dOff + 5 * ldd);
-        v6.add(b).intoArray(dst, dOff + 6 * ldd);
-        v7.add(b).intoArray(dst, dOff + 7 * ldd);
     }
 
     /** {@link VecOps#collectGreater}. */
