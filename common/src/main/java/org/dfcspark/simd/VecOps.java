@@ -213,11 +213,9 @@ public final class VecOps {
     /**
      * One step of {@code torch.optim.Adam} (no weight decay) on p[off, off + len), the gradient scaled by
      * {@code coef} (clipping): m ← m + (g − m)(1 − β1); v ← β2·v + (1 − β2)·g²; p ← p − step · m / (√v / √(1 − β2ᵗ) + ε),
-     * with {@code stepSize} = lr / (1 − β1ᵗ). The same bits with or without the Vector API.
-     */
-    /**
-     * One Adam update of p[off, off + len) and its moments, the gradient of p[i] being g[i + gShift] (a shift other
-     * than 0: a row of zeros standing in for gradients known to be zero).
+     * with {@code stepSize} = lr / (1 − β1ᵗ); the gradient of p[i] is g[i + gShift] (a shift
+     * other than 0: a block of zeros standing in for gradients known to be zero). The same bits with or without the
+     * Vector API.
      */
     public static void adam(float[] p, float[] m, float[] v, float[] g, int gShift, int off, int len, float coef, float oneMinusB1, float b2,
                             float oneMinusB2, float stepSize, float b2c, float eps) {
