@@ -6,6 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -45,7 +46,9 @@ import org.dfcspark.dfc.Version;
  * caches; its checkpoints record each step's data position). Each learner's arithmetic is exactly what it would do
  * alone, so lockstep and separate runs give the same parameters. A learner that diverges or throws stops alone (its
  * last checkpoint kept, its reason in its {@link Result}); the others go on. Learners may take different numbers of
- * steps; they must start at the same step.
+ * steps; they must start at the same step. Given several threads, lockstep learners step side by side, each thread
+ * taking the next learner of the round (largest first), so that the threads stay evenly loaded however fast each core
+ * runs; a learner's arithmetic is the same on any thread.
  */
 public final class ReplicaTrainer {
 
@@ -72,7 +75,9 @@ public final class ReplicaTrainer {
     private final UnitSource source;
     private final AllReduce comm;
     private final PrintStream progress;
-    private final int threads;
+    /** Threads of each learner's own step; and how many learners step at once (lockstep only). */
+    private final int stepThreads;
+    private final int learnerThreads;
     private final int streams;
     private final List<BlockShuffledStream> owned = new ArrayList<>();
     private final List<Integer> ownedIndex = new ArrayList<>();
@@ -80,6 +85,7 @@ public final class ReplicaTrainer {
     private long commNanos;
     private long waitNanos;
     private Runnable stepListener = () -> {};
+    private final Object listenerLock = new Object();
     private long stepDelayMs;
 
     /**
@@ -110,13 +116,20 @@ public final class ReplicaTrainer {
         this.source = source;
         this.comm = comm;
         this.progress = progress;
-        this.threads = Math.max(1, threads);
+        this.learnerThreads = jobs.size() == 1 ? 1 : Math.min(Math.max(1, threads), jobs.size());
+        this.stepThreads = stepThreads(jobs.size(), threads);
         this.streams = data.streamCount();
         for (int s = comm.rank(); s < streams; s += comm.size()) {
             owned.add(new BlockShuffledStream(source, BlockShuffledStream.unitsOf(source.units(), streams, s), data.shuffleBlock(), data.seed(), s));
             ownedIndex.add(s);
         }
-        for (Job j : jobs) learners.add(new Learner(j));
+        Learner[] made = new Learner[jobs.size()];
+        try {
+            ParallelItems.forEach(jobs.size(), learnerThreads, i -> made[i] = new Learner(jobs.get(i))); // each from its own seed
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e); // a new learner reads nothing
+        }
+        learners.addAll(List.of(made));
     }
 
     /** Tests: sleep this long after every step (so that a test can kill a run midway). */
@@ -145,8 +158,8 @@ public final class ReplicaTrainer {
     public List<Result> runAll() throws IOException {
         long startStep = -1;
         StreamPosition[] positions = null;
+        ParallelItems.forEach(learners.size(), learnerThreads, i -> learners.get(i).resume());
         for (Learner l : learners) {
-            l.resume();
             if (startStep >= 0 && l.trainer.stepsTaken() != startStep) {
                 throw new IllegalArgumentException("crosscoders in lockstep must start at the same step: " + l.out + " is at step "
                         + l.trainer.stepsTaken() + ", " + learners.get(0).out + " at " + startStep);
@@ -166,6 +179,8 @@ public final class ReplicaTrainer {
         if (startStep == 0) initDecoderBias(raw);
         List<Learner> active = new ArrayList<>();
         for (Learner l : learners) if (l.trainer.stepsTaken() < l.cfg.steps()) active.add(l);
+        // several threads take the learners one at a time: the largest first, so the last ones taken are short
+        if (learnerThreads > 1) active.sort(Comparator.comparingLong((Learner l) -> l.cc.dictSize()).reversed());
         int chunk = chunkSteps((long) parts * m * w * Float.BYTES);
         float[] rows = new float[chunk * parts * m * w];
         StreamPosition[][] positionsAfter = new StreamPosition[chunk][parts];
@@ -184,19 +199,23 @@ public final class ReplicaTrainer {
                 badRowsAfter[s] = source.badRows();
             }
             normalizeOnce(active, rows, steps * parts * m);
-            for (Learner l : active) {
+            long first = t;
+            int count = steps;
+            // each learner takes the steps in turn, or side by side on several threads (a failure stays in its learner)
+            ParallelItems.forEach(active.size(), learnerThreads, li -> {
+                Learner l = active.get(li);
                 float[] own = normalizedRows.getOrDefault(l.cc.config().normalization(), rows);
                 boolean normalized = own != rows;
-                for (int s = 0; s < steps && !l.done(); s++) {
-                    if (t + s == l.failAtStep) {
-                        l.fail(new IllegalStateException("injected failure at step " + (t + s) + " (" + org.dfcspark.testing.InjectedFaults.PROPERTY + ")"));
+                for (int s = 0; s < count && !l.done(); s++) {
+                    if (first + s == l.failAtStep) {
+                        l.fail(new IllegalStateException("injected failure at step " + (first + s) + " (" + org.dfcspark.testing.InjectedFaults.PROPERTY + ")"));
                         break;
                     }
                     l.beginStep();
                     for (int i = 0; i < parts; i++) l.microBatch(own, (s * parts + i) * m * w, m, normalized);
                     l.finishStep(positionsAfter[s], badRowsAfter[s]);
                 }
-            }
+            });
             active.removeIf(Learner::done);
         }
         double sec = (System.nanoTime() - started) / 1e9;
@@ -243,6 +262,16 @@ public final class ReplicaTrainer {
     private int chunkSteps(long bytesPerStep) {
         if (learners.size() == 1) return 1;
         return (int) Math.max(1, Math.min(LOCKSTEP_MAX_STEPS, LOCKSTEP_READ_AHEAD_BYTES / bytesPerStep));
+    }
+
+    /**
+     * Threads of each crosscoder's own step when {@code crosscoders} train on {@code threads} threads: all of them for
+     * one; in lockstep the threads take whole learners (each learner's arithmetic does not depend on its thread count),
+     * and what is left over is shared out.
+     */
+    public static int stepThreads(int crosscoders, int threads) {
+        int t = Math.max(1, threads);
+        return crosscoders <= 1 ? t : Math.max(1, t / Math.min(t, crosscoders));
     }
 
     private static void sleep(long ms) {
@@ -315,7 +344,7 @@ public final class ReplicaTrainer {
 
         /** Resumes from an unfinished checkpoint of the same settings in {@code out}, if there is one. */
         void resume() throws IOException {
-            trainer = new CrosscoderTrainer(cc, cfg.trainerOptions(), threads);
+            trainer = new CrosscoderTrainer(cc, cfg.trainerOptions(), stepThreads);
             dead = new DeadLatents(cc.dictSize(), cc.config().deadTokens());
             if (out != null && TrainState.exists(out)) {
                 TrainState st = TrainState.read(out);
@@ -327,7 +356,7 @@ public final class ReplicaTrainer {
                 for (int i = 0; i < dst.length; i++) System.arraycopy(src[i], 0, dst[i], 0, dst[i].length);
                 cc.replaceConfig(cc.config().withThreshold(loaded.config().threshold()));
                 cc.parametersChanged();
-                trainer = new CrosscoderTrainer(cc, cfg.trainerOptions(), threads);
+                trainer = new CrosscoderTrainer(cc, cfg.trainerOptions(), stepThreads);
                 long[] counters = TrainState.readOptimizer(out, trainer.optimizer());
                 dead.setCounters(counters);
                 trainer.deadLatents().setCounters(counters);
@@ -419,7 +448,9 @@ public final class ReplicaTrainer {
                 return;
             }
             long done = trainer.stepsTaken();
-            stepListener.run();
+            synchronized (listenerLock) {
+                stepListener.run(); // learners may step on several threads; the listener need not be thread-safe
+            }
             if (!cfg.sync().exact() && (done % cfg.sync().every() == 0 || done == cfg.steps())) averageReplicas();
             window.add(s.terms(), r, s.fired());
             boolean synced = cfg.sync().exact() || done % cfg.sync().every() == 0 || done == cfg.steps();

@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
 import org.dfcspark.dfc.ArrayActivations;
 import org.dfcspark.dfc.Checkpoint;
 import org.dfcspark.dfc.Crosscoder;
@@ -20,6 +21,8 @@ import org.dfcspark.dfc.Normalization;
 import org.dfcspark.dfc.SyntheticActivations;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** Several crosscoders trained in lockstep on one stream of batches train exactly what each would train alone. */
 class LockstepTrainingTest {
@@ -52,12 +55,18 @@ class LockstepTrainingTest {
         return Files.readAllLines(run.resolve(Checkpoint.METRICS)).stream().map(l -> l.replaceAll(",\"rows_per_s\":[0-9.Ee+-]+", "")).toList();
     }
 
-    @Test
-    void lockstepGivesTheParametersOfSeparateRuns() throws Exception {
+    /** On one thread the learners take turns; on 2 or 3 they step side by side (each thread the next learner). */
+    @ParameterizedTest
+    @ValueSource(ints = {1, 2, 3})
+    void lockstepGivesTheParametersOfSeparateRuns(int threads) throws Exception {
         List<ReplicaTrainer.Job> jobs = new ArrayList<>();
         List<TrainConfig> vs = variants();
         for (int i = 0; i < vs.size(); i++) jobs.add(job(vs.get(i), dir.resolve("lockstep-" + i), -1));
-        List<ReplicaTrainer.Result> together = new ReplicaTrainer(jobs, new SourceUnits(DATA, 128), AllReduce.single(), null, 1).runAll();
+        AtomicLong steps = new AtomicLong();
+        List<ReplicaTrainer.Result> together = new ReplicaTrainer(jobs, new SourceUnits(DATA, 128), AllReduce.single(), null, threads)
+                .onEveryStep(() -> steps.set(steps.get() + 1)) // not atomic: the trainer calls it one step at a time
+                .runAll();
+        assertEquals(vs.stream().mapToLong(TrainConfig::steps).sum(), steps.get());
         for (int i = 0; i < vs.size(); i++) {
             Path alone = dir.resolve("alone-" + i);
             ReplicaTrainer.Result r = new ReplicaTrainer(List.of(job(vs.get(i), alone, -1)), new SourceUnits(DATA, 128), AllReduce.single(), null, 1).run();
@@ -72,14 +81,15 @@ class LockstepTrainingTest {
         }
     }
 
-    @Test
-    void aFailingOrDivergingLearnerStopsAloneAndResumesLater() throws Exception {
+    @ParameterizedTest
+    @ValueSource(ints = {1, 2})
+    void aFailingOrDivergingLearnerStopsAloneAndResumesLater(int threads) throws Exception {
         List<TrainConfig> vs = variants();
         TrainConfig failing = vs.get(0);
         TrainConfig diverging = vs.get(2).with(Map.of("lr", "1e30", "clip", "0"));
         List<ReplicaTrainer.Job> jobs = List.of(job(failing, dir.resolve("f"), 15), job(vs.get(1), dir.resolve("ok"), -1),
                 job(diverging, dir.resolve("d"), -1));
-        List<ReplicaTrainer.Result> rs = new ReplicaTrainer(jobs, new SourceUnits(DATA, 128), AllReduce.single(), null, 1).runAll();
+        List<ReplicaTrainer.Result> rs = new ReplicaTrainer(jobs, new SourceUnits(DATA, 128), AllReduce.single(), null, threads).runAll();
         assertTrue(rs.get(0).failed());
         assertTrue(rs.get(0).stopped().contains("injected failure at step 15"), rs.get(0).stopped());
         assertEquals(15, rs.get(0).steps());

@@ -70,7 +70,8 @@ public final class SweepJob {
         Map<String, TrainConfig> configs = prep.configs();
         List<SweepVariant> members = prep.lockstep(), parallel = prep.parallel();
         int slots = Math.max(1, spark.sparkContext().defaultParallelism());
-        List<List<SweepVariant>> planned = SweepPlan.packs(members, configs, grid.settings().pack(), grid.settings().lockstep(), slots);
+        List<List<SweepVariant>> planned = SweepPlan.packs(members, configs, grid.settings().pack(), grid.settings().lockstep(),
+                packSlots(master, slots, conf.getInt("spark.task.cpus", 1)));
 
         if (dryRun) {
             dryRun(grid, selected, data, configs, planned, parallel, master, slots, log);
@@ -93,7 +94,7 @@ public final class SweepJob {
         int pendingCount = parallelPending.size();
         for (List<SweepVariant> p : packs) pendingCount += p.size();
         int done = selected.size() - pendingCount;
-        int threads = ExecutorRuntime.threadsPerTask(master, conf.getInt("spark.executor.cores", 1), conf.getInt("spark.task.cpus", 1));
+        int threads = ExecutorRuntime.threadsPerTask(conf, packs.size()); // local mode: one pack alone gets every core
         log.printf(Locale.ROOT, "sweep: %d variant(s) x hook(s) from %s, %d already done; %d to train in %d task(s)%s on %s -> %s%n",
                 selected.size(), grid.source(), done, pendingCount, packs.size(), grid.settings().lockstep() ? " (lockstep)" : "", master, out);
 
@@ -189,6 +190,17 @@ public final class SweepJob {
             throw new IllegalStateException("sweep: a task failed (" + cause.getMessage() + "); finished variants and checkpoints in "
                     + out + " are kept; rerun the same command to resume", e);
         }
+    }
+
+    /**
+     * Lockstep tasks to plan per set of variants reading the same batches. Local mode is one executor: one task per set,
+     * so that one read feeds all of them, trained on all the cores (its learners side by side, see {@link
+     * org.dfcspark.dfc.train.ReplicaTrainer}): two tasks of fixed halves finished up to 20% apart when one core ran
+     * slower for a while. On a cluster, the tasks that run at once ({@code spark.task.cpus} = the executors' cores
+     * gives one task per executor, on all its cores).
+     */
+    static int packSlots(String master, int cores, int taskCpus) {
+        return master.startsWith("local") ? 1 : Math.max(1, cores / Math.max(1, taskCpus));
     }
 
     /** Dense FLOPs of a variant's training at activation size {@code d} (what the dry run adds up). */

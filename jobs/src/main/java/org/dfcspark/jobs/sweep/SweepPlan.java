@@ -10,7 +10,7 @@ import org.dfcspark.dfc.train.TrainConfig;
 /**
  * How a sweep's variants become Spark tasks. Variants that read the same batches (same {@link TrainConfig#dataIdentity})
  * are trained in lockstep; each such set is cut into groups of at most {@code pack} variants (0: the sweep's variants
- * spread over the task slots), balanced by their FLOPs (largest first, each to the lightest group; among equally light
+ * spread over {@code slots} tasks, {@link SweepJob#packSlots}: in local mode one per set), balanced by their FLOPs (largest first, each to the lightest group; among equally light
  * groups, the one whose members share the fewest settings with it, so that FLOPs are not the only cost spread: dealt
  * in turns, the organism grid's variants with an L1 penalty all went to one task, which trained 6% longer). Without lockstep
  * every variant is its own group. Data-parallel variants ({@code replicas > 1}) are not grouped: each runs as its own
@@ -31,7 +31,7 @@ final class SweepPlan {
 
     /**
      * @param members the variants, each with its config (replicas = 1)
-     * @param slots   task slots of the master
+     * @param slots   how many tasks to spread the variants over ({@link SweepJob#packSlots})
      */
     static List<List<SweepVariant>> packs(List<SweepVariant> members, Map<String, TrainConfig> configs, int pack, boolean lockstep,
                                           int slots) {

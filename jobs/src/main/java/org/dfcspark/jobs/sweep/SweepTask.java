@@ -15,6 +15,7 @@ import org.dfcspark.dfc.Checkpoint;
 import org.dfcspark.dfc.CrosscoderConfig;
 import org.dfcspark.dfc.sweep.VariantMetrics;
 import org.dfcspark.dfc.train.AllReduce;
+import org.dfcspark.dfc.train.ParallelItems;
 import org.dfcspark.dfc.train.ReplicaTrainer;
 import org.dfcspark.dfc.train.TrainConfig;
 import org.dfcspark.dfc.train.TrainState;
@@ -64,7 +65,8 @@ final class SweepTask implements PackTask<SweepVariant> {
     @Override
     public List<String> run(List<SweepVariant> variants, TaskProgress progress) throws IOException {
         ai.djl.engine.Engine.getEngine("PyTorch"); // libtorch loaded before its thread count is set
-        ExecutorRuntime.configure(ExecutorRuntime.device(TaskContext.get()), threads);
+        // libtorch's threads (where it runs the encoder) are those of one learner: lockstep learners step side by side
+        ExecutorRuntime.configure(ExecutorRuntime.device(TaskContext.get()), ReplicaTrainer.stepThreads(variants.size(), threads));
         Map<String, String> markers = new java.util.HashMap<>();
         Map<Long, List<SweepVariant>> byStep = new TreeMap<>();
         List<SweepVariant> toMeasure = new ArrayList<>();
@@ -78,7 +80,11 @@ final class SweepTask implements PackTask<SweepVariant> {
         String hook = variants.get(0).hook();
         try (UnitSource source = data.get(hook).open()) {
             ArrayActivations eval = evalRows(source, evalRows);
-            for (SweepVariant m : toMeasure) markers.put(m.id(), afterTraining(m, null, TrainState.read(Path.of(m.dir())).step(), 0, 0, eval, threads));
+            int each = ReplicaTrainer.stepThreads(variants.size(), threads); // variants are measured side by side
+            String[] measured = new String[toMeasure.size()];
+            ParallelItems.forEach(toMeasure.size(), threads, i -> measured[i] = afterTraining(toMeasure.get(i), null,
+                    TrainState.read(Path.of(toMeasure.get(i).dir())).step(), 0, 0, eval, each));
+            for (int i = 0; i < measured.length; i++) markers.put(toMeasure.get(i).id(), measured[i]);
             for (List<SweepVariant> members : byStep.values()) {
                 List<ReplicaTrainer.Job> jobs = new ArrayList<>();
                 for (SweepVariant m : members) {
@@ -90,11 +96,16 @@ final class SweepTask implements PackTask<SweepVariant> {
                 List<ReplicaTrainer.Result> results = new ReplicaTrainer(jobs, source, AllReduce.single(), null, threads)
                         .onEveryStep(() -> progress.add("steps", 1)).slowedBy(faults.trainStepDelayMs()).runAll();
                 double wall = (System.nanoTime() - t0) / 1e9;
+                String[] done = new String[members.size()];
+                ParallelItems.forEach(members.size(), threads, i -> {
+                    ReplicaTrainer.Result r = results.get(i);
+                    if (!r.failed()) done[i] = afterTraining(members.get(i), r.stopped(), r.steps(), r.rowsPerSecond(), wall, eval, each);
+                });
                 for (int i = 0; i < members.size(); i++) {
                     SweepVariant m = members.get(i);
                     ReplicaTrainer.Result r = results.get(i);
                     if (r.failed()) failures.markDone(m.id(), base(m, "failed", r.stopped(), r.steps(), r.rowsPerSecond(), wall).toString());
-                    else markers.put(m.id(), afterTraining(m, r.stopped(), r.steps(), r.rowsPerSecond(), wall, eval, threads));
+                    else markers.put(m.id(), done[i]);
                 }
             }
         }

@@ -151,6 +151,20 @@ class SweepJobTest {
         }
         List<Row> rows = spark.read().parquet(separate.resolve("summary.parquet").toString()).where("status = 'pending'").collectAsList();
         assertEquals(4, rows.size(), "the variants not selected by --only are listed as pending");
+
+        // one hook on local[2]: one task whose two threads each take the next learner; the same parameters again
+        Path oneHookGrid = dir.resolve("one-hook.conf");
+        Files.writeString(oneHookGrid, Files.readString(Path.of(gridFile()))
+                .replace("hooks = [blocks.1.hook_resid_post, blocks.2.hook_resid_post]", "hooks = [blocks.2.hook_resid_post]"));
+        ByteArrayOutputStream log = new ByteArrayOutputStream();
+        SweepJob.Outcome together = SweepJob.run(spark, SweepGrid.fromFile(oneHookGrid.toString()).with(Map.of("store", store.toString())),
+                dir.resolve("one-hook"), Set.of("dfc-k8", "cc-k4"), false, 1, new PrintStream(log, true, StandardCharsets.UTF_8));
+        assertEquals(2, together.finished());
+        assertTrue(log.toString(StandardCharsets.UTF_8).contains("2 to train in 1 task(s) (lockstep)"), log.toString(StandardCharsets.UTF_8));
+        for (String name : List.of("dfc-k8", "cc-k4")) {
+            assertSameParameters(Checkpoint.load(separate.resolve("variants").resolve(name).resolve("blocks.2.hook_resid_post")),
+                    Checkpoint.load(dir.resolve("one-hook").resolve("variants").resolve(name)));
+        }
     }
 
     @Test

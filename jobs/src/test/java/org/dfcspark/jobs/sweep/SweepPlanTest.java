@@ -46,4 +46,13 @@ class SweepPlanTest {
             assertEquals(counts.get(0), counts.get(1), "axis " + axis);
         }
     }
+
+    /** Local mode is one executor: one lockstep task per hook, on all cores; a cluster: the tasks that run at once. */
+    @Test
+    void packSlotsAreOnePerExecutorInLocalModeAndTheConcurrentTasksOnACluster() {
+        assertEquals(1, SweepJob.packSlots("local[2]", 2, 1));
+        assertEquals(1, SweepJob.packSlots("local[*]", 16, 1));
+        assertEquals(8, SweepJob.packSlots("spark://host:7077", 8, 1));
+        assertEquals(2, SweepJob.packSlots("spark://host:7077", 8, 4)); // spark.task.cpus = 4 on 4-core executors
+    }
 }
