@@ -75,9 +75,10 @@ public final class SweepBench {
                 spark.sparkContext().master(), rounds == 1 ? "" : ", mean times of " + rounds + " rounds");
         int slots = Math.max(1, spark.sparkContext().defaultParallelism());
         out.printf(Locale.ROOT, "where a variant's time goes: store read + decode of its %d x %d rows %.2f s (one thread, the training stream), "
-                + "the rest of its task %.2f s (lockstep wall x %d slots / variants); sharing the read can save at most %.0f%%%n",
+                + "the rest of its task %.2f s (lockstep wall x %d slots / variants); sharing the read can save at most %.0f%% "
+                + "(%.2fx from the read alone)%n",
                 first.steps(), first.batch(), read, r.lockstepSeconds() * slots / variants, slots,
-                100 * read / (read + r.lockstepSeconds() * slots / variants));
+                100 * read / (read + r.lockstepSeconds() * slots / variants), 1 + read / (r.lockstepSeconds() * slots / variants));
         return r;
     }
 
