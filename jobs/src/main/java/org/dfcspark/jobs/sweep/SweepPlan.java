@@ -10,9 +10,10 @@ import org.dfcspark.dfc.train.TrainConfig;
 /**
  * How a sweep's variants become Spark tasks. Variants that read the same batches (same {@link TrainConfig#dataIdentity})
  * are trained in lockstep; each such set is cut into groups of at most {@code pack} variants (0: the sweep's variants
- * spread over {@code slots} tasks, {@link SweepJob#packSlots}: in local mode one per set), balanced by their FLOPs (largest first, each to the lightest group; among equally light
- * groups, the one whose members share the fewest settings with it, so that FLOPs are not the only cost spread: dealt
- * in turns, the organism grid's variants with an L1 penalty all went to one task, which trained 6% longer). Without lockstep
+ * spread over {@code slots} tasks, {@link SweepJob#packSlots}: in local mode one per set), balanced by their FLOPs
+ * (largest first, each to the lightest group; among equally light groups, the one whose members share the fewest
+ * settings with it, so that FLOPs are not the only cost spread: dealt in turns, the organism grid's variants with an L1
+ * penalty all went to one task, which trained 6% longer). Without lockstep
  * every variant is its own group. Data-parallel variants ({@code replicas > 1}) are not grouped: each runs as its own
  * barrier stage.
  */

@@ -80,10 +80,11 @@ final class SweepTask implements PackTask<SweepVariant> {
         String hook = variants.get(0).hook();
         try (UnitSource source = data.get(hook).open()) {
             ArrayActivations eval = evalRows(source, evalRows);
-            int each = ReplicaTrainer.stepThreads(variants.size(), threads); // variants are measured side by side
+            // variants are measured side by side, as lockstep learners train (each on the threads it is left)
             String[] measured = new String[toMeasure.size()];
+            int eachMeasured = ReplicaTrainer.stepThreads(toMeasure.size(), threads);
             ParallelItems.forEach(toMeasure.size(), threads, i -> measured[i] = afterTraining(toMeasure.get(i), null,
-                    TrainState.read(Path.of(toMeasure.get(i).dir())).step(), 0, 0, eval, each));
+                    TrainState.read(Path.of(toMeasure.get(i).dir())).step(), 0, 0, eval, eachMeasured));
             for (int i = 0; i < measured.length; i++) markers.put(toMeasure.get(i).id(), measured[i]);
             for (List<SweepVariant> members : byStep.values()) {
                 List<ReplicaTrainer.Job> jobs = new ArrayList<>();
@@ -97,6 +98,7 @@ final class SweepTask implements PackTask<SweepVariant> {
                         .onEveryStep(() -> progress.add("steps", 1)).slowedBy(faults.trainStepDelayMs()).runAll();
                 double wall = (System.nanoTime() - t0) / 1e9;
                 String[] done = new String[members.size()];
+                int each = ReplicaTrainer.stepThreads(members.size(), threads);
                 ParallelItems.forEach(members.size(), threads, i -> {
                     ReplicaTrainer.Result r = results.get(i);
                     if (!r.failed()) done[i] = afterTraining(members.get(i), r.stopped(), r.steps(), r.rowsPerSecond(), wall, eval, each);
