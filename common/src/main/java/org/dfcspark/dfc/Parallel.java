@@ -1,5 +1,7 @@
 package org.dfcspark.dfc;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
@@ -25,19 +27,39 @@ final class Parallel {
     /** Calls {@code body.accept(block)} for every block in {@code [0, blocks)}; thread t takes t, t+threads, … */
     static void forBlocks(int threads, int blocks, IntConsumer body) {
         int t = Math.max(1, Math.min(threads, blocks));
-        if (t == 1) {
-            for (int b = 0; b < blocks; b++) body.accept(b);
+        try {
+            shares(t, share -> { for (int b = share; b < blocks; b += t) body.accept(b); });
+        } catch (IOException e) {
+            throw new UncheckedIOException(e); // the body throws none
+        }
+    }
+
+    /** One share of the work of {@link #shares}. */
+    interface Share {
+        void run(int share) throws IOException;
+    }
+
+    /**
+     * Runs shares 1 .. workers − 1 on pooled helper threads and share 0 on this one, waits for all of them, and throws
+     * the first failure.
+     */
+    static void shares(int workers, Share work) throws IOException {
+        if (workers <= 1) {
+            work.run(0);
             return;
         }
-        List<Future<?>> helpers = new ArrayList<>(t - 1);
-        for (int s = 1; s < t; s++) {
+        List<Future<?>> helpers = new ArrayList<>(workers - 1);
+        for (int s = 1; s < workers; s++) {
             final int share = s;
-            helpers.add(POOL.submit(() -> { for (int b = share; b < blocks; b += t) body.accept(b); }));
+            helpers.add(POOL.submit(() -> {
+                work.run(share);
+                return null;
+            }));
         }
         Throwable failure = null;
         try {
-            for (int b = 0; b < blocks; b += t) body.accept(b);
-        } catch (RuntimeException | Error e) {
+            work.run(0);
+        } catch (IOException | RuntimeException | Error e) {
             failure = e;
         }
         for (Future<?> f : helpers) {
@@ -50,6 +72,7 @@ final class Parallel {
                 if (failure == null) failure = e;
             }
         }
+        if (failure instanceof IOException io) throw io;
         if (failure instanceof RuntimeException re) throw re;
         if (failure instanceof Error er) throw er;
         if (failure != null) throw new IllegalStateException(failure);

@@ -22,6 +22,7 @@ import org.dfcspark.dfc.Init;
 import org.dfcspark.dfc.LossTerms;
 import org.dfcspark.dfc.MetricsWindow;
 import org.dfcspark.dfc.Normalization;
+import org.dfcspark.dfc.ParallelItems;
 import org.dfcspark.dfc.TrainingRun;
 import org.dfcspark.dfc.Version;
 
